@@ -1,0 +1,46 @@
+#include "cli.h"
+
+#include <cstdio>
+
+namespace syncline::cli {
+
+std::optional<int> parse(QCommandLineParser &parser, const QStringList &arguments)
+{
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    const QCommandLineOption help = parser.addHelpOption();
+    if (!parser.parse(arguments)) {
+        return usageError(arguments.value(0), parser.errorText());
+    }
+    if (parser.isSet(help)) {
+        // QCommandLineParser names the binary's path; name the sub-command instead.
+        QString text = parser.helpText();
+        const qsizetype firstLineEnd = text.indexOf(u'\n');
+        const QString usage = QStringLiteral("Usage: syncline-engine %1 [options]")
+                                  .arg(arguments.value(0))
+                              + text.mid(text.indexOf(u' ', 7), firstLineEnd - text.indexOf(u' ', 7))
+                                    .remove(QStringLiteral(" [options]"));
+        out(usage + text.mid(firstLineEnd));
+        return kExitOk;
+    }
+    return std::nullopt;
+}
+
+int usageError(const QString &command, const QString &message)
+{
+    err(QStringLiteral("syncline-engine %1: %2\n").arg(command, message));
+    return kExitUsage;
+}
+
+void out(const QString &text)
+{
+    const QByteArray bytes = text.toUtf8();
+    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
+}
+
+void err(const QString &text)
+{
+    const QByteArray bytes = text.toUtf8();
+    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stderr);
+}
+
+} // namespace syncline::cli

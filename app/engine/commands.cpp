@@ -1,0 +1,19 @@
+#include "commands.h"
+
+namespace syncline::cli {
+
+// Each command lives in its own cmd_<name>.cpp; add it to this table and to CMakeLists.txt.
+int runVersion(const QStringList &arguments);
+
+namespace {
+constexpr Command kCommands[] = {
+    {"version", "Print the versions of Syncline and the libraries it runs on", runVersion},
+};
+} // namespace
+
+std::span<const Command> commands()
+{
+    return kCommands;
+}
+
+} // namespace syncline::cli

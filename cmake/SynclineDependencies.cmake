@@ -1,0 +1,16 @@
+# Third-party packages, all from Debian 12 (installer/packages.txt).
+
+find_package(Qt6 6.4 REQUIRED COMPONENTS Core Network Test)
+if(SYNCLINE_BUILD_STUDIO)
+    find_package(Qt6 6.4 REQUIRED COMPONENTS Gui Widgets Charts)
+endif()
+find_package(SQLite3 REQUIRED)
+find_package(CURL REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+
+# valijson is header-only and ships no CMake package on Debian.
+find_path(VALIJSON_INCLUDE_DIR valijson/validator.hpp REQUIRED)
+add_library(valijson INTERFACE IMPORTED)
+target_include_directories(valijson INTERFACE "${VALIJSON_INCLUDE_DIR}")
