@@ -47,6 +47,8 @@ install_packages() {
 build() {
     cd "$root"
     export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+    # Paths relative to the checkout, so a fresh clone elsewhere reuses the cache.
+    export CCACHE_BASEDIR="$root"
     log "configuring (preset release)"
     cmake --preset release > "$root/build-configure.log" 2>&1 || {
         cat "$root/build-configure.log"; exit 1; }
