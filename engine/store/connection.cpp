@@ -1,0 +1,272 @@
+#include "engine/store/connection.h"
+
+#include <QStringList>
+
+#include <sqlite3.h>
+
+namespace syncline::engine::store {
+
+namespace {
+
+Error sqliteError(sqlite3 *db, int rc, std::string_view what)
+{
+    const QString detail = db ? QString::fromUtf8(sqlite3_errmsg(db))
+                              : QString::fromUtf8(sqlite3_errstr(rc));
+    const QString message = QStringLiteral("%1: %2").arg(QString::fromUtf8(what), detail);
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return Error::make(QString::fromLatin1(kStoreBusy), message, true);
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_NOMEM:
+        return Error::make(QString::fromLatin1(kStoreFull), message, true);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return Error::make(QString::fromLatin1(kStoreCorrupt), message);
+    default:
+        return Error::make(QString::fromLatin1(kStoreSql), message);
+    }
+}
+
+} // namespace
+
+struct Statement::Impl
+{
+    sqlite3_stmt *stmt = nullptr;
+    ~Impl() { sqlite3_finalize(stmt); }
+};
+
+Statement::Statement(std::unique_ptr<Impl> impl)
+    : d(std::move(impl))
+{}
+Statement::Statement(Statement &&other) noexcept = default;
+Statement &Statement::operator=(Statement &&other) noexcept = default;
+Statement::~Statement() = default;
+
+Statement &Statement::bind(int index, std::int64_t value)
+{
+    sqlite3_bind_int64(d->stmt, index, value);
+    return *this;
+}
+
+Statement &Statement::bind(int index, double value)
+{
+    sqlite3_bind_double(d->stmt, index, value);
+    return *this;
+}
+
+Statement &Statement::bind(int index, std::string_view text)
+{
+    sqlite3_bind_text64(d->stmt, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+    return *this;
+}
+
+Statement &Statement::bind(int index, const QString &text)
+{
+    const QByteArray utf8 = text.toUtf8();
+    return bind(index, std::string_view(utf8.constData(), size_t(utf8.size())));
+}
+
+Statement &Statement::bindBlob(int index, std::string_view bytes)
+{
+    sqlite3_bind_blob64(d->stmt, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+    return *this;
+}
+
+Statement &Statement::bindNull(int index)
+{
+    sqlite3_bind_null(d->stmt, index);
+    return *this;
+}
+
+Result<bool> Statement::step()
+{
+    const int rc = sqlite3_step(d->stmt);
+    if (rc == SQLITE_ROW) {
+        return true;
+    }
+    if (rc == SQLITE_DONE) {
+        return false;
+    }
+    sqlite3 *db = sqlite3_db_handle(d->stmt);
+    return sqliteError(db, rc, sqlite3_sql(d->stmt));
+}
+
+Result<void> Statement::run()
+{
+    for (;;) {
+        Result<bool> row = step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            return {};
+        }
+    }
+}
+
+void Statement::reset(bool clearBindings)
+{
+    sqlite3_reset(d->stmt);
+    if (clearBindings) {
+        sqlite3_clear_bindings(d->stmt);
+    }
+}
+
+bool Statement::isNull(int column) const
+{
+    return sqlite3_column_type(d->stmt, column) == SQLITE_NULL;
+}
+
+std::int64_t Statement::int64(int column) const
+{
+    return sqlite3_column_int64(d->stmt, column);
+}
+
+double Statement::real(int column) const
+{
+    return sqlite3_column_double(d->stmt, column);
+}
+
+std::string Statement::text(int column) const
+{
+    const auto *bytes = static_cast<const char *>(sqlite3_column_blob(d->stmt, column));
+    return bytes ? std::string(bytes, size_t(sqlite3_column_bytes(d->stmt, column))) : std::string();
+}
+
+QString Statement::qtext(int column) const
+{
+    const auto *bytes = static_cast<const char *>(sqlite3_column_blob(d->stmt, column));
+    return QString::fromUtf8(bytes, sqlite3_column_bytes(d->stmt, column));
+}
+
+struct Connection::Impl
+{
+    sqlite3 *db = nullptr;
+    QString path;
+    ~Impl() { sqlite3_close_v2(db); }
+};
+
+Connection::Connection(std::unique_ptr<Impl> impl)
+    : d(std::move(impl))
+{}
+Connection::Connection(Connection &&other) noexcept = default;
+Connection &Connection::operator=(Connection &&other) noexcept = default;
+Connection::~Connection() = default;
+
+Result<Connection> Connection::open(const QString &path, OpenMode mode)
+{
+    auto impl = std::make_unique<Impl>();
+    impl->path = path;
+    const int flags = (mode == OpenMode::ReadOnly ? SQLITE_OPEN_READONLY
+                                                  : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+                      | SQLITE_OPEN_NOMUTEX;
+    const int rc = sqlite3_open_v2(path.toUtf8().constData(), &impl->db, flags, nullptr);
+    if (rc != SQLITE_OK) {
+        const QString reason = impl->db ? QString::fromUtf8(sqlite3_errmsg(impl->db))
+                                        : QString::fromUtf8(sqlite3_errstr(rc));
+        return Error::make(QString::fromLatin1(kStoreOpen),
+                           QStringLiteral("cannot open database %1: %2").arg(path, reason));
+    }
+    sqlite3_extended_result_codes(impl->db, 1);
+    // Readers wait briefly instead of failing while the writer checkpoints.
+    sqlite3_busy_timeout(impl->db, 5000);
+    Connection connection(std::move(impl));
+    const char *pragmas = mode == OpenMode::ReadOnly
+                              ? "PRAGMA foreign_keys=ON;"
+                              : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                                " PRAGMA foreign_keys=ON;";
+    if (Result<void> set = connection.exec(pragmas); !set) {
+        return Error::make(QString::fromLatin1(kStoreOpen),
+                           QStringLiteral("cannot open database %1: %2")
+                               .arg(path, set.error().message));
+    }
+    return connection;
+}
+
+Result<void> Connection::exec(std::string_view sql)
+{
+    char *message = nullptr;
+    const std::string text(sql);
+    const int rc = sqlite3_exec(d->db, text.c_str(), nullptr, nullptr, &message);
+    sqlite3_free(message);
+    if (rc != SQLITE_OK) {
+        return sqliteError(d->db, rc, sql.substr(0, 80));
+    }
+    return {};
+}
+
+Result<Statement> Connection::prepare(std::string_view sql)
+{
+    auto impl = std::make_unique<Statement::Impl>();
+    const int rc = sqlite3_prepare_v3(d->db, sql.data(), int(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                      &impl->stmt, nullptr);
+    if (rc != SQLITE_OK) {
+        return sqliteError(d->db, rc, sql.substr(0, 80));
+    }
+    return Statement(std::move(impl));
+}
+
+Result<int> Connection::userVersion()
+{
+    Result<Statement> statement = prepare("PRAGMA user_version");
+    if (!statement) {
+        return statement.error();
+    }
+    Result<bool> row = statement->step();
+    if (!row) {
+        return row.error();
+    }
+    return int(statement->int64(0));
+}
+
+std::int64_t Connection::lastInsertRowId() const
+{
+    return sqlite3_last_insert_rowid(d->db);
+}
+
+int Connection::changes() const
+{
+    return sqlite3_changes(d->db);
+}
+
+bool Connection::inTransaction() const
+{
+    return sqlite3_get_autocommit(d->db) == 0;
+}
+
+QString Connection::path() const
+{
+    return d->path;
+}
+
+Result<void> Connection::check(bool full)
+{
+    Result<Statement> statement = prepare(full ? "PRAGMA integrity_check" : "PRAGMA quick_check");
+    if (!statement) {
+        return statement.error();
+    }
+    QStringList findings;
+    for (;;) {
+        Result<bool> row = statement->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            break;
+        }
+        const QString line = statement->qtext(0);
+        if (line != QLatin1String("ok")) {
+            findings.append(line);
+        }
+    }
+    if (!findings.isEmpty()) {
+        return Error::make(QString::fromLatin1(kStoreCorrupt),
+                           QStringLiteral("database %1 failed its check: %2")
+                               .arg(d->path, findings.join(QStringLiteral("; "))));
+    }
+    return {};
+}
+
+} // namespace syncline::engine::store

@@ -1,0 +1,261 @@
+#include "engine/store/writer.h"
+
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace syncline::engine::store {
+
+namespace {
+
+struct Pending
+{
+    WriteJob job;
+    std::promise<Result<void>> done;
+};
+
+bool isStorageFault(const Error &error)
+{
+    return error.code == QLatin1String(kStoreFull) || error.code == QLatin1String(kStoreBusy);
+}
+
+Result<void> runGuarded(const WriteJob &job, Connection &connection)
+{
+    try {
+        return job(connection);
+    } catch (const std::exception &e) {
+        return Error::make(QString::fromLatin1(kStoreSql),
+                           QStringLiteral("write job threw: %1").arg(QString::fromUtf8(e.what())));
+    }
+}
+
+// A write that needs fresh pages, so it fails while the disk (or page quota) is full.
+constexpr auto kProbe = "BEGIN IMMEDIATE;"
+                        " INSERT INTO store_probe(payload) VALUES (zeroblob(65536));"
+                        " DELETE FROM store_probe;"
+                        " COMMIT;";
+
+} // namespace
+
+struct Writer::Impl
+{
+    Connection connection;
+    WriterOptions options;
+
+    mutable std::mutex mutex;
+    std::condition_variable wake;
+    std::deque<Pending> queue;
+    bool stopping = false;
+    WriterSnapshot stats;
+    std::thread thread;
+
+    explicit Impl(Connection c, WriterOptions o)
+        : connection(std::move(c))
+        , options(o)
+    {}
+
+    void loop();
+    void runBatch(std::vector<Pending> &batch);
+    void probe();
+    void recordFault(const Error &error);
+    void recordSuccess(qint64 committed, qint64 failed);
+};
+
+void Writer::Impl::loop()
+{
+    for (;;) {
+        std::vector<Pending> batch;
+        {
+            std::unique_lock lock(mutex);
+            if (stats.healthy) {
+                wake.wait(lock, [this] { return stopping || !queue.empty(); });
+            } else {
+                wake.wait_for(lock, std::chrono::milliseconds(options.retryIntervalMs),
+                              [this] { return stopping; });
+            }
+            if (stopping && queue.empty()) {
+                return;
+            }
+            while (!queue.empty() && int(batch.size()) < options.maxBatch) {
+                batch.push_back(std::move(queue.front()));
+                queue.pop_front();
+            }
+            stats.queued = qint64(queue.size());
+        }
+        if (batch.empty()) {
+            probe();
+        } else {
+            runBatch(batch);
+        }
+    }
+}
+
+void Writer::Impl::runBatch(std::vector<Pending> &batch)
+{
+    const auto failAll = [&](const Error &error) {
+        for (Pending &pending : batch) {
+            pending.done.set_value(error);
+        }
+        recordFault(error);
+    };
+    if (Result<void> begin = connection.exec("BEGIN IMMEDIATE"); !begin) {
+        failAll(begin.error());
+        return;
+    }
+    std::vector<Result<void>> results;
+    results.reserve(batch.size());
+    for (Pending &pending : batch) {
+        if (Result<void> savepoint = connection.exec("SAVEPOINT job"); !savepoint) {
+            results.push_back(savepoint.error());
+            continue;
+        }
+        Result<void> result = runGuarded(pending.job, connection);
+        if (!connection.inTransaction()) {
+            // SQLite rolled the whole transaction back (full disk, I/O error): nothing of this
+            // batch is stored, so no job may report success.
+            failAll(result.ok() ? Error::make(QString::fromLatin1(kStoreFull),
+                                              QStringLiteral("the transaction was rolled back"),
+                                              true)
+                                : result.error());
+            return;
+        }
+        if (!result) {
+            (void) connection.exec("ROLLBACK TO job");
+        }
+        (void) connection.exec("RELEASE job");
+        results.push_back(std::move(result));
+    }
+    if (Result<void> commit = connection.exec("COMMIT"); !commit) {
+        (void) connection.exec("ROLLBACK");
+        failAll(commit.error());
+        return;
+    }
+    qint64 failed = 0;
+    std::optional<Error> fault;
+    for (size_t i = 0; i < batch.size(); ++i) {
+        if (!results[i]) {
+            ++failed;
+            if (isStorageFault(results[i].error())) {
+                fault = results[i].error();
+            }
+        }
+        batch[i].done.set_value(std::move(results[i]));
+    }
+    recordSuccess(qint64(batch.size()) - failed, failed);
+    if (fault) {
+        recordFault(*fault);
+    }
+}
+
+void Writer::Impl::probe()
+{
+    if (Result<void> result = connection.exec(kProbe); !result) {
+        (void) connection.exec("ROLLBACK");
+        recordFault(result.error());
+        return;
+    }
+    recordSuccess(0, 0);
+}
+
+void Writer::Impl::recordFault(const Error &error)
+{
+    std::lock_guard lock(mutex);
+    stats.lastError = error.message;
+    if (isStorageFault(error)) {
+        stats.healthy = false;
+    }
+}
+
+void Writer::Impl::recordSuccess(qint64 committed, qint64 failed)
+{
+    std::lock_guard lock(mutex);
+    stats.healthy = true;
+    stats.committedJobs += committed;
+    stats.failedJobs += failed;
+    ++stats.transactions;
+}
+
+Writer::Writer(std::unique_ptr<Impl> impl)
+    : d(std::move(impl))
+{}
+
+Writer::~Writer()
+{
+    stop();
+}
+
+Result<std::unique_ptr<Writer>> Writer::start(const QString &path,
+                                              std::span<const Migration> migrations,
+                                              WriterOptions options)
+{
+    Result<Connection> connection = Connection::open(path, OpenMode::ReadWrite);
+    if (!connection) {
+        return connection.error();
+    }
+    if (Result<void> checked = connection->check(); !checked) {
+        return checked.error();
+    }
+    if (Result<int> version = migrate(*connection, migrations); !version) {
+        return version.error();
+    }
+    if (Result<void> probeTable = connection->exec(
+            "CREATE TABLE IF NOT EXISTS store_probe(payload BLOB)");
+        !probeTable) {
+        return probeTable.error();
+    }
+    auto impl = std::make_unique<Impl>(std::move(*connection), options);
+    Impl *raw = impl.get();
+    impl->thread = std::thread([raw] { raw->loop(); });
+    return std::unique_ptr<Writer>(new Writer(std::move(impl)));
+}
+
+std::future<Result<void>> Writer::submit(WriteJob job)
+{
+    Pending pending{std::move(job), {}};
+    std::future<Result<void>> future = pending.done.get_future();
+    {
+        std::lock_guard lock(d->mutex);
+        if (d->stopping) {
+            pending.done.set_value(Error::make(QString::fromLatin1(kStoreBusy),
+                                               QStringLiteral("the store is shutting down"),
+                                               true));
+            return future;
+        }
+        d->queue.push_back(std::move(pending));
+        d->stats.queued = qint64(d->queue.size());
+    }
+    d->wake.notify_one();
+    return future;
+}
+
+bool Writer::healthy() const
+{
+    std::lock_guard lock(d->mutex);
+    return d->stats.healthy;
+}
+
+WriterSnapshot Writer::snapshot() const
+{
+    std::lock_guard lock(d->mutex);
+    return d->stats;
+}
+
+void Writer::stop()
+{
+    {
+        std::lock_guard lock(d->mutex);
+        if (d->stopping && !d->thread.joinable()) {
+            return;
+        }
+        d->stopping = true;
+    }
+    d->wake.notify_one();
+    if (d->thread.joinable()) {
+        d->thread.join();
+    }
+}
+
+} // namespace syncline::engine::store

@@ -1,0 +1,72 @@
+#pragma once
+
+#include "engine/store/connection.h"
+#include "engine/store/migrations.h"
+
+#include <QString>
+
+#include <functional>
+#include <future>
+#include <memory>
+#include <span>
+
+namespace syncline::engine::store {
+
+/// Work run inside the writer's transaction. An error rolls back this job only; the other jobs
+/// of the same group commit are unaffected.
+using WriteJob = std::function<Result<void>(Connection &)>;
+
+struct WriterOptions
+{
+    /// Most jobs committed in one transaction.
+    int maxBatch = 512;
+    /// While the store is failing (disk full, I/O error), how long to wait between attempts.
+    int retryIntervalMs = 500;
+};
+
+/// What a panel or the admin API can poll without touching the writer's thread.
+struct WriterSnapshot
+{
+    bool healthy = true;
+    QString lastError;
+    qint64 committedJobs = 0;
+    qint64 failedJobs = 0;
+    qint64 transactions = 0;
+    qint64 queued = 0;
+};
+
+/// Owns the only read-write connection and the thread every write runs on. Jobs submitted from
+/// any thread are grouped into one transaction per batch (group commit), so one fsync covers
+/// many messages. When a commit fails because the disk is full or an I/O error occurs, the
+/// writer reports unhealthy (ingress answers 503), keeps what was committed, and keeps trying —
+/// also when idle, with a probe write — until a commit succeeds again.
+class Writer
+{
+public:
+    /// Opens the database, checks it (quick_check), applies migrations and starts the thread.
+    static Result<std::unique_ptr<Writer>> start(const QString &path,
+                                                 std::span<const Migration> migrations,
+                                                 WriterOptions options = {});
+    ~Writer();
+
+    Writer(const Writer &) = delete;
+    Writer &operator=(const Writer &) = delete;
+
+    /// Queues `job`; the future is ready once the job's transaction committed (or failed).
+    /// Thread-safe. After stop(), jobs fail with STORE_BUSY.
+    std::future<Result<void>> submit(WriteJob job);
+
+    /// False while writes are failing for a storage reason: callers stop acknowledging.
+    bool healthy() const;
+    WriterSnapshot snapshot() const;
+
+    /// Commits what is queued, then closes the connection and joins the thread. Idempotent.
+    void stop();
+
+private:
+    struct Impl;
+    explicit Writer(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> d;
+};
+
+} // namespace syncline::engine::store
