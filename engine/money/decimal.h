@@ -39,8 +39,9 @@ public:
     Decimal(std::int64_t integer);
     Decimal(BigInt coefficient, int scale);
 
-    /// Parses "-12.30", "+7", ".5", "5." are refused; an exponent is accepted ("1.5E+3", as JSON
-    /// numbers may carry one) and folded into the digits: "1.5E+3" -> 1500, "25e-3" -> 0.025.
+    /// Parses "-12.30" or "+7" (digits on both sides of the point: ".5" and "5." are refused).
+    /// An exponent is accepted, as JSON numbers may carry one, and folded into the digits:
+    /// "1.5E+3" -> 1500, "25e-3" -> 0.025.
     static Result<Decimal> parse(QStringView text);
     static Result<Decimal> parse(std::string_view text);
 
