@@ -4,6 +4,8 @@
 
 #include <sqlite3.h>
 
+#include <map>
+
 namespace syncline::engine::store {
 
 namespace {
@@ -44,7 +46,7 @@ Statement::Statement(Statement &&other) noexcept = default;
 Statement &Statement::operator=(Statement &&other) noexcept = default;
 Statement::~Statement() = default;
 
-Statement &Statement::bind(int index, std::int64_t value)
+Statement &Statement::bindInt64(int index, std::int64_t value)
 {
     sqlite3_bind_int64(d->stmt, index, value);
     return *this;
@@ -145,7 +147,12 @@ struct Connection::Impl
 {
     sqlite3 *db = nullptr;
     QString path;
-    ~Impl() { sqlite3_close_v2(db); }
+    std::map<std::string, Statement, std::less<>> statements;
+    ~Impl()
+    {
+        statements.clear(); // finalize before closing
+        sqlite3_close_v2(db);
+    }
 };
 
 Connection::Connection(std::unique_ptr<Impl> impl)
@@ -206,6 +213,20 @@ Result<Statement> Connection::prepare(std::string_view sql)
         return sqliteError(d->db, rc, sql.substr(0, 80));
     }
     return Statement(std::move(impl));
+}
+
+Result<Statement *> Connection::cached(std::string_view sql)
+{
+    auto found = d->statements.find(sql);
+    if (found == d->statements.end()) {
+        Result<Statement> statement = prepare(sql);
+        if (!statement) {
+            return statement.error();
+        }
+        found = d->statements.emplace(std::string(sql), std::move(*statement)).first;
+    }
+    found->second.reset(true);
+    return &found->second;
 }
 
 Result<int> Connection::userVersion()

@@ -4,6 +4,7 @@
 
 #include <QString>
 
+#include <concepts>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -22,7 +23,12 @@ public:
     ~Statement();
 
     /// Binds 1-based parameters. Text and blobs are copied by SQLite.
-    Statement &bind(int index, std::int64_t value);
+    template<std::integral T>
+    Statement &bind(int index, T value)
+    {
+        return bindInt64(index, std::int64_t(value));
+    }
+    Statement &bindInt64(int index, std::int64_t value);
     Statement &bind(int index, double value);
     Statement &bind(int index, std::string_view text);
     Statement &bind(int index, const QString &text);
@@ -67,6 +73,9 @@ public:
     /// Runs one or more statements without results.
     Result<void> exec(std::string_view sql);
     Result<Statement> prepare(std::string_view sql);
+    /// A statement prepared once per connection and kept, reset and unbound, for the hot paths.
+    /// The pointer stays valid for the connection's lifetime.
+    Result<Statement *> cached(std::string_view sql);
 
     /// PRAGMA user_version, the schema version the migrations record.
     Result<int> userVersion();

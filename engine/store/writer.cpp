@@ -61,7 +61,7 @@ struct Writer::Impl
     void runBatch(std::vector<Pending> &batch);
     void probe();
     void recordFault(const Error &error);
-    void recordSuccess(qint64 committed, qint64 failed);
+    void recordCommit(qint64 committed, qint64 failed, const std::optional<Error> &fault);
 };
 
 void Writer::Impl::loop()
@@ -95,11 +95,13 @@ void Writer::Impl::loop()
 
 void Writer::Impl::runBatch(std::vector<Pending> &batch)
 {
+    // Health is recorded before any caller is woken, so a caller that sees its job refused for
+    // a full disk also sees the store as unhealthy.
     const auto failAll = [&](const Error &error) {
+        recordFault(error);
         for (Pending &pending : batch) {
             pending.done.set_value(error);
         }
-        recordFault(error);
     };
     if (Result<void> begin = connection.exec("BEGIN IMMEDIATE"); !begin) {
         failAll(begin.error());
@@ -135,18 +137,17 @@ void Writer::Impl::runBatch(std::vector<Pending> &batch)
     }
     qint64 failed = 0;
     std::optional<Error> fault;
-    for (size_t i = 0; i < batch.size(); ++i) {
-        if (!results[i]) {
+    for (const Result<void> &result : results) {
+        if (!result) {
             ++failed;
-            if (isStorageFault(results[i].error())) {
-                fault = results[i].error();
+            if (isStorageFault(result.error())) {
+                fault = result.error();
             }
         }
-        batch[i].done.set_value(std::move(results[i]));
     }
-    recordSuccess(qint64(batch.size()) - failed, failed);
-    if (fault) {
-        recordFault(*fault);
+    recordCommit(qint64(batch.size()) - failed, failed, fault);
+    for (size_t i = 0; i < batch.size(); ++i) {
+        batch[i].done.set_value(std::move(results[i]));
     }
 }
 
@@ -157,7 +158,7 @@ void Writer::Impl::probe()
         recordFault(result.error());
         return;
     }
-    recordSuccess(0, 0);
+    recordCommit(0, 0, std::nullopt);
 }
 
 void Writer::Impl::recordFault(const Error &error)
@@ -169,10 +170,13 @@ void Writer::Impl::recordFault(const Error &error)
     }
 }
 
-void Writer::Impl::recordSuccess(qint64 committed, qint64 failed)
+void Writer::Impl::recordCommit(qint64 committed, qint64 failed, const std::optional<Error> &fault)
 {
     std::lock_guard lock(mutex);
-    stats.healthy = true;
+    stats.healthy = !fault;
+    if (fault) {
+        stats.lastError = fault->message;
+    }
     stats.committedJobs += committed;
     stats.failedJobs += failed;
     ++stats.transactions;

@@ -1,0 +1,61 @@
+#pragma once
+
+#include "engine/core/result.h"
+#include "engine/store/records.h"
+
+#include <QList>
+#include <QString>
+
+#include <optional>
+
+namespace syncline::engine::store {
+
+/// The engine's durable state: messages, the work queues between nodes, step records, lineage
+/// and the effect ledger. An interface so that a PostgreSQL backend (row claims with SKIP LOCKED)
+/// can let several engines share work; SqliteMessageStore is the embedded one.
+/// Every method is thread-safe and returns only after its change is durable (committed).
+class MessageStore
+{
+public:
+    virtual ~MessageStore() = default;
+
+    /// Records a deployed flow document under the next version number and returns it.
+    virtual Result<int> deployFlow(const QString &flowId, const QByteArray &document) = 0;
+    /// The document of a deployed flow version; nothing when unknown.
+    virtual Result<std::optional<QByteArray>> flowVersion(const QString &flowId, int version) = 0;
+    virtual Result<int> latestFlowVersion(const QString &flowId) = 0; // 0 when never deployed
+
+    /// Stores a message from outside and queues it at its first nodes, unless the same delivery
+    /// was stored before: then nothing is created and the original ids come back.
+    virtual Result<IngestResult> ingest(const IngestRequest &request) = 0;
+
+    /// Claims up to `limit` ready work items of a node for `leaseMs`. A claim that is not
+    /// completed in time (the engine crashed) becomes ready again through releaseExpiredClaims.
+    virtual Result<QList<WorkItem>> claim(const QString &flowId, int flowVersion,
+                                          const QString &nodeId, int limit, qint64 leaseMs)
+        = 0;
+    /// Commits a step: the work item's new state, the step record, the outputs queued at the
+    /// next nodes and their lineage edges — all or nothing. Fails with STALE_CLAIM when the
+    /// work item is no longer claimed (its lease ran out and it was handed out again).
+    virtual Result<void> completeStep(const StepResult &step) = 0;
+    /// Makes claimed work items whose lease ran out ready again. Returns how many.
+    virtual Result<int> releaseExpiredClaims() = 0;
+
+    /// Commits an effect's intent before it runs. When the key is known already, returns the
+    /// existing record (with attempts counted up) so the caller can skip a succeeded effect.
+    virtual Result<EffectRecord> beginEffect(const EffectIntent &intent) = 0;
+    virtual Result<void> finishEffect(const EffectOutcome &outcome) = 0;
+    virtual Result<std::optional<EffectRecord>> effect(const QString &idempotencyKey) = 0;
+
+    virtual Result<QList<QueueDepth>> queueDepths() = 0;
+    virtual Result<std::optional<StoredMessage>> message(const QString &messageId) = 0;
+
+    /// False while the store cannot commit (disk full, I/O error): stop acknowledging.
+    virtual bool acceptingWrites() const = 0;
+};
+
+/// Codes of the Errors the message store adds to the store module's.
+inline constexpr auto kStaleClaim = "STALE_CLAIM";
+inline constexpr auto kUnknownEffect = "UNKNOWN_EFFECT";
+
+} // namespace syncline::engine::store

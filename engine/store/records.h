@@ -1,0 +1,133 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QString>
+
+#include <optional>
+
+namespace syncline::engine::store {
+
+/// A message about to be stored. Payload and headers are JSON text, stored as received.
+struct NewMessage
+{
+    QString flowId;
+    int flowVersion = 0;
+    QString correlationId; // minted at ingest when empty; children inherit their parent's
+    QString causationId;   // the message this one was derived from; empty for a source event
+    QString businessKey;   // e.g. an invoice number; searchable
+    QByteArray headers;    // JSON object
+    QByteArray payload;    // JSON value
+};
+
+struct StoredMessage : NewMessage
+{
+    QString messageId;
+    qint64 createdAtMs = 0;
+};
+
+/// A message arriving from outside (webhook, poll, schedule). `source` and `deliveryId` identify
+/// a delivery so that a repeated delivery is recognised and creates nothing.
+struct IngestRequest
+{
+    NewMessage message;
+    QString source;          // e.g. "<flow>/<trigger>"
+    QString deliveryId;      // the sender's event or delivery id; empty = never a duplicate
+    QStringList firstNodes;  // nodes the message is queued at
+};
+
+struct IngestResult
+{
+    QString messageId;
+    QString correlationId;
+    bool duplicate = false; // true: an earlier delivery with the same id was already stored
+};
+
+/// A message waiting at (or claimed by) one node of a flow version.
+struct WorkItem
+{
+    qint64 id = 0;
+    QString nodeId;
+    int attempts = 0; // attempts already made at this node
+    StoredMessage message;
+};
+
+enum class StepStatus {
+    Succeeded, // outputs go on; the work item is finished
+    Retrying,  // a technical failure; the work item becomes ready again at retryAtMs
+    Failed,    // cannot go on: parked for the exception queue
+};
+
+/// What a node produced for the next nodes. Without a message, the input message itself moves
+/// on to `nodeId` (no copy); with one, a child message is stored and linked in the lineage.
+struct StepOutput
+{
+    QString nodeId;
+    std::optional<NewMessage> message;
+    QString edgeKind = QStringLiteral("next"); // next, split, aggregate, publish
+};
+
+/// Everything one node step commits, in one transaction.
+struct StepResult
+{
+    qint64 workItemId = 0;
+    StepStatus status = StepStatus::Succeeded;
+    QString errorCode;
+    QString errorDetail;
+    qint64 startedAtMs = 0;
+    qint64 finishedAtMs = 0;
+    qint64 retryAtMs = 0; // for Retrying
+    QList<StepOutput> outputs;
+};
+
+enum class EffectState { Pending, Succeeded, Failed, Uncertain };
+
+/// What an effect is about to do, committed before it runs.
+struct EffectIntent
+{
+    QString idempotencyKey; // derived from correlation id, node and business key
+    QString messageId;
+    QString correlationId;
+    QString flowId;
+    QString nodeId;
+    QString businessKey;
+    QString target; // system id
+    QString method;
+    QString url;
+};
+
+struct EffectOutcome
+{
+    QString idempotencyKey;
+    EffectState state = EffectState::Succeeded;
+    int httpStatus = 0;
+    QByteArray externalIds; // JSON object of ids the target returned, e.g. {"erpDocument": "SO-1"}
+    QString detail;
+};
+
+struct EffectRecord
+{
+    EffectIntent intent;
+    EffectState state = EffectState::Pending;
+    int attempts = 0;
+    int httpStatus = 0;
+    QByteArray externalIds;
+    QString detail;
+    qint64 createdAtMs = 0;
+    qint64 updatedAtMs = 0;
+};
+
+struct QueueDepth
+{
+    QString flowId;
+    QString nodeId;
+    qint64 ready = 0;    // can run now
+    qint64 delayed = 0;  // waiting for a retry time or a window
+    qint64 inFlight = 0; // claimed by a worker
+    qint64 failed = 0;   // parked for the exception queue
+};
+
+QString effectStateName(EffectState state);
+std::optional<EffectState> effectStateFromName(const QString &name);
+
+} // namespace syncline::engine::store

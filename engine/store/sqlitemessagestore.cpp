@@ -1,0 +1,657 @@
+#include "engine/store/sqlitemessagestore.h"
+
+#include "engine/store/storeschema.h"
+
+#include <QDateTime>
+#include <QUuid>
+
+namespace syncline::engine::store {
+
+namespace {
+
+QString newId()
+{
+    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+
+std::string_view bytes(const QByteArray &data)
+{
+    return {data.constData(), size_t(data.size())};
+}
+
+// Inserts a message row; fills in its id and, when missing, a fresh correlation id.
+Result<void> insertMessage(Connection &c, StoredMessage &m)
+{
+    Result<Statement *> insert = c.cached(
+        "INSERT INTO messages(message_id, flow_id, flow_version, correlation_id, causation_id,"
+        " business_key, headers, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!insert) {
+        return insert.error();
+    }
+    Statement &s = **insert;
+    s.bind(1, m.messageId).bind(2, m.flowId).bind(3, m.flowVersion);
+    s.bind(4, m.correlationId).bind(5, m.causationId).bind(6, m.businessKey);
+    s.bindBlob(7, bytes(m.headers)).bindBlob(8, bytes(m.payload)).bind(9, m.createdAtMs);
+    return s.run();
+}
+
+Result<void> enqueue(Connection &c, const QString &messageId, const QString &flowId,
+                     int flowVersion, const QString &nodeId, qint64 availableAtMs)
+{
+    Result<Statement *> insert = c.cached(
+        "INSERT INTO work_items(message_id, flow_id, flow_version, node_id, state, available_at)"
+        " VALUES (?, ?, ?, ?, 'ready', ?)");
+    if (!insert) {
+        return insert.error();
+    }
+    (*insert)->bind(1, messageId).bind(2, flowId).bind(3, flowVersion);
+    (*insert)->bind(4, nodeId).bind(5, availableAtMs);
+    return (*insert)->run();
+}
+
+StoredMessage readMessage(const Statement &s, int first)
+{
+    StoredMessage m;
+    m.messageId = s.qtext(first);
+    m.flowId = s.qtext(first + 1);
+    m.flowVersion = int(s.int64(first + 2));
+    m.correlationId = s.qtext(first + 3);
+    m.causationId = s.qtext(first + 4);
+    m.businessKey = s.qtext(first + 5);
+    const std::string headers = s.text(first + 6);
+    const std::string payload = s.text(first + 7);
+    m.headers = QByteArray(headers.data(), qsizetype(headers.size()));
+    m.payload = QByteArray(payload.data(), qsizetype(payload.size()));
+    m.createdAtMs = s.int64(first + 8);
+    return m;
+}
+
+constexpr auto kMessageColumns = "m.message_id, m.flow_id, m.flow_version, m.correlation_id,"
+                                 " m.causation_id, m.business_key, m.headers, m.payload,"
+                                 " m.created_at";
+
+QString stepStatusName(StepStatus status)
+{
+    switch (status) {
+    case StepStatus::Succeeded:
+        return QStringLiteral("succeeded");
+    case StepStatus::Retrying:
+        return QStringLiteral("retrying");
+    case StepStatus::Failed:
+        return QStringLiteral("failed");
+    }
+    return {};
+}
+
+EffectRecord readEffect(const Statement &s)
+{
+    EffectRecord r;
+    r.intent.idempotencyKey = s.qtext(0);
+    r.intent.messageId = s.qtext(1);
+    r.intent.correlationId = s.qtext(2);
+    r.intent.flowId = s.qtext(3);
+    r.intent.nodeId = s.qtext(4);
+    r.intent.businessKey = s.qtext(5);
+    r.intent.target = s.qtext(6);
+    r.intent.method = s.qtext(7);
+    r.intent.url = s.qtext(8);
+    r.state = effectStateFromName(s.qtext(9)).value_or(EffectState::Pending);
+    r.attempts = int(s.int64(10));
+    r.httpStatus = int(s.int64(11));
+    const std::string ids = s.text(12);
+    r.externalIds = QByteArray(ids.data(), qsizetype(ids.size()));
+    r.detail = s.qtext(13);
+    r.createdAtMs = s.int64(14);
+    r.updatedAtMs = s.int64(15);
+    return r;
+}
+
+constexpr auto kEffectColumns = "idempotency_key, message_id, correlation_id, flow_id, node_id,"
+                                " business_key, target, method, url, state, attempts,"
+                                " http_status, external_ids, detail, created_at, updated_at";
+
+Result<std::optional<EffectRecord>> findEffect(Connection &c, const QString &key)
+{
+    const std::string sql = std::string("SELECT ") + kEffectColumns
+                            + " FROM effects WHERE idempotency_key = ?";
+    Result<Statement *> select = c.cached(sql);
+    if (!select) {
+        return select.error();
+    }
+    (*select)->bind(1, key);
+    Result<bool> row = (*select)->step();
+    if (!row) {
+        return row.error();
+    }
+    if (!*row) {
+        return std::optional<EffectRecord>();
+    }
+    return std::optional<EffectRecord>(readEffect(**select));
+}
+
+} // namespace
+
+QString effectStateName(EffectState state)
+{
+    switch (state) {
+    case EffectState::Pending:
+        return QStringLiteral("pending");
+    case EffectState::Succeeded:
+        return QStringLiteral("succeeded");
+    case EffectState::Failed:
+        return QStringLiteral("failed");
+    case EffectState::Uncertain:
+        return QStringLiteral("uncertain");
+    }
+    return {};
+}
+
+std::optional<EffectState> effectStateFromName(const QString &name)
+{
+    for (EffectState state : {EffectState::Pending, EffectState::Succeeded, EffectState::Failed,
+                              EffectState::Uncertain}) {
+        if (effectStateName(state) == name) {
+            return state;
+        }
+    }
+    return std::nullopt;
+}
+
+SqliteMessageStore::SqliteMessageStore(QString path, std::unique_ptr<Writer> writer,
+                                       SqliteStoreOptions options)
+    : m_path(std::move(path))
+    , m_writer(std::move(writer))
+    , m_options(std::move(options))
+{
+    if (!m_options.clock) {
+        m_options.clock = [] { return QDateTime::currentMSecsSinceEpoch(); };
+    }
+}
+
+SqliteMessageStore::~SqliteMessageStore()
+{
+    m_writer->stop();
+}
+
+Result<std::unique_ptr<SqliteMessageStore>> SqliteMessageStore::open(const QString &path,
+                                                                     SqliteStoreOptions options)
+{
+    Result<std::unique_ptr<Writer>> writer = Writer::start(path, messageStoreMigrations(),
+                                                           options.writer);
+    if (!writer) {
+        return writer.error();
+    }
+    return std::unique_ptr<SqliteMessageStore>(
+        new SqliteMessageStore(path, std::move(*writer), std::move(options)));
+}
+
+qint64 SqliteMessageStore::now() const
+{
+    return m_options.clock();
+}
+
+Result<Connection> SqliteMessageStore::reader() const
+{
+    return Connection::open(m_path, OpenMode::ReadOnly);
+}
+
+bool SqliteMessageStore::acceptingWrites() const
+{
+    return m_writer->healthy();
+}
+
+WriterSnapshot SqliteMessageStore::writerSnapshot() const
+{
+    return m_writer->snapshot();
+}
+
+Result<int> SqliteMessageStore::deployFlow(const QString &flowId, const QByteArray &document)
+{
+    int version = 0;
+    const qint64 at = now();
+    Result<void> done = m_writer->submit([&](Connection &c) -> Result<void> {
+        Result<Statement *> next = c.cached(
+            "SELECT coalesce(max(version), 0) + 1 FROM flow_versions WHERE flow_id = ?");
+        if (!next) {
+            return next.error();
+        }
+        (*next)->bind(1, flowId);
+        if (Result<bool> row = (*next)->step(); !row) {
+            return row.error();
+        }
+        version = int((*next)->int64(0));
+        Result<Statement *> insert = c.cached(
+            "INSERT INTO flow_versions(flow_id, version, document, deployed_at) VALUES (?,?,?,?)");
+        if (!insert) {
+            return insert.error();
+        }
+        (*insert)->bind(1, flowId).bind(2, version);
+        (*insert)->bindBlob(3, bytes(document)).bind(4, at);
+        return (*insert)->run();
+    }).get();
+    if (!done) {
+        return done.error();
+    }
+    return version;
+}
+
+Result<std::optional<QByteArray>> SqliteMessageStore::flowVersion(const QString &flowId,
+                                                                  int version)
+{
+    Result<Connection> c = reader();
+    if (!c) {
+        return c.error();
+    }
+    Result<Statement> select = c->prepare(
+        "SELECT document FROM flow_versions WHERE flow_id = ? AND version = ?");
+    if (!select) {
+        return select.error();
+    }
+    select->bind(1, flowId).bind(2, version);
+    Result<bool> row = select->step();
+    if (!row) {
+        return row.error();
+    }
+    if (!*row) {
+        return std::optional<QByteArray>();
+    }
+    const std::string document = select->text(0);
+    return std::optional<QByteArray>(QByteArray(document.data(), qsizetype(document.size())));
+}
+
+Result<int> SqliteMessageStore::latestFlowVersion(const QString &flowId)
+{
+    Result<Connection> c = reader();
+    if (!c) {
+        return c.error();
+    }
+    Result<Statement> select = c->prepare(
+        "SELECT coalesce(max(version), 0) FROM flow_versions WHERE flow_id = ?");
+    if (!select) {
+        return select.error();
+    }
+    select->bind(1, flowId);
+    if (Result<bool> row = select->step(); !row) {
+        return row.error();
+    }
+    return int(select->int64(0));
+}
+
+Result<IngestResult> SqliteMessageStore::ingest(const IngestRequest &request)
+{
+    IngestResult result;
+    const qint64 at = now();
+    Result<void> done = m_writer->submit([&](Connection &c) -> Result<void> {
+        if (!request.deliveryId.isEmpty()) {
+            Result<Statement *> seen = c.cached(
+                "SELECT d.message_id, m.correlation_id FROM deliveries d"
+                " JOIN messages m ON m.message_id = d.message_id"
+                " WHERE d.source = ? AND d.delivery_id = ?");
+            if (!seen) {
+                return seen.error();
+            }
+            (*seen)->bind(1, request.source).bind(2, request.deliveryId);
+            Result<bool> row = (*seen)->step();
+            if (!row) {
+                return row.error();
+            }
+            if (*row) {
+                result = {(*seen)->qtext(0), (*seen)->qtext(1), true};
+                return {};
+            }
+        }
+        StoredMessage m;
+        static_cast<NewMessage &>(m) = request.message;
+        m.messageId = newId();
+        m.createdAtMs = at;
+        if (m.correlationId.isEmpty()) {
+            m.correlationId = newId();
+        }
+        if (Result<void> inserted = insertMessage(c, m); !inserted) {
+            return inserted;
+        }
+        if (!request.deliveryId.isEmpty()) {
+            Result<Statement *> remember = c.cached(
+                "INSERT INTO deliveries(source, delivery_id, message_id) VALUES (?, ?, ?)");
+            if (!remember) {
+                return remember.error();
+            }
+            (*remember)->bind(1, request.source).bind(2, request.deliveryId).bind(3, m.messageId);
+            if (Result<void> r = (*remember)->run(); !r) {
+                return r;
+            }
+        }
+        for (const QString &node : request.firstNodes) {
+            if (Result<void> r = enqueue(c, m.messageId, m.flowId, m.flowVersion, node, at); !r) {
+                return r;
+            }
+        }
+        result = {m.messageId, m.correlationId, false};
+        return {};
+    }).get();
+    if (!done) {
+        return done.error();
+    }
+    return result;
+}
+
+Result<QList<WorkItem>> SqliteMessageStore::claim(const QString &flowId, int flowVersion,
+                                                  const QString &nodeId, int limit,
+                                                  qint64 leaseMs)
+{
+    QList<WorkItem> items;
+    const qint64 at = now();
+    Result<void> done = m_writer->submit([&](Connection &c) -> Result<void> {
+        const std::string sql = std::string("UPDATE work_items SET state = 'claimed',"
+                                            " lease_until = ?1 WHERE id IN ("
+                                            " SELECT id FROM work_items WHERE flow_id = ?2"
+                                            " AND flow_version = ?3 AND node_id = ?4"
+                                            " AND state = 'ready' AND available_at <= ?5"
+                                            " ORDER BY available_at, id LIMIT ?6)"
+                                            " RETURNING id, node_id, attempts, message_id");
+        Result<Statement *> update = c.cached(sql);
+        if (!update) {
+            return update.error();
+        }
+        (*update)->bind(1, at + leaseMs).bind(2, flowId).bind(3, flowVersion);
+        (*update)->bind(4, nodeId).bind(5, at).bind(6, limit);
+        QList<std::pair<WorkItem, QString>> claimed;
+        for (;;) {
+            Result<bool> row = (*update)->step();
+            if (!row) {
+                return row.error();
+            }
+            if (!*row) {
+                break;
+            }
+            WorkItem item;
+            item.id = (*update)->int64(0);
+            item.nodeId = (*update)->qtext(1);
+            item.attempts = int((*update)->int64(2));
+            claimed.append({item, (*update)->qtext(3)});
+        }
+        const std::string select = std::string("SELECT ") + kMessageColumns
+                                   + " FROM messages m WHERE m.message_id = ?";
+        Result<Statement *> load = c.cached(select);
+        if (!load) {
+            return load.error();
+        }
+        for (auto &[item, messageId] : claimed) {
+            (*load)->reset(true);
+            (*load)->bind(1, messageId);
+            Result<bool> row = (*load)->step();
+            if (!row) {
+                return row.error();
+            }
+            item.message = readMessage(**load, 0);
+            items.append(std::move(item));
+        }
+        std::sort(items.begin(), items.end(),
+                  [](const WorkItem &a, const WorkItem &b) { return a.id < b.id; });
+        return {};
+    }).get();
+    if (!done) {
+        return done.error();
+    }
+    return items;
+}
+
+Result<void> SqliteMessageStore::completeStep(const StepResult &step)
+{
+    return m_writer->submit([&](Connection &c) -> Result<void> {
+        Result<Statement *> select = c.cached(
+            "SELECT w.message_id, w.flow_id, w.flow_version, w.node_id, w.attempts,"
+            " m.correlation_id FROM work_items w JOIN messages m ON m.message_id = w.message_id"
+            " WHERE w.id = ? AND w.state = 'claimed'");
+        if (!select) {
+            return select.error();
+        }
+        (*select)->bind(1, step.workItemId);
+        Result<bool> row = (*select)->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            return Error::make(QString::fromLatin1(kStaleClaim),
+                               QStringLiteral("work item %1 is no longer claimed; its lease ran "
+                                              "out and it was handed out again")
+                                   .arg(step.workItemId));
+        }
+        const QString messageId = (*select)->qtext(0);
+        const QString flowId = (*select)->qtext(1);
+        const int flowVersion = int((*select)->int64(2));
+        const QString nodeId = (*select)->qtext(3);
+        const int attempt = int((*select)->int64(4)) + 1;
+        const QString correlationId = (*select)->qtext(5);
+
+        Result<Statement *> update = c.cached(
+            step.status == StepStatus::Succeeded
+                ? "DELETE FROM work_items WHERE id = ?1"
+                : "UPDATE work_items SET state = ?2, attempts = attempts + 1,"
+                  " available_at = ?3, lease_until = NULL WHERE id = ?1");
+        if (!update) {
+            return update.error();
+        }
+        (*update)->bind(1, step.workItemId);
+        if (step.status != StepStatus::Succeeded) {
+            (*update)->bind(2, std::string_view(step.status == StepStatus::Retrying ? "ready"
+                                                                                    : "failed"));
+            (*update)->bind(3, step.retryAtMs);
+        }
+        if (Result<void> r = (*update)->run(); !r) {
+            return r;
+        }
+
+        Result<Statement *> record = c.cached(
+            "INSERT INTO steps(message_id, flow_id, flow_version, node_id, attempt, status,"
+            " error_code, error_detail, started_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
+        if (!record) {
+            return record.error();
+        }
+        Statement &s = **record;
+        s.bind(1, messageId).bind(2, flowId).bind(3, flowVersion).bind(4, nodeId);
+        s.bind(5, attempt).bind(6, stepStatusName(step.status));
+        s.bind(7, step.errorCode).bind(8, step.errorDetail);
+        s.bind(9, step.startedAtMs).bind(10, step.finishedAtMs);
+        if (Result<void> r = s.run(); !r) {
+            return r;
+        }
+
+        const qint64 at = now();
+        for (const StepOutput &output : step.outputs) {
+            QString target = messageId;
+            if (output.message) {
+                StoredMessage child;
+                static_cast<NewMessage &>(child) = *output.message;
+                child.messageId = newId();
+                child.createdAtMs = at;
+                if (child.correlationId.isEmpty()) {
+                    child.correlationId = correlationId;
+                }
+                if (child.causationId.isEmpty()) {
+                    child.causationId = messageId;
+                }
+                if (Result<void> r = insertMessage(c, child); !r) {
+                    return r;
+                }
+                Result<Statement *> edge = c.cached(
+                    "INSERT OR IGNORE INTO lineage(parent_id, child_id, node_id, kind)"
+                    " VALUES (?, ?, ?, ?)");
+                if (!edge) {
+                    return edge.error();
+                }
+                (*edge)->bind(1, messageId).bind(2, child.messageId).bind(3, nodeId);
+                (*edge)->bind(4, output.edgeKind);
+                if (Result<void> r = (*edge)->run(); !r) {
+                    return r;
+                }
+                target = child.messageId;
+            }
+            const QString targetFlow = output.message ? output.message->flowId : flowId;
+            const int targetVersion = output.message ? output.message->flowVersion : flowVersion;
+            if (output.nodeId.isEmpty()) {
+                continue; // a child recorded for lineage only (e.g. handed to another flow)
+            }
+            if (Result<void> r = enqueue(c, target, targetFlow, targetVersion, output.nodeId, at);
+                !r) {
+                return r;
+            }
+        }
+        return {};
+    }).get();
+}
+
+Result<int> SqliteMessageStore::releaseExpiredClaims()
+{
+    int released = 0;
+    const qint64 at = now();
+    Result<void> done = m_writer->submit([&](Connection &c) -> Result<void> {
+        Result<Statement *> update = c.cached(
+            "UPDATE work_items SET state = 'ready', lease_until = NULL"
+            " WHERE state = 'claimed' AND lease_until <= ?");
+        if (!update) {
+            return update.error();
+        }
+        (*update)->bind(1, at);
+        if (Result<void> r = (*update)->run(); !r) {
+            return r;
+        }
+        released = c.changes();
+        return {};
+    }).get();
+    if (!done) {
+        return done.error();
+    }
+    return released;
+}
+
+Result<EffectRecord> SqliteMessageStore::beginEffect(const EffectIntent &intent)
+{
+    EffectRecord record;
+    const qint64 at = now();
+    Result<void> done = m_writer->submit([&](Connection &c) -> Result<void> {
+        Result<Statement *> upsert = c.cached(
+            "INSERT INTO effects(idempotency_key, message_id, correlation_id, flow_id, node_id,"
+            " business_key, target, method, url, state, attempts, created_at, updated_at)"
+            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', 1, ?10, ?10)"
+            " ON CONFLICT(idempotency_key) DO UPDATE SET"
+            "  attempts = attempts + (state <> 'succeeded'), updated_at = ?10");
+        if (!upsert) {
+            return upsert.error();
+        }
+        Statement &s = **upsert;
+        s.bind(1, intent.idempotencyKey).bind(2, intent.messageId).bind(3, intent.correlationId);
+        s.bind(4, intent.flowId).bind(5, intent.nodeId).bind(6, intent.businessKey);
+        s.bind(7, intent.target).bind(8, intent.method).bind(9, intent.url).bind(10, at);
+        if (Result<void> r = s.run(); !r) {
+            return r;
+        }
+        Result<std::optional<EffectRecord>> found = findEffect(c, intent.idempotencyKey);
+        if (!found) {
+            return found.error();
+        }
+        record = **found;
+        return {};
+    }).get();
+    if (!done) {
+        return done.error();
+    }
+    return record;
+}
+
+Result<void> SqliteMessageStore::finishEffect(const EffectOutcome &outcome)
+{
+    const qint64 at = now();
+    return m_writer->submit([&](Connection &c) -> Result<void> {
+        // A succeeded effect stays succeeded: a late outcome of an earlier attempt cannot undo it.
+        Result<Statement *> update = c.cached(
+            "UPDATE effects SET state = ?2, http_status = ?3, external_ids = ?4, detail = ?5,"
+            " updated_at = ?6 WHERE idempotency_key = ?1 AND state <> 'succeeded'");
+        if (!update) {
+            return update.error();
+        }
+        Statement &s = **update;
+        s.bind(1, outcome.idempotencyKey).bind(2, effectStateName(outcome.state));
+        s.bind(3, outcome.httpStatus).bindBlob(4, bytes(outcome.externalIds));
+        s.bind(5, outcome.detail).bind(6, at);
+        if (Result<void> r = s.run(); !r) {
+            return r;
+        }
+        if (c.changes() == 0) {
+            Result<std::optional<EffectRecord>> found = findEffect(c, outcome.idempotencyKey);
+            if (!found) {
+                return found.error();
+            }
+            if (!*found) {
+                return Error::make(QString::fromLatin1(kUnknownEffect),
+                                   QStringLiteral("no effect with idempotency key %1 was begun")
+                                       .arg(outcome.idempotencyKey));
+            }
+        }
+        return {};
+    }).get();
+}
+
+Result<std::optional<EffectRecord>> SqliteMessageStore::effect(const QString &idempotencyKey)
+{
+    Result<Connection> c = reader();
+    if (!c) {
+        return c.error();
+    }
+    return findEffect(*c, idempotencyKey);
+}
+
+Result<QList<QueueDepth>> SqliteMessageStore::queueDepths()
+{
+    Result<Connection> c = reader();
+    if (!c) {
+        return c.error();
+    }
+    Result<Statement> select = c->prepare(
+        "SELECT flow_id, node_id,"
+        " sum(state = 'ready' AND available_at <= ?1), sum(state = 'ready' AND available_at > ?1),"
+        " sum(state = 'claimed'), sum(state = 'failed')"
+        " FROM work_items GROUP BY flow_id, node_id ORDER BY flow_id, node_id");
+    if (!select) {
+        return select.error();
+    }
+    select->bind(1, now());
+    QList<QueueDepth> depths;
+    for (;;) {
+        Result<bool> row = select->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            break;
+        }
+        depths.append({select->qtext(0), select->qtext(1), select->int64(2), select->int64(3),
+                       select->int64(4), select->int64(5)});
+    }
+    return depths;
+}
+
+Result<std::optional<StoredMessage>> SqliteMessageStore::message(const QString &messageId)
+{
+    Result<Connection> c = reader();
+    if (!c) {
+        return c.error();
+    }
+    const std::string sql = std::string("SELECT ") + kMessageColumns
+                            + " FROM messages m WHERE m.message_id = ?";
+    Result<Statement> select = c->prepare(sql);
+    if (!select) {
+        return select.error();
+    }
+    select->bind(1, messageId);
+    Result<bool> row = select->step();
+    if (!row) {
+        return row.error();
+    }
+    if (!*row) {
+        return std::optional<StoredMessage>();
+    }
+    return std::optional<StoredMessage>(readMessage(*select, 0));
+}
+
+} // namespace syncline::engine::store

@@ -1,0 +1,58 @@
+#pragma once
+
+#include "engine/store/messagestore.h"
+#include "engine/store/writer.h"
+
+#include <functional>
+#include <memory>
+
+namespace syncline::engine::store {
+
+struct SqliteStoreOptions
+{
+    WriterOptions writer;
+    /// Milliseconds since the epoch; tests pass a controllable clock.
+    std::function<qint64()> clock;
+};
+
+/// The embedded MessageStore: one SQLite file in WAL mode, every write through the Writer's
+/// single connection (group commit), every read on a read-only connection of its own.
+class SqliteMessageStore final : public MessageStore
+{
+public:
+    /// Opens or creates the database, checks it and brings its schema up to date.
+    static Result<std::unique_ptr<SqliteMessageStore>> open(const QString &path,
+                                                            SqliteStoreOptions options = {});
+    ~SqliteMessageStore() override;
+
+    Result<int> deployFlow(const QString &flowId, const QByteArray &document) override;
+    Result<std::optional<QByteArray>> flowVersion(const QString &flowId, int version) override;
+    Result<int> latestFlowVersion(const QString &flowId) override;
+
+    Result<IngestResult> ingest(const IngestRequest &request) override;
+    Result<QList<WorkItem>> claim(const QString &flowId, int flowVersion, const QString &nodeId,
+                                  int limit, qint64 leaseMs) override;
+    Result<void> completeStep(const StepResult &step) override;
+    Result<int> releaseExpiredClaims() override;
+
+    Result<EffectRecord> beginEffect(const EffectIntent &intent) override;
+    Result<void> finishEffect(const EffectOutcome &outcome) override;
+    Result<std::optional<EffectRecord>> effect(const QString &idempotencyKey) override;
+
+    Result<QList<QueueDepth>> queueDepths() override;
+    Result<std::optional<StoredMessage>> message(const QString &messageId) override;
+
+    bool acceptingWrites() const override;
+    WriterSnapshot writerSnapshot() const;
+
+private:
+    SqliteMessageStore(QString path, std::unique_ptr<Writer> writer, SqliteStoreOptions options);
+    Result<Connection> reader() const;
+    qint64 now() const;
+
+    QString m_path;
+    std::unique_ptr<Writer> m_writer;
+    SqliteStoreOptions m_options;
+};
+
+} // namespace syncline::engine::store

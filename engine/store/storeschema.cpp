@@ -1,0 +1,108 @@
+#include "engine/store/storeschema.h"
+
+namespace syncline::engine::store {
+
+namespace {
+
+constexpr auto kVersion1 = R"sql(
+CREATE TABLE flow_versions(
+    flow_id     TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    document    BLOB NOT NULL,
+    deployed_at INTEGER NOT NULL,
+    PRIMARY KEY (flow_id, version)
+) WITHOUT ROWID;
+
+CREATE TABLE messages(
+    id             INTEGER PRIMARY KEY,
+    message_id     TEXT NOT NULL UNIQUE,
+    flow_id        TEXT NOT NULL,
+    flow_version   INTEGER NOT NULL,
+    correlation_id TEXT NOT NULL,
+    causation_id   TEXT,
+    business_key   TEXT,
+    headers        BLOB,
+    payload        BLOB NOT NULL,
+    created_at     INTEGER NOT NULL
+);
+CREATE INDEX messages_correlation ON messages(correlation_id);
+CREATE INDEX messages_business_key ON messages(business_key) WHERE business_key <> '';
+
+CREATE TABLE deliveries(
+    source      TEXT NOT NULL,
+    delivery_id TEXT NOT NULL,
+    message_id  TEXT NOT NULL,
+    PRIMARY KEY (source, delivery_id)
+) WITHOUT ROWID;
+
+CREATE TABLE work_items(
+    id           INTEGER PRIMARY KEY,
+    message_id   TEXT NOT NULL,
+    flow_id      TEXT NOT NULL,
+    flow_version INTEGER NOT NULL,
+    node_id      TEXT NOT NULL,
+    state        TEXT NOT NULL CHECK (state IN ('ready', 'claimed', 'failed')),
+    available_at INTEGER NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    lease_until  INTEGER
+);
+CREATE INDEX work_items_ready ON work_items(flow_id, flow_version, node_id, state, available_at);
+CREATE INDEX work_items_lease ON work_items(state, lease_until);
+
+CREATE TABLE steps(
+    id           INTEGER PRIMARY KEY,
+    message_id   TEXT NOT NULL,
+    flow_id      TEXT NOT NULL,
+    flow_version INTEGER NOT NULL,
+    node_id      TEXT NOT NULL,
+    attempt      INTEGER NOT NULL,
+    status       TEXT NOT NULL,
+    error_code   TEXT,
+    error_detail TEXT,
+    started_at   INTEGER NOT NULL,
+    finished_at  INTEGER NOT NULL
+);
+CREATE INDEX steps_message ON steps(message_id);
+
+CREATE TABLE lineage(
+    parent_id TEXT NOT NULL,
+    child_id  TEXT NOT NULL,
+    node_id   TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    PRIMARY KEY (parent_id, child_id)
+) WITHOUT ROWID;
+CREATE INDEX lineage_child ON lineage(child_id);
+
+CREATE TABLE effects(
+    idempotency_key TEXT PRIMARY KEY,
+    message_id      TEXT NOT NULL,
+    correlation_id  TEXT NOT NULL,
+    flow_id         TEXT NOT NULL,
+    node_id         TEXT NOT NULL,
+    business_key    TEXT,
+    target          TEXT NOT NULL,
+    method          TEXT NOT NULL,
+    url             TEXT NOT NULL,
+    state           TEXT NOT NULL CHECK (state IN ('pending', 'succeeded', 'failed', 'uncertain')),
+    attempts        INTEGER NOT NULL,
+    http_status     INTEGER,
+    external_ids    BLOB,
+    detail          TEXT,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX effects_correlation ON effects(correlation_id);
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, "messages, work items, steps, lineage and the effect ledger", kVersion1},
+};
+
+} // namespace
+
+std::span<const Migration> messageStoreMigrations()
+{
+    return kMigrations;
+}
+
+} // namespace syncline::engine::store

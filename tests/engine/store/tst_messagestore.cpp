@@ -1,0 +1,271 @@
+#include "engine/store/connection.h"
+#include "engine/store/sqlitemessagestore.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace syncline::engine;
+using namespace syncline::engine::store;
+
+namespace {
+
+template<typename T>
+QByteArray why(const Result<T> &result)
+{
+    return result.ok() ? QByteArray() : result.error().message.toUtf8();
+}
+
+NewMessage invoice(const QString &number)
+{
+    NewMessage m;
+    m.flowId = QStringLiteral("invoice-issued");
+    m.flowVersion = 1;
+    m.businessKey = number;
+    m.headers = R"({"content-type":"application/json"})";
+    m.payload = QStringLiteral(R"({"number":"%1","amount":"19.99"})").arg(number).toUtf8();
+    return m;
+}
+
+IngestRequest delivery(const QString &number, const char *deliveryId)
+{
+    return {invoice(number), QStringLiteral("invoice-issued/webhook"),
+            QString::fromLatin1(deliveryId),
+            {QStringLiteral("validate")}};
+}
+
+} // namespace
+
+class TestMessageStore : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init()
+    {
+        m_dir = std::make_unique<QTemporaryDir>();
+        m_now = 1'700'000'000'000;
+        m_store = openStore();
+    }
+
+    void cleanup() { m_store.reset(); }
+
+    void deployedFlowsGetIncreasingVersions()
+    {
+        QCOMPARE(*m_store->latestFlowVersion(QStringLiteral("f")), 0);
+        QCOMPARE(*m_store->deployFlow(QStringLiteral("f"), "{\"v\":1}"), 1);
+        QCOMPARE(*m_store->deployFlow(QStringLiteral("f"), "{\"v\":2}"), 2);
+        QCOMPARE(*m_store->deployFlow(QStringLiteral("g"), "{}"), 1);
+        QCOMPARE(*m_store->latestFlowVersion(QStringLiteral("f")), 2);
+        QCOMPARE(m_store->flowVersion(QStringLiteral("f"), 1)->value(), QByteArray("{\"v\":1}"));
+        QVERIFY(!m_store->flowVersion(QStringLiteral("f"), 3)->has_value());
+    }
+
+    void ingestStoresOnceAndRecognisesARepeatedDelivery()
+    {
+        Result<IngestResult> first = m_store->ingest(delivery(QStringLiteral("INV-1"), "evt_1"));
+        QVERIFY2(first.ok(), why(first).constData());
+        QVERIFY(!first->duplicate);
+        QVERIFY(!first->correlationId.isEmpty());
+
+        Result<IngestResult> again = m_store->ingest(delivery(QStringLiteral("INV-1"), "evt_1"));
+        QVERIFY(again.ok());
+        QVERIFY(again->duplicate);
+        QCOMPARE(again->messageId, first->messageId);
+        QCOMPARE(again->correlationId, first->correlationId);
+
+        const QList<QueueDepth> depths = *m_store->queueDepths();
+        QCOMPARE(depths.size(), 1);
+        QCOMPARE(depths[0].nodeId, QStringLiteral("validate"));
+        QCOMPARE(depths[0].ready, 1);
+
+        auto stored = m_store->message(first->messageId);
+        QVERIFY(stored.ok() && stored->has_value());
+        QCOMPARE((*stored)->payload, invoice(QStringLiteral("INV-1")).payload);
+        QCOMPARE((*stored)->businessKey, QStringLiteral("INV-1"));
+    }
+
+    void senderCorrelationIdIsKept()
+    {
+        IngestRequest request = delivery(QStringLiteral("INV-2"), "");
+        request.message.correlationId = QStringLiteral("trace-abc");
+        QCOMPARE(m_store->ingest(request)->correlationId, QStringLiteral("trace-abc"));
+        // Without a delivery id nothing counts as a duplicate.
+        QVERIFY(!m_store->ingest(request)->duplicate);
+    }
+
+    void aClaimedItemIsNotHandedOutTwice()
+    {
+        QVERIFY(m_store->ingest(delivery(QStringLiteral("INV-1"), "evt_1")).ok());
+        QList<WorkItem> claimed = *claimValidate();
+        QCOMPARE(claimed.size(), 1);
+        QCOMPARE(claimed[0].message.businessKey, QStringLiteral("INV-1"));
+        QCOMPARE(claimed[0].attempts, 0);
+        QVERIFY(claimValidate()->isEmpty());
+        QCOMPARE(m_store->queueDepths()->at(0).inFlight, 1);
+    }
+
+    void aStepCommitsOutputsAndLineageTogether()
+    {
+        const IngestResult source = *m_store->ingest(delivery(QStringLiteral("INV-1"), "evt_1"));
+        const WorkItem item = claimValidate()->at(0);
+
+        NewMessage mapped = invoice(QStringLiteral("INV-1"));
+        mapped.payload = R"({"invoiceNumber":"INV-1"})";
+        StepResult step;
+        step.workItemId = item.id;
+        step.startedAtMs = m_now;
+        step.finishedAtMs = m_now + 3;
+        step.outputs = {{QStringLiteral("audit"), std::nullopt},
+                        {QStringLiteral("post-to-erp"), mapped}};
+        Result<void> done = m_store->completeStep(step);
+        QVERIFY2(done.ok(), why(done).constData());
+
+        QList<WorkItem> toErp = *m_store->claim(QStringLiteral("invoice-issued"), 1,
+                                                QStringLiteral("post-to-erp"), 10, 30'000);
+        QCOMPARE(toErp.size(), 1);
+        QCOMPARE(toErp[0].message.payload, mapped.payload);
+        QCOMPARE(toErp[0].message.correlationId, source.correlationId);
+        QCOMPARE(toErp[0].message.causationId, source.messageId);
+        QList<WorkItem> toAudit = *m_store->claim(QStringLiteral("invoice-issued"), 1,
+                                                  QStringLiteral("audit"), 10, 30'000);
+        QCOMPARE(toAudit.size(), 1);
+        QCOMPARE(toAudit[0].message.messageId, source.messageId); // moved on, not copied
+
+        Result<Connection> c = Connection::open(m_dir->filePath(QStringLiteral("s.db")),
+                                                OpenMode::ReadOnly);
+        Result<Statement> edges = c->prepare("SELECT parent_id, child_id, node_id FROM lineage");
+        QVERIFY(*edges->step());
+        QCOMPARE(edges->qtext(0), source.messageId);
+        QCOMPARE(edges->qtext(1), toErp[0].message.messageId);
+        QCOMPARE(edges->qtext(2), QStringLiteral("validate"));
+        Result<Statement> steps = c->prepare("SELECT node_id, status, attempt FROM steps");
+        QVERIFY(*steps->step());
+        QCOMPARE(steps->qtext(1), QStringLiteral("succeeded"));
+        QCOMPARE(steps->int64(2), 1);
+    }
+
+    void aRetryWaitsForItsTime()
+    {
+        QVERIFY(m_store->ingest(delivery(QStringLiteral("INV-1"), "evt_1")).ok());
+        const WorkItem item = claimValidate()->at(0);
+        StepResult step{item.id, StepStatus::Retrying, QStringLiteral("HTTP_503"),
+                        QStringLiteral("ERP unavailable"), m_now, m_now, m_now + 2'000, {}};
+        QVERIFY(m_store->completeStep(step).ok());
+        QVERIFY(claimValidate()->isEmpty());
+        QCOMPARE(m_store->queueDepths()->at(0).delayed, 1);
+        m_now += 2'000;
+        QList<WorkItem> again = *claimValidate();
+        QCOMPARE(again.size(), 1);
+        QCOMPARE(again[0].attempts, 1);
+    }
+
+    void aFailedStepIsParked()
+    {
+        QVERIFY(m_store->ingest(delivery(QStringLiteral("INV-1"), "evt_1")).ok());
+        const WorkItem item = claimValidate()->at(0);
+        StepResult step{item.id, StepStatus::Failed, QStringLiteral("SCHEMA"),
+                        QStringLiteral("/lines/0/amount: must be a decimal string"), m_now, m_now,
+                        0, {}};
+        QVERIFY(m_store->completeStep(step).ok());
+        m_now += 60'000;
+        QVERIFY(claimValidate()->isEmpty());
+        QCOMPARE(m_store->queueDepths()->at(0).failed, 1);
+    }
+
+    void anExpiredClaimIsHandedOutAgainAndTheOldOneIsRefused()
+    {
+        QVERIFY(m_store->ingest(delivery(QStringLiteral("INV-1"), "evt_1")).ok());
+        const WorkItem stale = claimValidate()->at(0);
+        m_now += 31'000; // the worker died; its 30 s lease ran out
+        QCOMPARE(*m_store->releaseExpiredClaims(), 1);
+        const WorkItem fresh = claimValidate()->at(0);
+        QCOMPARE(fresh.id, stale.id);
+
+        StepResult late;
+        late.workItemId = stale.id;
+        late.outputs = {{QStringLiteral("post-to-erp"), std::nullopt}};
+        QVERIFY(m_store->completeStep(late).ok()); // same item, now claimed again: accepted once
+        Result<void> twice = m_store->completeStep(late);
+        QVERIFY(!twice.ok());
+        QCOMPARE(twice.error().code, QString::fromLatin1(kStaleClaim));
+        QCOMPARE(m_store->claim(QStringLiteral("invoice-issued"), 1,
+                                QStringLiteral("post-to-erp"), 10, 30'000)
+                     ->size(),
+                 1); // the output was queued once, not twice
+    }
+
+    void workSurvivesARestart()
+    {
+        const IngestResult source = *m_store->ingest(delivery(QStringLiteral("INV-1"), "evt_1"));
+        QCOMPARE(claimValidate()->size(), 1);
+        m_store.reset(); // the engine stops (or crashes) with the item claimed
+        m_now += 60'000;
+        m_store = openStore();
+        QCOMPARE(*m_store->releaseExpiredClaims(), 1);
+        QList<WorkItem> claimed = *claimValidate();
+        QCOMPARE(claimed.size(), 1);
+        QCOMPARE(claimed[0].message.messageId, source.messageId);
+        QVERIFY(m_store->ingest(delivery(QStringLiteral("INV-1"), "evt_1"))->duplicate);
+    }
+
+    void theEffectLedgerNeverRepeatsASucceededEffect()
+    {
+        EffectIntent intent{QStringLiteral("corr-1:post-to-erp:INV-1"), QStringLiteral("m1"),
+                            QStringLiteral("corr-1"), QStringLiteral("invoice-issued"),
+                            QStringLiteral("post-to-erp"), QStringLiteral("INV-1"),
+                            QStringLiteral("erp"), QStringLiteral("POST"),
+                            QStringLiteral("http://127.0.0.1/erp/invoices")};
+        Result<EffectRecord> first = m_store->beginEffect(intent);
+        QVERIFY2(first.ok(), why(first).constData());
+        QCOMPARE(first->state, EffectState::Pending);
+        QCOMPARE(first->attempts, 1);
+
+        // The first attempt timed out; the retry reuses the key.
+        QVERIFY(m_store->finishEffect({intent.idempotencyKey, EffectState::Failed, 0, {},
+                                       QStringLiteral("timeout")})
+                    .ok());
+        QCOMPARE(m_store->beginEffect(intent)->attempts, 2);
+        QVERIFY(m_store->finishEffect({intent.idempotencyKey, EffectState::Succeeded, 201,
+                                       R"({"erpDocument":"AR-1001"})", {}})
+                    .ok());
+
+        Result<EffectRecord> replay = m_store->beginEffect(intent);
+        QCOMPARE(replay->state, EffectState::Succeeded);
+        QCOMPARE(replay->attempts, 2);
+        QCOMPARE(replay->externalIds, QByteArray(R"({"erpDocument":"AR-1001"})"));
+        // A late failure report of an earlier attempt cannot undo the success.
+        QVERIFY(m_store->finishEffect({intent.idempotencyKey, EffectState::Failed, 500, {}, {}})
+                    .ok());
+        QCOMPARE(m_store->effect(intent.idempotencyKey)->value().state, EffectState::Succeeded);
+
+        Result<void> unknown = m_store->finishEffect({QStringLiteral("nope"),
+                                                      EffectState::Succeeded, 200, {}, {}});
+        QVERIFY(!unknown.ok());
+        QCOMPARE(unknown.error().code, QString::fromLatin1(kUnknownEffect));
+    }
+
+private:
+    std::unique_ptr<SqliteMessageStore> openStore()
+    {
+        SqliteStoreOptions options;
+        options.clock = [this] { return m_now; };
+        auto store = SqliteMessageStore::open(m_dir->filePath(QStringLiteral("s.db")), options);
+        if (!store) {
+            qFatal("cannot open store: %s", qPrintable(store.error().message));
+        }
+        return std::move(*store);
+    }
+
+    Result<QList<WorkItem>> claimValidate()
+    {
+        return m_store->claim(QStringLiteral("invoice-issued"), 1, QStringLiteral("validate"), 10,
+                              30'000);
+    }
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<SqliteMessageStore> m_store;
+    qint64 m_now = 0;
+};
+
+QTEST_GUILESS_MAIN(TestMessageStore)
+#include "tst_messagestore.moc"
