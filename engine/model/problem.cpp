@@ -16,4 +16,21 @@ QString Problem::toString() const
     return text;
 }
 
+nlohmann::json Problem::toJson() const
+{
+    nlohmann::json json = {
+        {"file", file.toStdString()},
+        {"pointer", pointer.toStdString()},
+        {"message", message.toStdString()},
+        {"code", code.toStdString()},
+        {"line", line},
+        {"column", column},
+    };
+    if (kind) {
+        json["kind"] = kindKey(*kind).toStdString();
+        json["objectId"] = objectId.toStdString();
+    }
+    return json;
+}
+
 } // namespace syncline::engine::model

@@ -5,6 +5,8 @@
 #include <QList>
 #include <QString>
 
+#include <nlohmann/json.hpp>
+
 #include <optional>
 
 namespace syncline::engine::model {
@@ -33,6 +35,10 @@ struct Problem
     /// "FILE:POINTER: message (line L, column C) [CODE]" — the pointer is the address, the
     /// position is a convenience and left out when unknown; "FILE: ..." when the pointer is "".
     QString toString() const;
+
+    /// {"file", "pointer", "message", "code", "line", "column", and "kind"/"objectId" when
+    /// known}: the shape `syncline-engine validate --json` prints.
+    nlohmann::json toJson() const;
 
     friend bool operator==(const Problem &, const Problem &) = default;
 };

@@ -75,6 +75,20 @@ qsizetype Workspace::objectCount() const
     return total;
 }
 
+QString Workspace::countsText() const
+{
+    QStringList parts;
+    for (ObjectKind kind : kAllObjectKinds) {
+        const qsizetype n = count(kind);
+        QString noun = kindNoun(kind);
+        if (n != 1) {
+            noun += u's';
+        }
+        parts.append(QStringLiteral("%1 %2").arg(n).arg(noun));
+    }
+    return parts.join(QStringLiteral(", "));
+}
+
 void Workspace::insert(WorkspaceObject object)
 {
     object.file = objectFilePath(object.kind, object.id);

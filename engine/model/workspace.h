@@ -5,6 +5,7 @@
 
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 #include <nlohmann/json.hpp>
 
@@ -47,6 +48,8 @@ public:
 
     qsizetype count(ObjectKind kind) const;
     qsizetype objectCount() const;
+    /// "12 canonical schemas, 6 systems, 0 mappings, 0 flows, 0 lookups".
+    QString countsText() const;
 
     /// Adds the object, replacing one of the same kind and id. Its `file` is set from kind and id.
     void insert(WorkspaceObject object);
