@@ -9,6 +9,7 @@ find_package(CURL REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd)
 
 # valijson is header-only and ships no CMake package on Debian.
 find_path(VALIJSON_INCLUDE_DIR valijson/validator.hpp REQUIRED)
