@@ -1,0 +1,68 @@
+#pragma once
+
+#include "engine/core/result.h"
+#include "engine/json/intakerefusal.h"
+#include "engine/json/value.h"
+
+#include <QByteArray>
+
+#include <cstdint>
+#include <string_view>
+#include <variant>
+
+namespace syncline::engine::json {
+
+/// Bounds checked while a body is parsed, before any tree is built.
+struct IntakeLimits
+{
+    /// Bodies larger than this are refused with SIZE_LIMIT without being parsed.
+    std::int64_t maxBytes = 5 * 1024 * 1024;
+    /// Arrays and objects nested deeper than this are refused with DEPTH_LIMIT ("[[1]]" has
+    /// depth 2). Values above kDepthCeiling are treated as kDepthCeiling: Values are released
+    /// recursively, and a deeper tree could exhaust a small thread stack.
+    int maxDepth = 64;
+
+    static constexpr int kDepthCeiling = 1000;
+};
+
+/// Either the accepted value or the reason the body was refused.
+class IntakeResult
+{
+public:
+    IntakeResult(Value value)
+        : m_state(std::move(value))
+    {}
+    IntakeResult(IntakeRefusal refusal)
+        : m_state(std::move(refusal))
+    {}
+
+    bool ok() const { return m_state.index() == 0; }
+    const Value &value() const { return std::get<0>(m_state); }
+    const IntakeRefusal &refusal() const { return std::get<1>(m_state); }
+    /// As an engine Result (the refusal becomes IntakeRefusal::toError()).
+    Result<Value> toResult() const;
+
+private:
+    std::variant<Value, IntakeRefusal> m_state;
+};
+
+/// Strict intake of JSON from outside (webhook bodies, HTTP responses, files, samples): the
+/// bytes are accepted exactly or refused with a reason and a position, never half-read or
+/// quietly changed.
+///
+/// On top of RFC 8259 it refuses: duplicate member names (DUP_KEY — "last wins" is how payment
+/// fields get forged), raw NUL bytes, invalid UTF-8 and lone surrogate escapes, a leading byte
+/// order mark, anything after the value, numbers beyond what a double can hold, bodies over the
+/// size limit and nesting over the depth limit. Numbers keep their source text (see Value), so
+/// "18446744073709551616" and "0.10" are written back unchanged.
+///
+/// Stateless and thread-safe; the parser keeps its own stack on the heap, so a body nested a
+/// million deep is refused with DEPTH_LIMIT even on a thread with a small stack.
+class JsonIntake
+{
+public:
+    static IntakeResult parse(std::string_view bytes, const IntakeLimits &limits = {});
+    static IntakeResult parse(const QByteArray &bytes, const IntakeLimits &limits = {});
+};
+
+} // namespace syncline::engine::json
