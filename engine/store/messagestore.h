@@ -6,6 +6,7 @@
 #include <QList>
 #include <QString>
 
+#include <functional>
 #include <optional>
 
 namespace syncline::engine::store {
@@ -26,8 +27,13 @@ public:
     virtual Result<int> latestFlowVersion(const QString &flowId) = 0; // 0 when never deployed
 
     /// Stores a message from outside and queues it at its first nodes, unless the same delivery
-    /// was stored before: then nothing is created and the original ids come back.
-    virtual Result<IngestResult> ingest(const IngestRequest &request) = 0;
+    /// was stored before: then nothing is created and the original ids come back. `done` runs
+    /// once the message is committed (or refused), on a thread of the store's: quick, no waiting.
+    virtual void ingestAsync(IngestRequest request,
+                             std::function<void(Result<IngestResult>)> done)
+        = 0;
+    /// ingestAsync, waiting for the outcome.
+    Result<IngestResult> ingest(const IngestRequest &request);
 
     /// Claims up to `limit` ready work items of a node for `leaseMs`. A claim that is not
     /// completed in time (the engine crashed) becomes ready again through releaseExpiredClaims.

@@ -277,62 +277,79 @@ Result<int> SqliteMessageStore::latestFlowVersion(const QString &flowId)
     return int(select->int64(0));
 }
 
-Result<IngestResult> SqliteMessageStore::ingest(const IngestRequest &request)
+namespace {
+
+Result<void> ingestJob(Connection &c, const IngestRequest &request, qint64 at, IngestResult &result)
 {
-    IngestResult result;
-    const qint64 at = now();
-    Result<void> done = m_writer->submit([&](Connection &c) -> Result<void> {
-        if (!request.deliveryId.isEmpty()) {
-            Result<Statement *> seen = c.cached(
-                "SELECT d.message_id, m.correlation_id FROM deliveries d"
-                " JOIN messages m ON m.message_id = d.message_id"
-                " WHERE d.source = ? AND d.delivery_id = ?");
-            if (!seen) {
-                return seen.error();
-            }
-            (*seen)->bind(1, request.source).bind(2, request.deliveryId);
-            Result<bool> row = (*seen)->step();
-            if (!row) {
-                return row.error();
-            }
-            if (*row) {
-                result = {(*seen)->qtext(0), (*seen)->qtext(1), true};
-                return {};
-            }
+    if (!request.deliveryId.isEmpty()) {
+        Result<Statement *> seen = c.cached(
+            "SELECT d.message_id, m.correlation_id FROM deliveries d"
+            " JOIN messages m ON m.message_id = d.message_id"
+            " WHERE d.source = ? AND d.delivery_id = ?");
+        if (!seen) {
+            return seen.error();
         }
-        StoredMessage m;
-        static_cast<NewMessage &>(m) = request.message;
-        m.messageId = newId();
-        m.createdAtMs = at;
-        if (m.correlationId.isEmpty()) {
-            m.correlationId = newId();
+        (*seen)->bind(1, request.source).bind(2, request.deliveryId);
+        Result<bool> row = (*seen)->step();
+        if (!row) {
+            return row.error();
         }
-        if (Result<void> inserted = insertMessage(c, m); !inserted) {
-            return inserted;
+        if (*row) {
+            result = {(*seen)->qtext(0), (*seen)->qtext(1), true};
+            return {};
         }
-        if (!request.deliveryId.isEmpty()) {
-            Result<Statement *> remember = c.cached(
-                "INSERT INTO deliveries(source, delivery_id, message_id) VALUES (?, ?, ?)");
-            if (!remember) {
-                return remember.error();
-            }
-            (*remember)->bind(1, request.source).bind(2, request.deliveryId).bind(3, m.messageId);
-            if (Result<void> r = (*remember)->run(); !r) {
-                return r;
-            }
-        }
-        for (const QString &node : request.firstNodes) {
-            if (Result<void> r = enqueue(c, m.messageId, m.flowId, m.flowVersion, node, at); !r) {
-                return r;
-            }
-        }
-        result = {m.messageId, m.correlationId, false};
-        return {};
-    }).get();
-    if (!done) {
-        return done.error();
     }
-    return result;
+    StoredMessage m;
+    static_cast<NewMessage &>(m) = request.message;
+    m.messageId = newId();
+    m.createdAtMs = at;
+    if (m.correlationId.isEmpty()) {
+        m.correlationId = newId();
+    }
+    if (Result<void> inserted = insertMessage(c, m); !inserted) {
+        return inserted;
+    }
+    if (!request.deliveryId.isEmpty()) {
+        Result<Statement *> remember = c.cached(
+            "INSERT INTO deliveries(source, delivery_id, message_id) VALUES (?, ?, ?)");
+        if (!remember) {
+            return remember.error();
+        }
+        (*remember)->bind(1, request.source).bind(2, request.deliveryId).bind(3, m.messageId);
+        if (Result<void> r = (*remember)->run(); !r) {
+            return r;
+        }
+    }
+    for (const QString &node : request.firstNodes) {
+        if (Result<void> r = enqueue(c, m.messageId, m.flowId, m.flowVersion, node, at); !r) {
+            return r;
+        }
+    }
+    result = {m.messageId, m.correlationId, false};
+    return {};
+}
+
+} // namespace
+
+void SqliteMessageStore::ingestAsync(IngestRequest request,
+                                     std::function<void(Result<IngestResult>)> done)
+{
+    struct State
+    {
+        IngestRequest request;
+        IngestResult result;
+    };
+    auto state = std::make_shared<State>(State{std::move(request), {}});
+    const qint64 at = now();
+    m_writer->submit(
+        [state, at](Connection &c) { return ingestJob(c, state->request, at, state->result); },
+        [state, done = std::move(done)](Result<void> committed) {
+            if (!committed) {
+                done(committed.error());
+                return;
+            }
+            done(state->result);
+        });
 }
 
 Result<QList<WorkItem>> SqliteMessageStore::claim(const QString &flowId, int flowVersion,

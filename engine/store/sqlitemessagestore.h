@@ -29,7 +29,8 @@ public:
     Result<std::optional<QByteArray>> flowVersion(const QString &flowId, int version) override;
     Result<int> latestFlowVersion(const QString &flowId) override;
 
-    Result<IngestResult> ingest(const IngestRequest &request) override;
+    void ingestAsync(IngestRequest request,
+                     std::function<void(Result<IngestResult>)> done) override;
     Result<QList<WorkItem>> claim(const QString &flowId, int flowVersion, const QString &nodeId,
                                   int limit, qint64 leaseMs) override;
     Result<void> completeStep(const StepResult &step) override;

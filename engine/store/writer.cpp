@@ -14,7 +14,7 @@ namespace {
 struct Pending
 {
     WriteJob job;
-    std::promise<Result<void>> done;
+    std::function<void(Result<void>)> done;
 };
 
 bool isStorageFault(const Error &error)
@@ -100,7 +100,7 @@ void Writer::Impl::runBatch(std::vector<Pending> &batch)
     const auto failAll = [&](const Error &error) {
         recordFault(error);
         for (Pending &pending : batch) {
-            pending.done.set_value(error);
+            pending.done(error);
         }
     };
     if (Result<void> begin = connection.exec("BEGIN IMMEDIATE"); !begin) {
@@ -147,7 +147,7 @@ void Writer::Impl::runBatch(std::vector<Pending> &batch)
     }
     recordCommit(qint64(batch.size()) - failed, failed, fault);
     for (size_t i = 0; i < batch.size(); ++i) {
-        batch[i].done.set_value(std::move(results[i]));
+        batch[i].done(std::move(results[i]));
     }
 }
 
@@ -218,21 +218,25 @@ Result<std::unique_ptr<Writer>> Writer::start(const QString &path,
 
 std::future<Result<void>> Writer::submit(WriteJob job)
 {
-    Pending pending{std::move(job), {}};
-    std::future<Result<void>> future = pending.done.get_future();
+    auto promise = std::make_shared<std::promise<Result<void>>>();
+    std::future<Result<void>> future = promise->get_future();
+    submit(std::move(job), [promise](Result<void> result) { promise->set_value(std::move(result)); });
+    return future;
+}
+
+void Writer::submit(WriteJob job, std::function<void(Result<void>)> done)
+{
     {
         std::lock_guard lock(d->mutex);
-        if (d->stopping) {
-            pending.done.set_value(Error::make(QString::fromLatin1(kStoreBusy),
-                                               QStringLiteral("the store is shutting down"),
-                                               true));
-            return future;
+        if (!d->stopping) {
+            d->queue.push_back(Pending{std::move(job), std::move(done)});
+            d->stats.queued = qint64(d->queue.size());
+            d->wake.notify_one();
+            return;
         }
-        d->queue.push_back(std::move(pending));
-        d->stats.queued = qint64(d->queue.size());
     }
-    d->wake.notify_one();
-    return future;
+    done(Error::make(QString::fromLatin1(kStoreBusy), QStringLiteral("the store is shutting down"),
+                     true));
 }
 
 bool Writer::healthy() const

@@ -55,6 +55,9 @@ public:
     /// Queues `job`; the future is ready once the job's transaction committed (or failed).
     /// Thread-safe. After stop(), jobs fail with STORE_BUSY.
     std::future<Result<void>> submit(WriteJob job);
+    /// Queues `job`; `done` runs on the writer's thread once the job's transaction committed (or
+    /// failed). It must be quick and must not submit and wait on the writer.
+    void submit(WriteJob job, std::function<void(Result<void>)> done);
 
     /// False while writes are failing for a storage reason: callers stop acknowledging.
     bool healthy() const;

@@ -1,0 +1,17 @@
+#include "engine/store/messagestore.h"
+
+#include <future>
+
+namespace syncline::engine::store {
+
+Result<IngestResult> MessageStore::ingest(const IngestRequest &request)
+{
+    std::promise<Result<IngestResult>> promise;
+    std::future<Result<IngestResult>> future = promise.get_future();
+    ingestAsync(request, [&promise](Result<IngestResult> result) {
+        promise.set_value(std::move(result));
+    });
+    return future.get();
+}
+
+} // namespace syncline::engine::store
