@@ -128,8 +128,12 @@ std::optional<SchemaLocation> followRefs(const Workspace &workspace, SchemaLocat
     return std::nullopt;
 }
 
-QString checkPropertyPath(const Workspace &workspace, const QString &entityId, const QString &path)
+QString checkPropertyPath(const Workspace &workspace, const QString &entityId, const QString &path,
+                          bool *brokenRef)
 {
+    if (brokenRef) {
+        *brokenRef = false;
+    }
     const WorkspaceObject *entity = workspace.find(ObjectKind::Canonical, entityId);
     if (!entity) {
         return QStringLiteral("there is no canonical schema \"%1\"").arg(entityId);
@@ -148,6 +152,9 @@ QString checkPropertyPath(const Workspace &workspace, const QString &entityId, c
                                   &why);
         }
         if (!resolved) {
+            if (brokenRef) {
+                *brokenRef = true;
+            }
             return why;
         }
         const nlohmann::json *node = resolved->schema;

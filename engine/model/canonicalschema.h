@@ -31,8 +31,10 @@ std::optional<SchemaLocation> followRefs(const Workspace &workspace, SchemaLocat
 
 /// Checks that the dotted `path` ("billTo.city", "lines.amount.amount") names a property of the
 /// canonical entity `entityId`, following $ref and stepping into array items. Returns "" when it
-/// does, else why not.
-QString checkPropertyPath(const Workspace &workspace, const QString &entityId, const QString &path);
+/// does, else why not. `brokenRef` (optional) is set when the walk stopped at a $ref that does
+/// not resolve — a problem of the schema rather than of the path.
+QString checkPropertyPath(const Workspace &workspace, const QString &entityId, const QString &path,
+                          bool *brokenRef = nullptr);
 
 /// Resolves an RFC 6901 pointer in `document` without throwing; nullptr when it does not exist.
 const nlohmann::json *resolvePointer(const nlohmann::json &document, const std::string &pointer);

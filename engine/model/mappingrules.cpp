@@ -93,7 +93,10 @@ void checkFieldPaths(ProblemSink &sink, const nlohmann::json &document)
     }
     for (auto it = fields->begin(); it != fields->end(); ++it) {
         const QString path = QString::fromStdString(it.key());
-        if (const QString why = checkPropertyPath(sink.workspace(), entityId, path); !why.isEmpty()) {
+        bool brokenRef = false;
+        const QString why = checkPropertyPath(sink.workspace(), entityId, path, &brokenRef);
+        // A $ref that does not resolve is reported on the schema; repeating it here adds noise.
+        if (!why.isEmpty() && !brokenRef) {
             sink.add(childPointer(QStringLiteral("/fields"), path), kProblemMissingReference,
                      QStringLiteral("target field \"%1\": %2").arg(path, why));
         }
