@@ -12,13 +12,17 @@ namespace {
 using engine::model::LoadResult;
 using engine::model::Problem;
 
+QString plural(qsizetype count, const char *noun)
+{
+    return QStringLiteral("%1 %2%3").arg(count).arg(QLatin1String(noun)).arg(QLatin1String(count == 1 ? "" : "s"));
+}
+
 QString summaryLine(const LoadResult &result)
 {
     const qsizetype objects = result.workspace.objectCount();
     if (result.ok()) {
-        return QStringLiteral("workspace OK: %1 objects (%2)\n")
-            .arg(objects)
-            .arg(result.workspace.countsText());
+        return QStringLiteral("workspace OK: %1 (%2)\n")
+            .arg(plural(objects, "object"), result.workspace.countsText());
     }
     QStringList files;
     for (const Problem &problem : result.problems) {
@@ -26,13 +30,9 @@ QString summaryLine(const LoadResult &result)
             files.append(problem.file);
         }
     }
-    return QStringLiteral("%1 %2 in %3 %4; %5 objects loaded (%6)\n")
-        .arg(result.problems.size())
-        .arg(result.problems.size() == 1 ? QStringLiteral("problem") : QStringLiteral("problems"))
-        .arg(files.size())
-        .arg(files.size() == 1 ? QStringLiteral("file") : QStringLiteral("files"))
-        .arg(objects)
-        .arg(result.workspace.countsText());
+    return QStringLiteral("%1 in %2; %3 loaded (%4)\n")
+        .arg(plural(result.problems.size(), "problem"), plural(files.size(), "file"),
+             plural(objects, "object"), result.workspace.countsText());
 }
 
 QString jsonReport(const QString &folder, const LoadResult &result)
