@@ -34,7 +34,7 @@ const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kStateKey = QStringLiteral("mainWindow/state");
 const QSize kDefaultSize(1280, 800);
 constexpr int kExplorerWidth = 300;
-constexpr int kProblemsHeight = 170;
+constexpr int kProblemsHeight = 140;
 
 QString plural(qsizetype count, const QString &one, const QString &many)
 {
@@ -271,7 +271,9 @@ void MainWindow::showProblem(const Problem &problem)
         return;
     }
     if (m_explorer->currentFile() != problem.file && !m_explorer->selectFile(problem.file)) {
-        return;
+        // A file the explorer does not list (in the wrong place, say): show it all the same.
+        m_explorer->clearCurrent();
+        showFile(problem.file);
     }
     m_objectView->reveal(problem);
 }

@@ -77,6 +77,13 @@ void ObjectView::showRawFile(const QString &title,
     setProblems(problems);
     m_json->showText(text);
     m_showsRawText = true;
+    // Where the parser gave up is what the user needs to see first.
+    for (const engine::model::Problem &problem : problems) {
+        if (problem.line > 0) {
+            reveal(problem);
+            break;
+        }
+    }
 }
 
 void ObjectView::showNothing()

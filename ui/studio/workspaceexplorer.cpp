@@ -164,6 +164,13 @@ bool WorkspaceExplorer::selectFile(const QString &file)
     return true;
 }
 
+void WorkspaceExplorer::clearCurrent()
+{
+    const QSignalBlocker blocker(m_tree);
+    m_tree->setCurrentItem(nullptr);
+    m_tree->clearSelection();
+}
+
 QString WorkspaceExplorer::currentFile() const
 {
     const QTreeWidgetItem *item = m_tree->currentItem();

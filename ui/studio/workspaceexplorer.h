@@ -30,6 +30,9 @@ public:
 
     /// Makes the item of `file` current (expanding its group); returns whether there is one.
     bool selectFile(const QString &file);
+    /// Leaves no item current (without announcing it), for when the view shows a file the
+    /// explorer does not list.
+    void clearCurrent();
     /// The file of the current item, or "" when a group (or nothing) is current.
     QString currentFile() const;
 

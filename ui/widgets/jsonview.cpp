@@ -21,7 +21,10 @@ JsonView::JsonView(QWidget *parent)
     setReadOnly(true);
     // Keyboard users can still move a caret and select text to copy.
     setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
-    setLineWrapMode(QPlainTextEdit::NoWrap);
+    // Descriptions are long single-line strings; wrapping keeps them readable without
+    // scrolling sideways, and marks still work because they address blocks, not screen lines.
+    setLineWrapMode(QPlainTextEdit::WidgetWidth);
+    setWordWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
     setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     setTabChangesFocus(true);
     m_highlighter = new JsonHighlighter(document(), isDark(palette()));

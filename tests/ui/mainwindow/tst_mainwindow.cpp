@@ -101,6 +101,7 @@ private slots:
     void brokenWorkspaceFillsProblems();
     void doubleClickOnProblemSelectsObject();
     void enterOnProblemSelectsUnreadableFile();
+    void problemInUnlistedFileShowsTheFile();
     void missingFolderIsReported();
     void folderWithoutWorkspaceFileIsReported();
     void recentWorkspacesArePersisted();
@@ -356,6 +357,27 @@ void TestMainWindow::enterOnProblemSelectsUnreadableFile()
     QCOMPARE(window.objectView()->text(),
              QString::fromUtf8(readFile(QDir(folder).filePath(brokenFile))));
     QVERIFY(window.objectView()->jsonView()->markedLine() >= 0);
+}
+
+void TestMainWindow::problemInUnlistedFileShowsTheFile()
+{
+    const QString folder = makeBrokenWorkspace();
+    QVERIFY(!folder.isEmpty());
+    const QString stray = QStringLiteral("notes.json");
+    QVERIFY(writeFile(QDir(folder).filePath(stray), "{\"note\": true}\n"));
+    ui::MainWindow window;
+    window.show();
+    QVERIFY(openAndWait(window, folder));
+
+    const engine::model::ProblemList problems = window.problemsPanel()->problems();
+    const auto found = std::find_if(problems.cbegin(), problems.cend(),
+                                    [&](const Problem &problem) { return problem.file == stray; });
+    QVERIFY2(found != problems.cend(), "the loader should report a stray JSON file");
+    emit window.problemsPanel()->problemActivated(*found);
+    QVERIFY(window.explorer()->currentFile().isEmpty());
+    QCOMPARE(window.objectView()->path(),
+             QDir::toNativeSeparators(QDir(folder).absoluteFilePath(stray)));
+    QCOMPARE(window.objectView()->text(), QStringLiteral("{\"note\": true}\n"));
 }
 
 void TestMainWindow::missingFolderIsReported()
