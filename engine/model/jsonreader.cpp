@@ -56,14 +56,7 @@ public:
         , m_cursor(bytes.constData())
         , m_previousEnd(bytes.constData())
         , m_result(result)
-    {
-        m_lineStarts.push_back(0);
-        for (qsizetype i = 0; i < bytes.size(); ++i) {
-            if (bytes.at(i) == '\n') {
-                m_lineStarts.push_back(std::size_t(i) + 1);
-            }
-        }
-    }
+    {}
 
     const char **cursorProbe() { return &m_cursor; }
 
@@ -83,15 +76,15 @@ public:
     bool key(std::string &name)
     {
         Frame &frame = m_stack.back();
-        const JsonPosition position = startOfToken();
+        const std::size_t offset = startOfToken();
         const std::string pointer = frame.pointer + '/' + escapePointerToken(name);
         if (frame.value->contains(name)) {
-            addProblem(pointer, position, kProblemDuplicateKey,
+            addProblem(pointer, offset, kProblemDuplicateKey,
                        QStringLiteral("the key \"%1\" appears more than once in this object; "
                                       "only its last value is kept")
                            .arg(QString::fromStdString(name)));
         } else {
-            m_result.positions.insert_or_assign(pointer, position);
+            m_result.offsets.insert_or_assign(pointer, offset);
         }
         frame.pendingKey = std::move(name);
         m_previousEnd = m_cursor;
@@ -109,7 +102,7 @@ public:
             offset -= lastToken.size() - 1;
         }
         addProblem(m_stack.empty() ? std::string() : m_stack.back().pointer,
-                   positionAt(std::min(offset, std::size_t(m_end - m_begin))), kProblemJsonSyntax,
+                   std::min(offset, std::size_t(m_end - m_begin)), kProblemJsonSyntax,
                    QStringLiteral("not valid JSON: %1").arg(describe(error)));
         return false;
     }
@@ -162,7 +155,7 @@ private:
         bool positioned = false;
         const std::string pointer = childPointer(positioned);
         if (!positioned) {
-            m_result.positions.insert_or_assign(pointer, startOfToken());
+            m_result.offsets.insert_or_assign(pointer, startOfToken());
         }
         insert(std::move(value));
         m_previousEnd = m_cursor;
@@ -173,8 +166,13 @@ private:
     {
         bool positioned = false;
         std::string pointer = childPointer(positioned);
+        if (m_stack.size() >= kMaxJsonDepth) {
+            addProblem(pointer, startOfToken(), kProblemJsonSyntax,
+                       QStringLiteral("nested more than %1 levels deep").arg(kMaxJsonDepth));
+            return false;
+        }
         if (!positioned) {
-            m_result.positions.insert_or_assign(pointer, startOfToken());
+            m_result.offsets.insert_or_assign(pointer, startOfToken());
         }
         json *container = insert(std::move(empty));
         m_stack.push_back(Frame{container, std::move(pointer), 0, {}});
@@ -192,7 +190,7 @@ private:
     // The lexer has read past the current token; it starts at the first byte after the previous
     // token that is not whitespace or a separator (a number's one byte of look-ahead is always
     // one of those, so it never hides the start of the next token).
-    JsonPosition startOfToken() const
+    std::size_t startOfToken() const
     {
         const char *p = m_previousEnd;
         while (p < m_end) {
@@ -207,21 +205,7 @@ private:
             }
             break;
         }
-        return positionAt(std::size_t(p - m_begin));
-    }
-
-    JsonPosition positionAt(std::size_t offset) const
-    {
-        const auto next = std::upper_bound(m_lineStarts.begin(), m_lineStarts.end(), offset);
-        const std::size_t lineIndex = std::size_t(next - m_lineStarts.begin()) - 1;
-        int column = 1;
-        for (std::size_t i = m_lineStarts[lineIndex]; i < offset; ++i) {
-            // Count characters, not bytes: skip UTF-8 continuation bytes.
-            if ((static_cast<unsigned char>(m_begin[i]) & 0xC0) != 0x80) {
-                ++column;
-            }
-        }
-        return JsonPosition{int(lineIndex) + 1, column};
+        return std::size_t(p - m_begin);
     }
 
     static QString describe(const nlohmann::detail::exception &error)
@@ -241,9 +225,10 @@ private:
         return text;
     }
 
-    void addProblem(const std::string &pointer, JsonPosition position, QLatin1StringView code,
+    void addProblem(const std::string &pointer, std::size_t offset, QLatin1StringView code,
                     const QString &message)
     {
+        const JsonPosition position = m_result.positionAt(offset);
         Problem problem;
         problem.pointer = QString::fromStdString(pointer);
         problem.message = message;
@@ -258,7 +243,6 @@ private:
     const char *m_cursor;
     const char *m_previousEnd;
     ParsedJson &m_result;
-    std::vector<std::size_t> m_lineStarts;
     std::vector<Frame> m_stack;
 };
 
@@ -268,9 +252,9 @@ JsonPosition ParsedJson::positionOf(const QString &pointer) const
 {
     std::string key = pointer.toStdString();
     while (true) {
-        const auto it = positions.find(key);
-        if (it != positions.end()) {
-            return it->second;
+        const auto it = offsets.find(key);
+        if (it != offsets.end()) {
+            return positionAt(it->second);
         }
         if (key.empty()) {
             return {};
@@ -279,13 +263,38 @@ JsonPosition ParsedJson::positionOf(const QString &pointer) const
     }
 }
 
+JsonPosition ParsedJson::positionAt(std::size_t offset) const
+{
+    if (lineStarts.empty()) {
+        return {};
+    }
+    const auto next = std::upper_bound(lineStarts.begin(), lineStarts.end(), offset);
+    const std::size_t lineIndex = std::size_t(next - lineStarts.begin()) - 1;
+    int column = 1;
+    const std::size_t end = std::min(offset, std::size_t(bytes.size()));
+    for (std::size_t i = lineStarts[lineIndex]; i < end; ++i) {
+        // Count characters, not bytes: skip UTF-8 continuation bytes.
+        if ((static_cast<unsigned char>(bytes.at(qsizetype(i))) & 0xC0) != 0x80) {
+            ++column;
+        }
+    }
+    return JsonPosition{int(lineIndex) + 1, column};
+}
+
 ParsedJson readWorkspaceJson(const QByteArray &bytes)
 {
     ParsedJson result;
-    PositionedSax sax(bytes, result);
+    result.bytes = bytes;
+    result.lineStarts.push_back(0);
+    for (qsizetype i = 0; i < bytes.size(); ++i) {
+        if (bytes.at(i) == '\n') {
+            result.lineStarts.push_back(std::size_t(i) + 1);
+        }
+    }
+    PositionedSax sax(result.bytes, result);
     const char **probe = sax.cursorProbe();
-    CountingIterator first(bytes.constData(), probe);
-    CountingIterator last(bytes.constData() + bytes.size(), probe);
+    CountingIterator first(result.bytes.constData(), probe);
+    CountingIterator last(result.bytes.constData() + result.bytes.size(), probe);
     result.valid = nlohmann::json::sax_parse(first, last, &sax);
     if (!result.valid) {
         result.document = nullptr;

@@ -20,6 +20,9 @@ namespace {
 
 using PositionIndex = std::map<QString, ParsedJson>;
 
+// Far above any hand-written object; a crosswalk of a few hundred thousand rows still fits.
+constexpr qint64 kMaxFileBytes = 32 * 1024 * 1024;
+
 void (*const kKindRules[])(ProblemSink &, const nlohmann::json &) = {
     checkCanonicalSchema, checkSystem, checkMapping, checkFlow, checkLookup,
 };
@@ -141,6 +144,14 @@ private:
                                         QStringLiteral("cannot be read: %1").arg(file.errorString())));
             return std::nullopt;
         }
+        if (file.size() > kMaxFileBytes) {
+            problems.append(fileProblem(relativePath, kProblemUnreadable,
+                                        QStringLiteral("is %1 MiB; workspace files are at most "
+                                                       "%2 MiB")
+                                            .arg(file.size() / (1024 * 1024))
+                                            .arg(kMaxFileBytes / (1024 * 1024))));
+            return std::nullopt;
+        }
         ParsedJson parsed = readWorkspaceJson(file.readAll());
         for (Problem problem : parsed.problems) {
             problem.file = relativePath;
@@ -166,7 +177,7 @@ private:
         if (!parsed) {
             return false;
         }
-        result.workspace.setDocument(parsed->document);
+        result.workspace.setDocument(std::move(parsed->document));
         m_positions.insert_or_assign(name, std::move(*parsed));
         return true;
     }
@@ -229,7 +240,7 @@ private:
                 m_unparsed.insert(relative);
                 continue;
             }
-            result.workspace.insert(WorkspaceObject{kind, id, relative, parsed->document});
+            result.workspace.insert(WorkspaceObject{kind, id, relative, std::move(parsed->document)});
             m_positions.insert_or_assign(relative, std::move(*parsed));
         }
     }

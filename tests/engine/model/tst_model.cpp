@@ -4,6 +4,7 @@
 
 #include <QDir>
 #include <QDirIterator>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QMap>
 #include <QTemporaryDir>
@@ -86,6 +87,8 @@ private slots:
     void severalProblemsAreReportedAtOnce();
     void brokenFileIsNotEchoedAsMissingReferences();
     void missingFolderIsAProblem();
+    void deepNestingIsRefused();
+    void longOneLineFilesLoadFast();
     void checkWorkspaceSeesEditsInMemory();
     void canonicalJsonSortsKeysAndEndsWithNewline();
     void saveCreatesFoldersAndLeavesUnchangedFilesAlone();
@@ -413,6 +416,48 @@ void TestModel::missingFolderIsAProblem()
     QCOMPARE(result.problems.size(), 1);
     QCOMPARE(result.problems.constFirst().code, QStringLiteral("NO_WORKSPACE"));
     QCOMPARE(result.workspace.objectCount(), 0);
+}
+
+void TestModel::deepNestingIsRefused()
+{
+    QMap<QString, QByteArray> files = validFiles();
+    const QString flow = QStringLiteral("flows/account-sync.flow.json");
+    files[flow].replace("\"onError\": \"exception\"",
+                        "\"onError\": " + QByteArray(5000, '[') + QByteArray(5000, ']'));
+    QTemporaryDir dir;
+    writeFiles(dir.path(), files);
+    const LoadResult result = loadWorkspace(dir.path());
+    QVERIFY2(result.problems.size() == 1, qPrintable(describe(result.problems)));
+    QCOMPARE(result.problems.constFirst().code, QStringLiteral("JSON_SYNTAX"));
+    QVERIFY(result.problems.constFirst().message.contains(QLatin1String("levels deep")));
+}
+
+// Generated crosswalks can be one long line; positions are worked out only for problems.
+void TestModel::longOneLineFilesLoadFast()
+{
+    QMap<QString, QByteArray> files = validFiles();
+    QByteArray rows;
+    constexpr int kRows = 20000;
+    for (int i = 0; i < kRows; ++i) {
+        rows += "{\"crm\":\"term-" + QByteArray::number(i) + "\",\"erp\":\"T" + QByteArray::number(i) + "\"},";
+    }
+    rows += "{\"crm\":\"term-7\",\"erp\":\"again\"}";
+    files[QStringLiteral("lookups/terms.lookup.json")] =
+        "{\"columns\":[{\"name\":\"crm\"},{\"name\":\"erp\"}],\"id\":\"terms\",\"key\":\"crm\","
+        "\"name\":\"Terms\",\"rows\":[" + rows + "]}";
+    QTemporaryDir dir;
+    writeFiles(dir.path(), files);
+    QElapsedTimer timer;
+    timer.start();
+    const LoadResult result = loadWorkspace(dir.path());
+    const qint64 elapsedMs = timer.elapsed();
+    QVERIFY2(result.problems.size() == 1, qPrintable(describe(result.problems)));
+    const Problem &duplicate = result.problems.constFirst();
+    QCOMPARE(duplicate.code, QStringLiteral("DUPLICATE_ID"));
+    QCOMPARE(duplicate.pointer, QStringLiteral("/rows/%1/crm").arg(kRows));
+    QCOMPARE(duplicate.line, 1);
+    QVERIFY(duplicate.column > 500000);
+    QVERIFY2(elapsedMs < 5000, qPrintable(QString::number(elapsedMs)));
 }
 
 void TestModel::checkWorkspaceSeesEditsInMemory()
