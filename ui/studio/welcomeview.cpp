@@ -98,6 +98,10 @@ void WelcomeView::setRecentFolders(const QStringList &folders)
                                        this);
         button->setFlat(true);
         button->setCursor(Qt::PointingHandCursor);
+        // Looks like a link, still focusable and pressable with Space like any button.
+        button->setStyleSheet(QStringLiteral(
+            "QPushButton { color: palette(link); border: none; padding: 2px 6px; }"
+            "QPushButton:hover, QPushButton:focus { text-decoration: underline; }"));
         button->setToolTip(tr("Open %1").arg(QDir::toNativeSeparators(folder)));
         connect(button, &QPushButton::clicked, this,
                 [this, folder] { emit openFolderRequested(folder); });

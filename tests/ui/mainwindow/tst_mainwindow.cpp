@@ -106,6 +106,7 @@ private slots:
     void folderWithoutWorkspaceFileIsReported();
     void recentWorkspacesArePersisted();
     void recentWorkspacesCanBeCleared();
+    void welcomeViewOpensRecentWorkspaces();
     void dockLayoutIsPersisted();
     void menusHoldOnlyWorkingActions();
 
@@ -439,6 +440,28 @@ void TestMainWindow::recentWorkspacesArePersisted()
     recent->actions().first()->trigger();
     QVERIFY(opened.wait(kLoadTimeoutMs));
     QCOMPARE(window.workspaceFolder(), demo);
+}
+
+void TestMainWindow::welcomeViewOpensRecentWorkspaces()
+{
+    {
+        ui::MainWindow window;
+        QVERIFY(openAndWait(window, kDemo));
+    }
+    ui::MainWindow window;
+    window.show();
+    QPushButton *demoButton = nullptr;
+    for (QPushButton *button : window.welcomeView()->findChildren<QPushButton *>()) {
+        if (button->text().contains(QFileInfo(kDemo).absoluteFilePath())) {
+            demoButton = button;
+        }
+    }
+    QVERIFY(demoButton);
+    QVERIFY(demoButton->isVisible());
+    QSignalSpy opened(&window, &ui::MainWindow::workspaceOpened);
+    QTest::keyClick(demoButton, Qt::Key_Space);
+    QVERIFY(opened.wait(kLoadTimeoutMs));
+    QVERIFY(window.objectView()->isVisible());
 }
 
 void TestMainWindow::recentWorkspacesCanBeCleared()
