@@ -14,4 +14,12 @@ Result<IngestResult> MessageStore::ingest(const IngestRequest &request)
     return future.get();
 }
 
+Result<void> MessageStore::completeStep(const StepResult &step)
+{
+    std::promise<Result<void>> promise;
+    std::future<Result<void>> future = promise.get_future();
+    completeStepAsync(step, [&promise](Result<void> result) { promise.set_value(std::move(result)); });
+    return future.get();
+}
+
 } // namespace syncline::engine::store

@@ -43,9 +43,14 @@ public:
     /// Commits a step: the work item's new state, the step record, the outputs queued at the
     /// next nodes and their lineage edges — all or nothing. Fails with STALE_CLAIM when the
     /// work item is no longer claimed (its lease ran out and it was handed out again).
-    virtual Result<void> completeStep(const StepResult &step) = 0;
+    virtual void completeStepAsync(StepResult step, std::function<void(Result<void>)> done) = 0;
+    /// completeStepAsync, waiting for the outcome.
+    Result<void> completeStep(const StepResult &step);
     /// Makes claimed work items whose lease ran out ready again. Returns how many.
     virtual Result<int> releaseExpiredClaims() = 0;
+    /// Makes every claimed work item ready again: for the start of the only engine working on
+    /// this store, whose earlier run ended without completing them. Returns how many.
+    virtual Result<int> recoverClaims() = 0;
 
     /// Commits an effect's intent before it runs. When the key is known already, returns the
     /// existing record (with attempts counted up) so the caller can skip a succeeded effect.

@@ -55,6 +55,7 @@ struct WorkItem
 enum class StepStatus {
     Succeeded, // outputs go on; the work item is finished
     Retrying,  // a technical failure; the work item becomes ready again at retryAtMs
+    Deferred,  // not tried (circuit open, posting window): ready again at retryAtMs, no attempt
     Failed,    // cannot go on: parked for the exception queue
 };
 

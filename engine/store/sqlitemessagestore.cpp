@@ -79,6 +79,8 @@ QString stepStatusName(StepStatus status)
         return QStringLiteral("retrying");
     case StepStatus::Failed:
         return QStringLiteral("failed");
+    case StepStatus::Deferred:
+        return QStringLiteral("deferred");
     }
     return {};
 }
@@ -413,109 +415,119 @@ Result<QList<WorkItem>> SqliteMessageStore::claim(const QString &flowId, int flo
     return items;
 }
 
-Result<void> SqliteMessageStore::completeStep(const StepResult &step)
+namespace {
+
+Result<void> completeStepJob(Connection &c, const StepResult &step, qint64 at)
 {
-    return m_writer->submit([&](Connection &c) -> Result<void> {
-        Result<Statement *> select = c.cached(
-            "SELECT w.message_id, w.flow_id, w.flow_version, w.node_id, w.attempts,"
-            " m.correlation_id FROM work_items w JOIN messages m ON m.message_id = w.message_id"
-            " WHERE w.id = ? AND w.state = 'claimed'");
-        if (!select) {
-            return select.error();
-        }
-        (*select)->bind(1, step.workItemId);
-        Result<bool> row = (*select)->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            return Error::make(QString::fromLatin1(kStaleClaim),
-                               QStringLiteral("work item %1 is no longer claimed; its lease ran "
-                                              "out and it was handed out again")
-                                   .arg(step.workItemId));
-        }
-        const QString messageId = (*select)->qtext(0);
-        const QString flowId = (*select)->qtext(1);
-        const int flowVersion = int((*select)->int64(2));
-        const QString nodeId = (*select)->qtext(3);
-        const int attempt = int((*select)->int64(4)) + 1;
-        const QString correlationId = (*select)->qtext(5);
+    Result<Statement *> select = c.cached(
+        "SELECT w.message_id, w.flow_id, w.flow_version, w.node_id, w.attempts,"
+        " m.correlation_id FROM work_items w JOIN messages m ON m.message_id = w.message_id"
+        " WHERE w.id = ? AND w.state = 'claimed'");
+    if (!select) {
+        return select.error();
+    }
+    (*select)->bind(1, step.workItemId);
+    Result<bool> row = (*select)->step();
+    if (!row) {
+        return row.error();
+    }
+    if (!*row) {
+        return Error::make(QString::fromLatin1(kStaleClaim),
+                           QStringLiteral("work item %1 is no longer claimed; its lease ran "
+                                          "out and it was handed out again")
+                               .arg(step.workItemId));
+    }
+    const QString messageId = (*select)->qtext(0);
+    const QString flowId = (*select)->qtext(1);
+    const int flowVersion = int((*select)->int64(2));
+    const QString nodeId = (*select)->qtext(3);
+    const int attempt = int((*select)->int64(4)) + 1;
+    const QString correlationId = (*select)->qtext(5);
 
-        Result<Statement *> update = c.cached(
-            step.status == StepStatus::Succeeded
-                ? "DELETE FROM work_items WHERE id = ?1"
-                : "UPDATE work_items SET state = ?2, attempts = attempts + 1,"
-                  " available_at = ?3, lease_until = NULL WHERE id = ?1");
-        if (!update) {
-            return update.error();
-        }
-        (*update)->bind(1, step.workItemId);
-        if (step.status != StepStatus::Succeeded) {
-            (*update)->bind(2, std::string_view(step.status == StepStatus::Retrying ? "ready"
-                                                                                    : "failed"));
-            (*update)->bind(3, step.retryAtMs);
-        }
-        if (Result<void> r = (*update)->run(); !r) {
-            return r;
-        }
+    Result<Statement *> update = c.cached(
+        step.status == StepStatus::Succeeded
+            ? "DELETE FROM work_items WHERE id = ?1"
+            : "UPDATE work_items SET state = ?2, attempts = attempts + 1,"
+              " available_at = ?3, lease_until = NULL WHERE id = ?1");
+    if (!update) {
+        return update.error();
+    }
+    (*update)->bind(1, step.workItemId);
+    if (step.status != StepStatus::Succeeded) {
+        (*update)->bind(2, std::string_view(step.status == StepStatus::Failed ? "failed"
+                                                                              : "ready"));
+        (*update)->bind(3, step.retryAtMs);
+        (*update)->bind(4, step.status == StepStatus::Deferred ? 0 : 1);
+    }
+    if (Result<void> r = (*update)->run(); !r) {
+        return r;
+    }
 
-        Result<Statement *> record = c.cached(
-            "INSERT INTO steps(message_id, flow_id, flow_version, node_id, attempt, status,"
-            " error_code, error_detail, started_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
-        if (!record) {
-            return record.error();
-        }
-        Statement &s = **record;
-        s.bind(1, messageId).bind(2, flowId).bind(3, flowVersion).bind(4, nodeId);
-        s.bind(5, attempt).bind(6, stepStatusName(step.status));
-        s.bind(7, step.errorCode).bind(8, step.errorDetail);
-        s.bind(9, step.startedAtMs).bind(10, step.finishedAtMs);
-        if (Result<void> r = s.run(); !r) {
-            return r;
-        }
+    Result<Statement *> record = c.cached(
+        "INSERT INTO steps(message_id, flow_id, flow_version, node_id, attempt, status,"
+        " error_code, error_detail, started_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    if (!record) {
+        return record.error();
+    }
+    Statement &s = **record;
+    s.bind(1, messageId).bind(2, flowId).bind(3, flowVersion).bind(4, nodeId);
+    s.bind(5, attempt).bind(6, stepStatusName(step.status));
+    s.bind(7, step.errorCode).bind(8, step.errorDetail);
+    s.bind(9, step.startedAtMs).bind(10, step.finishedAtMs);
+    if (Result<void> r = s.run(); !r) {
+        return r;
+    }
 
-        const qint64 at = now();
-        for (const StepOutput &output : step.outputs) {
-            QString target = messageId;
-            if (output.message) {
-                StoredMessage child;
-                static_cast<NewMessage &>(child) = *output.message;
-                child.messageId = newId();
-                child.createdAtMs = at;
-                if (child.correlationId.isEmpty()) {
-                    child.correlationId = correlationId;
-                }
-                if (child.causationId.isEmpty()) {
-                    child.causationId = messageId;
-                }
-                if (Result<void> r = insertMessage(c, child); !r) {
-                    return r;
-                }
-                Result<Statement *> edge = c.cached(
-                    "INSERT OR IGNORE INTO lineage(parent_id, child_id, node_id, kind)"
-                    " VALUES (?, ?, ?, ?)");
-                if (!edge) {
-                    return edge.error();
-                }
-                (*edge)->bind(1, messageId).bind(2, child.messageId).bind(3, nodeId);
-                (*edge)->bind(4, output.edgeKind);
-                if (Result<void> r = (*edge)->run(); !r) {
-                    return r;
-                }
-                target = child.messageId;
+    for (const StepOutput &output : step.outputs) {
+        QString target = messageId;
+        if (output.message) {
+            StoredMessage child;
+            static_cast<NewMessage &>(child) = *output.message;
+            child.messageId = newId();
+            child.createdAtMs = at;
+            if (child.correlationId.isEmpty()) {
+                child.correlationId = correlationId;
             }
-            const QString targetFlow = output.message ? output.message->flowId : flowId;
-            const int targetVersion = output.message ? output.message->flowVersion : flowVersion;
-            if (output.nodeId.isEmpty()) {
-                continue; // a child recorded for lineage only (e.g. handed to another flow)
+            if (child.causationId.isEmpty()) {
+                child.causationId = messageId;
             }
-            if (Result<void> r = enqueue(c, target, targetFlow, targetVersion, output.nodeId, at);
-                !r) {
+            if (Result<void> r = insertMessage(c, child); !r) {
                 return r;
             }
+            Result<Statement *> edge = c.cached(
+                "INSERT OR IGNORE INTO lineage(parent_id, child_id, node_id, kind)"
+                " VALUES (?, ?, ?, ?)");
+            if (!edge) {
+                return edge.error();
+            }
+            (*edge)->bind(1, messageId).bind(2, child.messageId).bind(3, nodeId);
+            (*edge)->bind(4, output.edgeKind);
+            if (Result<void> r = (*edge)->run(); !r) {
+                return r;
+            }
+            target = child.messageId;
         }
-        return {};
-    }).get();
+        const QString targetFlow = output.message ? output.message->flowId : flowId;
+        const int targetVersion = output.message ? output.message->flowVersion : flowVersion;
+        if (output.nodeId.isEmpty()) {
+            continue; // a child recorded for lineage only (e.g. handed to another flow)
+        }
+        if (Result<void> r = enqueue(c, target, targetFlow, targetVersion, output.nodeId, at);
+            !r) {
+            return r;
+        }
+    }
+    return {};
+}
+
+} // namespace
+
+void SqliteMessageStore::completeStepAsync(StepResult step, std::function<void(Result<void>)> done)
+{
+    auto shared = std::make_shared<StepResult>(std::move(step));
+    const qint64 at = now();
+    m_writer->submit([shared, at](Connection &c) { return completeStepJob(c, *shared, at); },
+                     std::move(done));
 }
 
 Result<int> SqliteMessageStore::releaseExpiredClaims()
@@ -531,6 +543,24 @@ Result<int> SqliteMessageStore::releaseExpiredClaims()
         }
         (*update)->bind(1, at);
         if (Result<void> r = (*update)->run(); !r) {
+            return r;
+        }
+        released = c.changes();
+        return {};
+    }).get();
+    if (!done) {
+        return done.error();
+    }
+    return released;
+}
+
+Result<int> SqliteMessageStore::recoverClaims()
+{
+    int released = 0;
+    Result<void> done = m_writer->submit([&](Connection &c) -> Result<void> {
+        if (Result<void> r = c.exec("UPDATE work_items SET state = 'ready', lease_until = NULL"
+                                    " WHERE state = 'claimed'");
+            !r) {
             return r;
         }
         released = c.changes();

@@ -33,8 +33,9 @@ public:
                      std::function<void(Result<IngestResult>)> done) override;
     Result<QList<WorkItem>> claim(const QString &flowId, int flowVersion, const QString &nodeId,
                                   int limit, qint64 leaseMs) override;
-    Result<void> completeStep(const StepResult &step) override;
+    void completeStepAsync(StepResult step, std::function<void(Result<void>)> done) override;
     Result<int> releaseExpiredClaims() override;
+    Result<int> recoverClaims() override;
 
     Result<EffectRecord> beginEffect(const EffectIntent &intent) override;
     Result<void> finishEffect(const EffectOutcome &outcome) override;

@@ -1,0 +1,375 @@
+#include "engine/runtime/executor.h"
+
+#include <QDateTime>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace syncline::engine::runtime {
+
+namespace {
+
+// Node types whose run() waits on another system: claimed one at a time, so that several
+// workers call in parallel up to the node's concurrency.
+bool isBlockingType(const QString &type)
+{
+    return type == QLatin1String("http") || type == QLatin1String("poll");
+}
+
+double random01()
+{
+    thread_local std::uint64_t state = std::uint64_t(reinterpret_cast<std::uintptr_t>(&state))
+                                       ^ 0x9E3779B97F4A7C15ull;
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return double(state >> 11) / double(1ull << 53);
+}
+
+struct Slot
+{
+    std::shared_ptr<const FlowPlan> plan;
+    const PlannedNode *node = nullptr;
+    std::shared_ptr<NodeRunner> runner;
+    std::atomic<bool> pending{true};
+    std::atomic<quint64> generation{0}; // bumped by every notify
+    std::atomic<qint64> dueAtMs{std::numeric_limits<qint64>::max()};
+    std::atomic<int> inFlight{0};
+};
+
+QString slotKey(const QString &flowId, int version, const QString &nodeId)
+{
+    return flowId + u'\n' + QString::number(version) + u'\n' + nodeId;
+}
+
+} // namespace
+
+struct Executor::Impl
+{
+    store::MessageStore &store;
+    Metrics &metrics;
+    ExecutorOptions options;
+
+    mutable std::mutex mutex;
+    std::condition_variable wake;
+    std::vector<std::unique_ptr<Slot>> nodeSlots;
+    QHash<QString, Slot *> byKey;
+    size_t nextSlot = 0;
+    std::atomic<bool> running{false};
+    std::vector<std::thread> threads;
+
+    std::atomic<qint64> stepsCompleted{0};
+    std::atomic<qint64> stepsInProgress{0};
+    std::atomic<qint64> commitFailures{0};
+
+    Impl(store::MessageStore &s, Metrics &m, ExecutorOptions o)
+        : store(s)
+        , metrics(m)
+        , options(std::move(o))
+    {}
+
+    qint64 now() const { return options.clockMs(); }
+    Slot *pick();
+    void workerLoop();
+    void tickerLoop();
+    void process(Slot &slot, const store::WorkItem &item);
+    void commit(Slot &slot, store::StepResult step, const QStringList &wakes, qint64 retryAtMs);
+    void markPending(Slot &slot);
+};
+
+void Executor::Impl::markPending(Slot &slot)
+{
+    ++slot.generation;
+    slot.pending = true;
+    wake.notify_one();
+}
+
+Slot *Executor::Impl::pick()
+{
+    // Round robin over the nodeSlots with work and spare concurrency, so one busy node does not
+    // starve the others.
+    for (size_t i = 0; i < nodeSlots.size(); ++i) {
+        Slot &slot = *nodeSlots[(nextSlot + i) % nodeSlots.size()];
+        if (slot.pending && slot.inFlight < slot.node->concurrency) {
+            nextSlot = (nextSlot + i + 1) % nodeSlots.size();
+            return &slot;
+        }
+    }
+    return nullptr;
+}
+
+void Executor::Impl::workerLoop()
+{
+    while (running) {
+        Slot *slot = nullptr;
+        int take = 0;
+        quint64 generation = 0;
+        {
+            std::unique_lock lock(mutex);
+            wake.wait(lock, [&] { return !running || (slot = pick()) != nullptr; });
+            if (!running) {
+                return;
+            }
+            const int spare = slot->node->concurrency - slot->inFlight;
+            take = isBlockingType(slot->node->type) ? 1 : std::min(spare, options.claimBatch);
+            slot->inFlight += take; // reserved before the claim, so others see it
+            generation = slot->generation;
+        }
+        Result<QList<store::WorkItem>> claimed = store.claim(slot->plan->flowId,
+                                                             slot->plan->version, slot->node->id,
+                                                             take, options.leaseMs);
+        const int got = claimed ? int(claimed->size()) : 0;
+        slot->inFlight -= take - got;
+        if (got == 0) {
+            // Nothing ready: sleep on this node unless work arrived while we looked.
+            quint64 expected = generation;
+            if (slot->generation.compare_exchange_strong(expected, generation)) {
+                slot->pending = false;
+            }
+            continue;
+        }
+        if (got < take) {
+            quint64 expected = generation;
+            if (slot->generation.compare_exchange_strong(expected, generation)) {
+                slot->pending = false;
+            }
+        }
+        wake.notify_one(); // more workers may help with what is left
+        for (const store::WorkItem &item : *claimed) {
+            process(*slot, item);
+        }
+    }
+}
+
+void Executor::Impl::process(Slot &slot, const store::WorkItem &item)
+{
+    const PlannedNode &node = *slot.node;
+    const QString &flowId = slot.plan->flowId;
+    ++stepsInProgress;
+    metrics.addInFlight(flowId, node.id, 1);
+    const qint64 started = now();
+    NodeOutcome outcome;
+    try {
+        outcome = slot.runner->run(item);
+    } catch (const std::exception &e) {
+        outcome = NodeOutcome::fail(QStringLiteral("INTERNAL"),
+                                    QStringLiteral("node %1 failed unexpectedly: %2")
+                                        .arg(node.id, QString::fromUtf8(e.what())));
+    }
+    const qint64 finished = now();
+
+    store::StepResult step;
+    step.workItemId = item.id;
+    step.startedAtMs = started;
+    step.finishedAtMs = finished;
+    step.errorCode = outcome.errorCode;
+    step.errorDetail = outcome.errorDetail;
+    QStringList wakes;
+    qint64 retryAt = 0;
+
+    switch (outcome.kind) {
+    case NodeOutcome::Kind::Continue: {
+        step.status = store::StepStatus::Succeeded;
+        const QStringList successors = node.successors(outcome.output);
+        if (!outcome.outputs.isEmpty()) {
+            for (const store::StepOutput &output : outcome.outputs) {
+                if (!output.nodeId.isEmpty()) {
+                    step.outputs.append(output);
+                    wakes.append(output.nodeId);
+                    continue;
+                }
+                for (const QString &next : successors) {
+                    store::StepOutput routed = output;
+                    routed.nodeId = next;
+                    step.outputs.append(routed);
+                }
+                wakes += successors;
+            }
+        } else if (outcome.passInput) {
+            for (const QString &next : successors) {
+                step.outputs.append({next, std::nullopt});
+            }
+            wakes += successors;
+        }
+        metrics.recordProcessed(flowId, node.id, double(finished - started));
+        break;
+    }
+    case NodeOutcome::Kind::Retry: {
+        const std::optional<qint64> delay = node.retry.nextDelayMs(
+            item.attempts + 1, finished - item.message.createdAtMs, outcome.retryAfterMs,
+            random01());
+        if (delay) {
+            step.status = store::StepStatus::Retrying;
+            retryAt = finished + *delay;
+            metrics.recordRetried(flowId, node.id);
+        } else {
+            step.status = store::StepStatus::Failed;
+            step.errorCode = QStringLiteral("RETRIES_EXHAUSTED");
+            step.errorDetail = QStringLiteral("gave up after %1 attempts; last: %2 %3")
+                                   .arg(item.attempts + 1)
+                                   .arg(outcome.errorCode, outcome.errorDetail);
+            metrics.recordFailed(flowId, node.id);
+        }
+        break;
+    }
+    case NodeOutcome::Kind::Defer:
+        step.status = store::StepStatus::Deferred;
+        retryAt = finished + outcome.retryAfterMs.value_or(1000);
+        break;
+    case NodeOutcome::Kind::Fail:
+        step.status = store::StepStatus::Failed;
+        metrics.recordFailed(flowId, node.id);
+        break;
+    }
+    step.retryAtMs = retryAt;
+    commit(slot, std::move(step), wakes, retryAt);
+}
+
+void Executor::Impl::commit(Slot &slot, store::StepResult step, const QStringList &wakes,
+                            qint64 retryAtMs)
+{
+    const QString flowId = slot.plan->flowId;
+    const int version = slot.plan->version;
+    const QString nodeId = slot.node->id;
+    store.completeStepAsync(std::move(step), [this, &slot, flowId, version, nodeId, wakes,
+                                              retryAtMs](Result<void> done) {
+        --slot.inFlight;
+        --stepsInProgress;
+        metrics.addInFlight(flowId, nodeId, -1);
+        if (!done) {
+            // STALE_CLAIM: someone else owns it now. A storage fault: the lease brings the
+            // item back and the effect ledger keeps a repeated call from doing anything twice.
+            ++commitFailures;
+            return;
+        }
+        ++stepsCompleted;
+        std::lock_guard lock(mutex);
+        for (const QString &next : wakes) {
+            if (Slot *target = byKey.value(slotKey(flowId, version, next))) {
+                ++target->generation;
+                target->pending = true;
+            }
+        }
+        if (retryAtMs > 0) {
+            qint64 due = slot.dueAtMs;
+            while (retryAtMs < due && !slot.dueAtMs.compare_exchange_weak(due, retryAtMs)) {
+            }
+        }
+        wake.notify_all();
+    });
+}
+
+void Executor::Impl::tickerLoop()
+{
+    qint64 lastSweep = now();
+    while (running) {
+        {
+            std::unique_lock lock(mutex);
+            wake.wait_for(lock, std::chrono::milliseconds(options.tickMs));
+            if (!running) {
+                return;
+            }
+            const qint64 t = now();
+            for (const auto &slot : nodeSlots) {
+                if (slot->dueAtMs <= t) {
+                    slot->dueAtMs = std::numeric_limits<qint64>::max();
+                    ++slot->generation;
+                    slot->pending = true;
+                }
+            }
+        }
+        if (now() - lastSweep >= 10'000) {
+            // Safety net: expired leases, and work committed by someone else (a replay job).
+            lastSweep = now();
+            (void) store.releaseExpiredClaims();
+            std::lock_guard lock(mutex);
+            for (const auto &slot : nodeSlots) {
+                ++slot->generation;
+                slot->pending = true;
+            }
+        }
+        wake.notify_all();
+    }
+}
+
+Executor::Executor(store::MessageStore &store, Metrics &metrics, ExecutorOptions options)
+    : d(std::make_unique<Impl>(store, metrics, std::move(options)))
+{
+    if (!d->options.clockMs) {
+        d->options.clockMs = [] { return QDateTime::currentMSecsSinceEpoch(); };
+    }
+}
+
+Executor::~Executor()
+{
+    stop(0);
+}
+
+void Executor::addFlow(std::shared_ptr<const FlowPlan> plan,
+                       QHash<QString, std::shared_ptr<NodeRunner>> runners)
+{
+    std::lock_guard lock(d->mutex);
+    for (const QString &id : plan->nodeOrder) {
+        const PlannedNode *node = plan->node(id);
+        if (node->isTrigger || !runners.contains(id)) {
+            continue;
+        }
+        auto slot = std::make_unique<Slot>();
+        slot->plan = plan;
+        slot->node = node;
+        slot->runner = runners.value(id);
+        d->byKey.insert(slotKey(plan->flowId, plan->version, id), slot.get());
+        d->nodeSlots.push_back(std::move(slot));
+    }
+    d->wake.notify_all();
+}
+
+Result<void> Executor::start()
+{
+    if (d->running) {
+        return {};
+    }
+    if (Result<int> recovered = d->store.recoverClaims(); !recovered) {
+        return recovered.error();
+    }
+    d->running = true;
+    for (int i = 0; i < std::max(1, d->options.workers); ++i) {
+        d->threads.emplace_back([this] { d->workerLoop(); });
+    }
+    d->threads.emplace_back([this] { d->tickerLoop(); });
+    return {};
+}
+
+void Executor::stop(qint64 graceMs)
+{
+    if (!d->running.exchange(false)) {
+        return;
+    }
+    d->wake.notify_all();
+    for (std::thread &t : d->threads) {
+        t.join(); // a worker finishes the item it is running, then sees the stop
+    }
+    d->threads.clear();
+    // Let the commits already submitted land (they run on the store's writer thread).
+    const qint64 until = d->now() + graceMs;
+    while (d->stepsInProgress > 0 && d->now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+}
+
+void Executor::notify(const QString &flowId, int flowVersion, const QString &nodeId)
+{
+    std::lock_guard lock(d->mutex);
+    if (Slot *slot = d->byKey.value(slotKey(flowId, flowVersion, nodeId))) {
+        d->markPending(*slot);
+    }
+}
+
+ExecutorSnapshot Executor::snapshot() const
+{
+    return {d->running, d->stepsCompleted, d->stepsInProgress, d->commitFailures};
+}
+
+} // namespace syncline::engine::runtime

@@ -1,0 +1,66 @@
+#pragma once
+
+#include "engine/runtime/flowplan.h"
+#include "engine/runtime/metrics.h"
+#include "engine/runtime/noderunner.h"
+#include "engine/store/messagestore.h"
+
+#include <QHash>
+
+#include <functional>
+#include <memory>
+
+namespace syncline::engine::runtime {
+
+struct ExecutorOptions
+{
+    int workers = 8;
+    int claimBatch = 16;        // work items one claim takes for a non-blocking node
+    qint64 leaseMs = 10 * 60'000; // a claim not completed by then is handed out again
+    int tickMs = 100;           // how often due retries are looked for
+    std::function<qint64()> clockMs;
+};
+
+struct ExecutorSnapshot
+{
+    bool running = false;
+    qint64 stepsCompleted = 0;
+    qint64 stepsInProgress = 0;
+    qint64 commitFailures = 0; // steps whose commit failed (the lease brings them back)
+};
+
+/// Runs the nodes of deployed flow versions over the store's work queues: worker threads claim
+/// ready work items node by node, run the node, and commit each step — outputs, step record and
+/// lineage in one transaction — without waiting for the fsync; the commit wakes the next node.
+/// Retries follow each node's policy; failures that cannot go on are parked for the exception
+/// queue. Thread-safe.
+class Executor
+{
+public:
+    Executor(store::MessageStore &store, Metrics &metrics, ExecutorOptions options = {});
+    ~Executor();
+
+    Executor(const Executor &) = delete;
+    Executor &operator=(const Executor &) = delete;
+
+    /// Adds a deployed flow version with a runner for each of its non-trigger nodes. Messages
+    /// of that version run on these runners until they finish, even after a newer deploy.
+    void addFlow(std::shared_ptr<const FlowPlan> plan,
+                 QHash<QString, std::shared_ptr<NodeRunner>> runners);
+
+    /// Makes work left claimed by an earlier run ready again, then starts the workers.
+    Result<void> start();
+    /// Stops taking work and waits up to `graceMs` for steps in progress. What is not finished
+    /// stays claimed in the store and is recovered by the next start().
+    void stop(qint64 graceMs);
+
+    /// Work arrived at a node (after ingest or another engine's commit).
+    void notify(const QString &flowId, int flowVersion, const QString &nodeId);
+    ExecutorSnapshot snapshot() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> d;
+};
+
+} // namespace syncline::engine::runtime

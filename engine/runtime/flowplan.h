@@ -1,0 +1,50 @@
+#pragma once
+
+#include "engine/core/result.h"
+#include "engine/runtime/retrypolicy.h"
+
+#include <QHash>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <nlohmann/json.hpp>
+
+namespace syncline::engine::runtime {
+
+/// One node of a deployed flow version, as the executor needs it.
+struct PlannedNode
+{
+    QString id;
+    QString type;
+    nlohmann::json settings = nlohmann::json::object();
+    /// Successors by output name; "" is the default output.
+    QHash<QString, QStringList> next;
+    RetryPolicy retry;
+    int concurrency = 4; // work items of this node in progress at once
+    bool isTrigger = false;
+
+    QStringList successors(const QString &output = {}) const { return next.value(output); }
+};
+
+/// A flow document compiled once per deployed version: nodes by id and the edges between them.
+/// Immutable after fromDocument(); shared by every worker.
+struct FlowPlan
+{
+    QString flowId;
+    int version = 0;
+    QHash<QString, PlannedNode> nodes;
+    QStringList nodeOrder; // as written in the document
+
+    /// Checks what the runtime relies on beyond the workspace rules (edges to existing nodes,
+    /// settings of the right shape); every problem is reported, with its JSON pointer.
+    static Result<FlowPlan> fromDocument(const nlohmann::json &document, int version);
+
+    const PlannedNode *node(const QString &id) const;
+    QStringList triggers() const;
+};
+
+/// Node types that start a flow (they have no input queue of their own).
+bool isTriggerType(const QString &type);
+
+} // namespace syncline::engine::runtime

@@ -1,0 +1,283 @@
+#include "engine/runtime/httpnode.h"
+
+#include "engine/json/intake.h"
+#include "engine/runtime/jsonpointer.h"
+#include "engine/runtime/outcome.h"
+
+#include <QCryptographicHash>
+#include <QThread>
+#include <QUrl>
+
+namespace syncline::engine::runtime {
+
+namespace {
+
+QString settingText(const nlohmann::json &settings, const char *key)
+{
+    const auto it = settings.find(key);
+    return it != settings.end() && it->is_string() ? QString::fromStdString(it->get<std::string>())
+                                                   : QString();
+}
+
+// "/invoices/{/data/number}" with the payload's values, each percent-encoded.
+Result<QString> expandPath(const QString &path, const json::Value &payload)
+{
+    QString out;
+    qsizetype at = 0;
+    while (at < path.size()) {
+        const qsizetype open = path.indexOf(u'{', at);
+        if (open < 0) {
+            out += path.mid(at);
+            break;
+        }
+        const qsizetype close = path.indexOf(u'}', open);
+        if (close < 0) {
+            return Error::make(QStringLiteral("PATH_TEMPLATE"),
+                               QStringLiteral("\"%1\" has a { without }").arg(path));
+        }
+        out += path.mid(at, open - at);
+        const QString pointer = path.mid(open + 1, close - open - 1);
+        const QString value = scalarText(resolvePointer(payload, pointer));
+        if (value.isEmpty()) {
+            return Error::make(QStringLiteral("PATH_VALUE_MISSING"),
+                               QStringLiteral("the message has no value at %1 for the URL %2")
+                                   .arg(pointer, path));
+        }
+        out += QString::fromLatin1(QUrl::toPercentEncoding(value));
+        at = close + 1;
+    }
+    return out;
+}
+
+QString excerpt(const QByteArray &body)
+{
+    constexpr qsizetype kMax = 2048;
+    return QString::fromUtf8(body.left(kMax)) + (body.size() > kMax ? QStringLiteral("…")
+                                                                     : QString());
+}
+
+} // namespace
+
+Result<HttpNodeSettings> HttpNodeSettings::fromJson(const nlohmann::json &settings)
+{
+    HttpNodeSettings s;
+    s.system = settingText(settings, "system");
+    if (s.system.isEmpty()) {
+        return Error::make(QStringLiteral("SETTINGS_INVALID"),
+                           QStringLiteral("settings/system: an HTTP node names the system it calls"));
+    }
+    const QString method = settingText(settings, "method").toUpper();
+    if (!method.isEmpty()) {
+        static const QStringList methods = {QStringLiteral("GET"), QStringLiteral("POST"),
+                                            QStringLiteral("PUT"), QStringLiteral("PATCH"),
+                                            QStringLiteral("DELETE")};
+        if (!methods.contains(method)) {
+            return Error::make(QStringLiteral("SETTINGS_INVALID"),
+                               QStringLiteral("settings/method: \"%1\" is not one of %2")
+                                   .arg(method, methods.join(QStringLiteral(", "))));
+        }
+        s.method = method.toLatin1();
+    }
+    s.path = settingText(settings, "path");
+    s.businessKeyPointer = settingText(settings, "businessKey");
+    if (const auto h = settings.find("headers"); h != settings.end() && h->is_object()) {
+        for (auto it = h->begin(); it != h->end(); ++it) {
+            if (it->is_string()) {
+                s.headers.append({QByteArray::fromStdString(it.key()),
+                                  QByteArray::fromStdString(it->get<std::string>())});
+            }
+        }
+    }
+    if (const auto ids = settings.find("externalIds"); ids != settings.end() && ids->is_object()) {
+        for (auto it = ids->begin(); it != ids->end(); ++it) {
+            if (it->is_string()) {
+                s.externalIds.insert(QString::fromStdString(it.key()),
+                                     QString::fromStdString(it->get<std::string>()));
+            }
+        }
+    }
+    if (const auto t = settings.find("timeoutMs"); t != settings.end() && t->is_number_integer()) {
+        s.timeoutMs = t->get<int>();
+    }
+    if (const auto m = settings.find("maxResponseBytes");
+        m != settings.end() && m->is_number_integer()) {
+        s.maxResponseBytes = m->get<qint64>();
+    }
+    return s;
+}
+
+HttpNode::HttpNode(const PlannedNode &node, HttpNodeSettings settings, SystemTarget target,
+                   store::MessageStore &store, net::HttpClient &client,
+                   std::function<qint64()> clockMs)
+    : m_node(node)
+    , m_settings(std::move(settings))
+    , m_target(std::move(target))
+    , m_store(store)
+    , m_client(client)
+    , m_clockMs(std::move(clockMs))
+{}
+
+QString HttpNode::idempotencyKey(const QString &correlationId, const QString &flowId,
+                                 const QString &nodeId, const QString &businessKey)
+{
+    const QByteArray material = (correlationId + u'\n' + flowId + u'\n' + nodeId + u'\n'
+                                 + businessKey)
+                                    .toUtf8();
+    return QStringLiteral("syn-")
+           + QString::fromLatin1(
+               QCryptographicHash::hash(material, QCryptographicHash::Sha256).toHex().left(40));
+}
+
+NodeOutcome HttpNode::run(const store::WorkItem &item)
+{
+    const json::IntakeResult payload = json::JsonIntake::parse(item.message.payload);
+    if (!payload.ok()) {
+        return NodeOutcome::fail(payload.refusal().code(), payload.refusal().describe());
+    }
+    QString businessKey = item.message.businessKey;
+    if (!m_settings.businessKeyPointer.isEmpty()) {
+        businessKey = scalarText(resolvePointer(payload.value(), m_settings.businessKeyPointer));
+    }
+    const Result<QString> path = expandPath(m_settings.path, payload.value());
+    if (!path) {
+        return NodeOutcome::fail(path.error().code, path.error().message);
+    }
+    const QString url = m_target.baseUrl + *path;
+    const QString key = idempotencyKey(item.message.correlationId, item.message.flowId,
+                                       item.nodeId, businessKey);
+    const store::EffectIntent intent{key,
+                                     item.message.messageId,
+                                     item.message.correlationId,
+                                     item.message.flowId,
+                                     item.nodeId,
+                                     businessKey,
+                                     m_target.id,
+                                     QString::fromLatin1(m_settings.method),
+                                     url};
+    const Result<store::EffectRecord> effect = m_store.beginEffect(intent);
+    if (!effect) {
+        return NodeOutcome::retry(effect.error().code, effect.error().message);
+    }
+    switch (effect->state) {
+    case store::EffectState::Succeeded:
+        return NodeOutcome::next(); // done before (a retry or a replay): never again
+    case store::EffectState::Uncertain:
+        return NodeOutcome::fail(QStringLiteral("UNCERTAIN"),
+                                 QStringLiteral("an earlier call to %1 may have taken effect; a "
+                                                "person must decide")
+                                     .arg(m_target.id));
+    case store::EffectState::Pending:
+    case store::EffectState::Failed:
+        break;
+    }
+    return call(item, url, key.toLatin1());
+}
+
+NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, const QByteArray &key)
+{
+    const qint64 now = m_clockMs();
+    if (!m_target.breaker->allow(now)) {
+        return NodeOutcome::defer(QStringLiteral("CIRCUIT_OPEN"),
+                                  QStringLiteral("calls to %1 are paused after repeated failures")
+                                      .arg(m_target.id),
+                                  std::max<qint64>(100, m_target.breaker->waitMs(now)));
+    }
+    if (m_target.limiter) {
+        // Waiting here is the back pressure: the node takes no more work meanwhile.
+        for (qint64 wait = m_target.limiter->tryAcquire(m_clockMs()); wait > 0;
+             wait = m_target.limiter->tryAcquire(m_clockMs())) {
+            QThread::msleep(std::min<qint64>(wait, 1000));
+        }
+    }
+
+    net::HttpRequest request;
+    request.method = m_settings.method;
+    request.url = url;
+    request.headers = m_target.authHeaders + m_settings.headers;
+    request.headers.append({"X-Correlation-ID", item.message.correlationId.toUtf8()});
+    if (m_settings.method != "GET" && m_settings.method != "DELETE") {
+        request.headers.append(qMakePair(QByteArray("Content-Type"), QByteArray("application/json")));
+        request.body = item.message.payload;
+    }
+    if (m_settings.method == "POST" || m_settings.method == "PUT"
+        || m_settings.method == "PATCH") {
+        request.headers.append({m_target.idempotencyHeader, key});
+    }
+    request.totalTimeoutMs = m_settings.timeoutMs > 0 ? m_settings.timeoutMs : m_target.timeoutMs;
+    request.maxResponseBytes = m_settings.maxResponseBytes;
+    const net::HttpOutcome outcome = m_client.send(request).get();
+
+    store::EffectOutcome finished{QString::fromLatin1(key), store::EffectState::Failed, 0, {}, {}};
+    if (!outcome.response) {
+        const Error &error = outcome.response.error();
+        m_target.breaker->recordFailure(m_clockMs());
+        if (outcome.requestSent && !m_target.idempotencySupported) {
+            finished.state = store::EffectState::Uncertain;
+            finished.detail = error.message;
+            (void) m_store.finishEffect(finished);
+            return NodeOutcome::fail(QStringLiteral("UNCERTAIN"),
+                                     QStringLiteral("%1 took the request but did not answer (%2); "
+                                                    "it declares no idempotency support, so "
+                                                    "calling again could post twice")
+                                         .arg(m_target.id, error.message));
+        }
+        finished.detail = error.message;
+        (void) m_store.finishEffect(finished);
+        return NodeOutcome::retry(error.code, error.message);
+    }
+
+    const net::HttpResponse &response = *outcome.response;
+    finished.httpStatus = response.status;
+    switch (classifyHttpStatus(response.status)) {
+    case CallVerdict::Ok: {
+        m_target.breaker->recordSuccess();
+        finished.state = store::EffectState::Succeeded;
+        if (!m_settings.externalIds.isEmpty()) {
+            const json::IntakeResult body = json::JsonIntake::parse(response.body);
+            nlohmann::json ids = nlohmann::json::object();
+            if (body.ok()) {
+                for (auto it = m_settings.externalIds.cbegin(); it != m_settings.externalIds.cend();
+                     ++it) {
+                    const QString value = scalarText(resolvePointer(body.value(), it.value()));
+                    if (!value.isEmpty()) {
+                        ids[it.key().toStdString()] = value.toStdString();
+                    }
+                }
+            }
+            finished.externalIds = QByteArray::fromStdString(ids.dump());
+        }
+        if (Result<void> recorded = m_store.finishEffect(finished); !recorded) {
+            // The call succeeded; the retry finds the key and the target answers from its own
+            // idempotency record. Report the store's trouble as a technical retry.
+            return NodeOutcome::retry(recorded.error().code, recorded.error().message);
+        }
+        return NodeOutcome::next();
+    }
+    case CallVerdict::Retry: {
+        if (response.status >= 500 || response.status == 429) {
+            m_target.breaker->recordFailure(m_clockMs());
+        }
+        finished.detail = excerpt(response.body);
+        (void) m_store.finishEffect(finished);
+        const auto retryAfter = parseRetryAfter(response.header("retry-after"), m_clockMs());
+        return NodeOutcome::retry(QStringLiteral("HTTP_%1").arg(response.status),
+                                  QStringLiteral("%1 answered %2: %3")
+                                      .arg(m_target.id)
+                                      .arg(response.status)
+                                      .arg(finished.detail),
+                                  retryAfter);
+    }
+    case CallVerdict::Fail:
+        m_target.breaker->recordSuccess(); // the system works; the request is what is wrong
+        finished.detail = excerpt(response.body);
+        (void) m_store.finishEffect(finished);
+        return NodeOutcome::fail(QStringLiteral("HTTP_4XX"),
+                                 QStringLiteral("%1 refused the request with %2: %3")
+                                     .arg(m_target.id)
+                                     .arg(response.status)
+                                     .arg(excerpt(response.body)));
+    }
+    return NodeOutcome::fail(QStringLiteral("HTTP_4XX"), QStringLiteral("unexpected status"));
+}
+
+} // namespace syncline::engine::runtime

@@ -1,0 +1,55 @@
+#pragma once
+
+#include "engine/net/httpclient.h"
+#include "engine/runtime/noderunner.h"
+#include "engine/runtime/systemtarget.h"
+#include "engine/store/messagestore.h"
+
+#include <functional>
+
+namespace syncline::engine::runtime {
+
+struct HttpNodeSettings
+{
+    QString system;
+    QByteArray method = "POST";
+    QString path;             // appended to the system's base URL; {/pointer} inserts a payload value
+    QString businessKeyPointer; // where the business key is in the payload; else the message's
+    net::HttpHeaders headers;
+    QHash<QString, QString> externalIds; // name -> JSON pointer into the response body
+    int timeoutMs = 0;                   // 0: the system's
+    qint64 maxResponseBytes = 1024 * 1024;
+
+    static Result<HttpNodeSettings> fromJson(const nlohmann::json &settings);
+};
+
+/// An HTTP effect through the effect ledger: the intent and its idempotency key (from the
+/// correlation id, the node and the business key) are committed before the call, the outcome
+/// after. A succeeded effect is never called again; retries reuse the key; POST, PUT and PATCH
+/// carry it in the system's idempotency header. A timeout after the request left, to a system
+/// without idempotency support, is Uncertain and waits for a person.
+class HttpNode final : public NodeRunner
+{
+public:
+    HttpNode(const PlannedNode &node, HttpNodeSettings settings, SystemTarget target,
+             store::MessageStore &store, net::HttpClient &client,
+             std::function<qint64()> clockMs);
+
+    NodeOutcome run(const store::WorkItem &item) override;
+
+    /// The key for a message at a node: stable across retries, restarts and replays.
+    static QString idempotencyKey(const QString &correlationId, const QString &flowId,
+                                  const QString &nodeId, const QString &businessKey);
+
+private:
+    NodeOutcome call(const store::WorkItem &item, const QString &url, const QByteArray &key);
+
+    PlannedNode m_node;
+    HttpNodeSettings m_settings;
+    SystemTarget m_target;
+    store::MessageStore &m_store;
+    net::HttpClient &m_client;
+    std::function<qint64()> m_clockMs;
+};
+
+} // namespace syncline::engine::runtime

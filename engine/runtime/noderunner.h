@@ -1,0 +1,85 @@
+#pragma once
+
+#include "engine/core/result.h"
+#include "engine/runtime/flowplan.h"
+#include "engine/store/records.h"
+
+#include <QString>
+
+#include <memory>
+#include <optional>
+
+namespace syncline::engine::runtime {
+
+/// What a node did with one message.
+struct NodeOutcome
+{
+    enum class Kind {
+        Continue, // outputs go on to the next nodes
+        Retry,    // a technical failure: the node's retry policy decides when, or gives up
+        Defer,    // not tried now (circuit open, outside a posting window): again at retryAfterMs,
+                  // without spending an attempt
+        Fail,     // cannot go on: becomes an exception with errorCode
+    };
+    Kind kind = Kind::Continue;
+    /// For Continue: what goes where. Empty `nodeId` in an output means "the node's successors
+    /// on output `output`" and is resolved by the executor.
+    QList<store::StepOutput> outputs;
+    QString output; // the named output to follow when `outputs` is empty ("" = default)
+    bool passInput = true; // Continue without outputs: the input message moves on unchanged
+    QString errorCode;
+    QString errorDetail;
+    std::optional<qint64> retryAfterMs; // Retry: the target's Retry-After; Defer: the wait
+
+    static NodeOutcome next(const QString &output = {})
+    {
+        NodeOutcome o;
+        o.output = output;
+        return o;
+    }
+    static NodeOutcome produce(QList<store::StepOutput> outputs)
+    {
+        NodeOutcome o;
+        o.outputs = std::move(outputs);
+        o.passInput = false;
+        return o;
+    }
+    static NodeOutcome retry(QString code, QString detail, std::optional<qint64> afterMs = {})
+    {
+        NodeOutcome o;
+        o.kind = Kind::Retry;
+        o.errorCode = std::move(code);
+        o.errorDetail = std::move(detail);
+        o.retryAfterMs = afterMs;
+        return o;
+    }
+    static NodeOutcome defer(QString code, QString detail, qint64 waitMs)
+    {
+        NodeOutcome o;
+        o.kind = Kind::Defer;
+        o.errorCode = std::move(code);
+        o.errorDetail = std::move(detail);
+        o.retryAfterMs = waitMs;
+        return o;
+    }
+    static NodeOutcome fail(QString code, QString detail)
+    {
+        NodeOutcome o;
+        o.kind = Kind::Fail;
+        o.errorCode = std::move(code);
+        o.errorDetail = std::move(detail);
+        return o;
+    }
+};
+
+/// The work of one node type for one node of a flow version. Created once per deploy; run()
+/// is called from several worker threads at once (up to the node's concurrency) and must keep
+/// no per-message state between calls. It may block (an HTTP call, a rate-limit wait).
+class NodeRunner
+{
+public:
+    virtual ~NodeRunner() = default;
+    virtual NodeOutcome run(const store::WorkItem &item) = 0;
+};
+
+} // namespace syncline::engine::runtime

@@ -1,0 +1,88 @@
+#include "engine/runtime/systemtarget.h"
+
+namespace syncline::engine::runtime {
+
+namespace {
+
+QString text(const nlohmann::json &object, const char *key)
+{
+    const auto it = object.find(key);
+    return it != object.end() && it->is_string() ? QString::fromStdString(it->get<std::string>())
+                                                 : QString();
+}
+
+Error targetError(const QString &system, const QString &message)
+{
+    return Error::make(QStringLiteral("SYSTEM_INVALID"),
+                       QStringLiteral("system %1: %2").arg(system, message));
+}
+
+} // namespace
+
+Result<SystemTarget> SystemTarget::fromDocument(const nlohmann::json &system,
+                                                const SecretResolver &secrets)
+{
+    if (!system.is_object()) {
+        return targetError(QStringLiteral("?"), QStringLiteral("not a JSON object"));
+    }
+    SystemTarget target;
+    target.id = text(system, "id");
+    target.baseUrl = text(system, "baseUrl");
+    while (target.baseUrl.endsWith(u'/')) {
+        target.baseUrl.chop(1);
+    }
+    if (target.baseUrl.isEmpty()) {
+        return targetError(target.id, QStringLiteral("has no baseUrl"));
+    }
+    if (const auto t = system.find("timeoutMs"); t != system.end() && t->is_number_integer()) {
+        target.timeoutMs = t->get<int>();
+    }
+    if (const auto idem = system.find("idempotency"); idem != system.end() && idem->is_object()) {
+        target.idempotencySupported = idem->value("supported", false);
+        const QString header = text(*idem, "header");
+        if (!header.isEmpty()) {
+            target.idempotencyHeader = header.toLatin1();
+        }
+    }
+    if (const auto rate = system.find("rateLimit"); rate != system.end() && rate->is_object()) {
+        const double perSecond = rate->value("requestsPerSecond", 0.0);
+        const double burst = rate->value("burst", std::max(1.0, perSecond));
+        if (perSecond > 0) {
+            target.limiter = std::make_shared<RateLimiter>(perSecond, burst);
+        }
+    }
+    target.breaker = std::make_shared<CircuitBreaker>(CircuitBreaker::Options{});
+
+    const nlohmann::json auth = system.value("auth", nlohmann::json::object());
+    const QString type = text(auth, "type");
+    if (type.isEmpty() || type == QLatin1String("none")) {
+        return target;
+    }
+    const QString reference = text(auth, "secretRef");
+    const std::optional<QByteArray> secret = secrets ? secrets(reference) : std::nullopt;
+    if (!secret) {
+        return targetError(target.id, QStringLiteral("the secret %1 is not available to this "
+                                                     "engine (see docs/secrets.md)")
+                                          .arg(reference.isEmpty() ? QStringLiteral("(none named)")
+                                                                   : reference));
+    }
+    if (type == QLatin1String("apiKey")) {
+        const QString header = text(auth, "header");
+        target.authHeaders.append({header.isEmpty() ? QByteArray("X-Api-Key") : header.toLatin1(),
+                                   *secret});
+    } else if (type == QLatin1String("bearer")) {
+        target.authHeaders.append({QByteArray("Authorization"), "Bearer " + *secret});
+    } else if (type == QLatin1String("basic")) {
+        const QByteArray user = text(auth, "username").toUtf8();
+        target.authHeaders.append(
+            {QByteArray("Authorization"), "Basic " + (user + ':' + *secret).toBase64()});
+    } else {
+        return targetError(target.id, QStringLiteral("authentication \"%1\" cannot be used by "
+                                                     "this engine yet; use apiKey, bearer or "
+                                                     "basic")
+                                          .arg(type));
+    }
+    return target;
+}
+
+} // namespace syncline::engine::runtime
