@@ -4,12 +4,14 @@ namespace syncline::cli {
 
 // Each command lives in its own cmd_<name>.cpp; add it to this table and to CMakeLists.txt.
 int runVersion(const QStringList &arguments);
+int runEval(const QStringList &arguments);
 int runRun(const QStringList &arguments);
 int runValidate(const QStringList &arguments);
 
 namespace {
 constexpr Command kCommands[] = {
     {"version", "Print the versions of Syncline and the libraries it runs on", runVersion},
+    {"eval", "Evaluate JSONata expressions (one, or a JSON Lines batch on stdin)", runEval},
     {"validate", "Check a workspace folder and list every problem", runValidate},
     {"run", "Run a workspace (today: validate it and report its status)", runRun},
 };

@@ -236,6 +236,9 @@ public:
 
     /// True when both handles point at the same shared data (or are equal scalars).
     bool sameAs(const Value &other) const noexcept;
+    /// The address of the shared data (nullptr for scalars without text): identifies an array,
+    /// object or string instance, e.g. to find the places a value occurs in a document.
+    const void *identity() const noexcept { return m_rep; }
 
 private:
     friend class ObjectBuilder;
