@@ -60,6 +60,8 @@ struct Executor::Impl
     std::atomic<bool> running{false};
     std::vector<std::thread> threads;
 
+    std::mutex commitsMutex;
+    std::condition_variable commitsDone;
     std::atomic<qint64> stepsCompleted{0};
     std::atomic<qint64> stepsInProgress{0};
     std::atomic<qint64> commitFailures{0};
@@ -236,16 +238,21 @@ void Executor::Impl::commit(Slot &slot, store::StepResult step, const QStringLis
     store.completeStepAsync(std::move(step), [this, &slot, flowId, version, nodeId, wakes,
                                               retryAtMs](Result<void> done) {
         --slot.inFlight;
-        --stepsInProgress;
         metrics.addInFlight(flowId, nodeId, -1);
+        const auto finishCommit = [this] {
+            std::lock_guard commitsLock(commitsMutex);
+            --stepsInProgress;
+            commitsDone.notify_all();
+        };
         if (!done) {
             // STALE_CLAIM: someone else owns it now. A storage fault: the lease brings the
             // item back and the effect ledger keeps a repeated call from doing anything twice.
             ++commitFailures;
+            finishCommit();
             return;
         }
         ++stepsCompleted;
-        std::lock_guard lock(mutex);
+        std::unique_lock lock(mutex);
         for (const QString &next : wakes) {
             if (Slot *target = byKey.value(slotKey(flowId, version, next))) {
                 ++target->generation;
@@ -258,6 +265,8 @@ void Executor::Impl::commit(Slot &slot, store::StepResult step, const QStringLis
             }
         }
         wake.notify_all();
+        lock.unlock();
+        finishCommit(); // last: after this, stop() may let the executor go
     });
 }
 
@@ -304,7 +313,7 @@ Executor::Executor(store::MessageStore &store, Metrics &metrics, ExecutorOptions
 
 Executor::~Executor()
 {
-    stop(0);
+    stop();
 }
 
 void Executor::addFlow(std::shared_ptr<const FlowPlan> plan,
@@ -342,7 +351,7 @@ Result<void> Executor::start()
     return {};
 }
 
-void Executor::stop(qint64 graceMs)
+void Executor::stop()
 {
     if (!d->running.exchange(false)) {
         return;
@@ -352,11 +361,10 @@ void Executor::stop(qint64 graceMs)
         t.join(); // a worker finishes the item it is running, then sees the stop
     }
     d->threads.clear();
-    // Let the commits already submitted land (they run on the store's writer thread).
-    const qint64 until = d->now() + graceMs;
-    while (d->stepsInProgress > 0 && d->now() < until) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    // Commits run on the store's writer thread and always complete; their callbacks use this
+    // executor, so wait for every one.
+    std::unique_lock lock(d->commitsMutex);
+    d->commitsDone.wait(lock, [this] { return d->stepsInProgress == 0; });
 }
 
 void Executor::notify(const QString &flowId, int flowVersion, const QString &nodeId)

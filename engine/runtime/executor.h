@@ -50,9 +50,10 @@ public:
 
     /// Makes work left claimed by an earlier run ready again, then starts the workers.
     Result<void> start();
-    /// Stops taking work and waits up to `graceMs` for steps in progress. What is not finished
-    /// stays claimed in the store and is recovered by the next start().
-    void stop(qint64 graceMs);
+    /// Stops taking work: workers finish the item they are running, and every step commit
+    /// already submitted lands before this returns. Claimed items not yet run stay claimed in
+    /// the store and are recovered by the next start(). Idempotent.
+    void stop();
 
     /// Work arrived at a node (after ingest or another engine's commit).
     void notify(const QString &flowId, int flowVersion, const QString &nodeId);
