@@ -1,0 +1,17 @@
+#pragma once
+
+#include "engine/schema/schemalocator.h"
+#include "engine/schema/violation.h"
+
+#include <nlohmann/json.hpp>
+
+namespace syncline::engine::schema {
+
+/// Checks every member whose schema carries "x-syncline-money": {"currencyField": "..."}: the
+/// amount must be a plain decimal string ("12.30": no exponent, no spaces) with at most as
+/// many fraction digits as the ISO 4217 currency named by the sibling currency field allows.
+/// Non-string amounts are left to the schema's own "type". Internal to engine/schema.
+void checkMoneyFields(const nlohmann::json &instance, const SchemaLocator &locator,
+                      Violations &violations);
+
+} // namespace syncline::engine::schema
