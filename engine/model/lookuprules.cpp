@@ -6,6 +6,8 @@
 
 #include <QSet>
 
+#include <optional>
+
 namespace syncline::engine::model {
 
 namespace {
@@ -29,11 +31,13 @@ const Shape &lookupShape()
     return *shape;
 }
 
-QStringList columnNames(ProblemSink &sink, const nlohmann::json &columns)
+// The column names, or nothing when a column is malformed (already reported; checking rows
+// against a partial list would only repeat it).
+std::optional<QStringList> columnNames(ProblemSink &sink, const nlohmann::json &columns)
 {
     QStringList names;
     if (!columns.is_array()) {
-        return names;
+        return std::nullopt;
     }
     if (columns.size() < 2) {
         sink.add(QStringLiteral("/columns"), kProblemInvalidValue,
@@ -42,7 +46,7 @@ QStringList columnNames(ProblemSink &sink, const nlohmann::json &columns)
     for (std::size_t i = 0; i < columns.size(); ++i) {
         const nlohmann::json &column = columns[i];
         if (!column.is_object() || !column.contains("name") || !column["name"].is_string()) {
-            continue;
+            return std::nullopt;
         }
         const QString name = QString::fromStdString(column["name"].get<std::string>());
         if (names.contains(name)) {
@@ -107,11 +111,13 @@ void checkLookup(ProblemSink &sink, const nlohmann::json &document)
     if (!document.is_object()) {
         return;
     }
-    const QStringList columns = columnNames(sink, document.value("columns", nlohmann::json()));
+    const std::optional<QStringList> parsedColumns =
+        columnNames(sink, document.value("columns", nlohmann::json()));
     const auto key = document.find("key");
-    if (key == document.end() || !key->is_string()) {
+    if (!parsedColumns || key == document.end() || !key->is_string()) {
         return;
     }
+    const QStringList &columns = *parsedColumns;
     const QString keyColumn = QString::fromStdString(key->get<std::string>());
     if (!columns.contains(keyColumn)) {
         sink.add(QStringLiteral("/key"), kProblemMissingReference,

@@ -195,7 +195,14 @@ QString subject(const QString &pointer)
     if (pointer.isEmpty()) {
         return QStringLiteral("the document");
     }
-    return QStringLiteral("\"%1\"").arg(lastPointerToken(pointer));
+    const QString token = lastPointerToken(pointer);
+    bool isIndex = false;
+    token.toUInt(&isIndex);
+    const QString parent = pointer.left(pointer.lastIndexOf(u'/'));
+    if (isIndex && !parent.isEmpty()) {
+        return QStringLiteral("item %1 of \"%2\"").arg(token, lastPointerToken(parent));
+    }
+    return QStringLiteral("\"%1\"").arg(token);
 }
 
 void checkObjectFields(ProblemSink &sink, const nlohmann::json &value, const Shape &shape,
