@@ -57,10 +57,52 @@ void takeScreenshot(ui::MainWindow &window,
     window.openWorkspace(workspace, selectFile);
 }
 
+// --help and --version must answer on a machine without a display, and --screenshot needs none:
+// they get the offscreen platform unless the user chose a platform or a display exists. Returns
+// false when the window has nowhere to go, after saying what to do instead.
+bool prepareDisplay(int argc, char *argv[])
+{
+    if (qEnvironmentVariableIsSet("QT_QPA_PLATFORM")) {
+        return true;
+    }
+    bool hasDisplay = true;
+#ifdef Q_OS_LINUX
+    hasDisplay = qEnvironmentVariableIsSet("DISPLAY")
+                 || qEnvironmentVariableIsSet("WAYLAND_DISPLAY");
+#endif
+    bool rendersOffscreen = false;
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray argument(argv[i]);
+        const bool needsNoWindow = argument == "--help" || argument == "-h"
+                                   || argument == "--help-all" || argument == "--version"
+                                   || argument == "-v";
+        if (needsNoWindow) {
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+            return true;
+        }
+        rendersOffscreen |= argument == "--screenshot" || argument.startsWith("--screenshot=");
+    }
+    if (hasDisplay) {
+        return true;
+    }
+    if (rendersOffscreen) {
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+        return true;
+    }
+    printError(QStringLiteral("syncline: no display found (neither DISPLAY nor WAYLAND_DISPLAY is "
+                              "set). Start the studio from a desktop session, or under a virtual "
+                              "display: xvfb-run -a syncline [WORKSPACE]. syncline-engine works "
+                              "without a display."));
+    return false;
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
 {
+    if (!prepareDisplay(argc, argv)) {
+        return kExitFailed;
+    }
     QApplication app(argc, argv);
     QCoreApplication::setOrganizationName(QStringLiteral("Syncline"));
     QCoreApplication::setApplicationName(QStringLiteral("Syncline"));

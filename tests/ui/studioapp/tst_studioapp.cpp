@@ -18,6 +18,7 @@ private slots:
     void screenshotOfMissingWorkspace();
     void tooManyArguments();
     void version();
+    void withoutDisplay();
 
 private:
     struct Run
@@ -26,7 +27,8 @@ private:
         QString errors;
         QString output;
     };
-    Run run(const QStringList &arguments);
+    enum class Display { Offscreen, None };
+    Run run(const QStringList &arguments, Display display = Display::Offscreen);
 
     QTemporaryDir m_home;
     const QString m_program = QStringLiteral(SYNCLINE_BIN_DIR "/syncline");
@@ -39,11 +41,18 @@ void TestStudioApp::initTestCase()
     QVERIFY2(QFileInfo(m_program).isExecutable(), qPrintable(m_program));
 }
 
-TestStudioApp::Run TestStudioApp::run(const QStringList &arguments)
+TestStudioApp::Run TestStudioApp::run(const QStringList &arguments, Display display)
 {
     QProcess process;
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    environment.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    if (display == Display::Offscreen) {
+        environment.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    } else {
+        // A machine with no display at all, as in CI or over SSH.
+        environment.remove(QStringLiteral("QT_QPA_PLATFORM"));
+        environment.remove(QStringLiteral("DISPLAY"));
+        environment.remove(QStringLiteral("WAYLAND_DISPLAY"));
+    }
     // Keep the program's settings away from the user's.
     environment.insert(QStringLiteral("XDG_CONFIG_HOME"), m_home.filePath(QStringLiteral("config")));
     process.setProcessEnvironment(environment);
@@ -119,6 +128,23 @@ void TestStudioApp::version()
     const Run result = run({QStringLiteral("--version")});
     QCOMPARE(result.exitCode, 0);
     QVERIFY2(result.output.contains(QStringLiteral(SYNCLINE_VERSION)), qPrintable(result.output));
+}
+
+void TestStudioApp::withoutDisplay()
+{
+    // --help, --version and --screenshot need no display ...
+    const Run help = run({QStringLiteral("--help")}, Display::None);
+    QCOMPARE(help.exitCode, 0);
+    QVERIFY2(help.output.contains(QStringLiteral("--screenshot")), qPrintable(help.output));
+    const QString shot = m_home.filePath(QStringLiteral("headless.png"));
+    const Run screenshot = run({QStringLiteral("--screenshot"), shot, m_demo}, Display::None);
+    QVERIFY2(screenshot.exitCode == 0, qPrintable(screenshot.errors));
+    QVERIFY(!QImage(shot).isNull());
+
+    // ... the window does, and says so instead of crashing.
+    const Run studio = run({m_demo}, Display::None);
+    QCOMPARE(studio.exitCode, 1);
+    QVERIFY2(studio.errors.contains(QStringLiteral("xvfb-run")), qPrintable(studio.errors));
 }
 
 QTEST_MAIN(TestStudioApp)
