@@ -6,12 +6,16 @@ namespace syncline::cli {
 int runVersion(const QStringList &arguments);
 int runEval(const QStringList &arguments);
 int runRun(const QStringList &arguments);
+int runJson(const QStringList &arguments);
+int runSchema(const QStringList &arguments);
 int runValidate(const QStringList &arguments);
 
 namespace {
 constexpr Command kCommands[] = {
     {"version", "Print the versions of Syncline and the libraries it runs on", runVersion},
     {"eval", "Evaluate JSONata expressions (one, or a JSON Lines batch on stdin)", runEval},
+    {"json", "Check JSON files with strict intake (json check FILE...)", runJson},
+    {"schema", "Infer a JSON Schema from samples, or validate files against one", runSchema},
     {"validate", "Check a workspace folder and list every problem", runValidate},
     {"run", "Run a workspace (today: validate it and report its status)", runRun},
 };

@@ -4,6 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <QFile>
+#include <QRegularExpression>
+
 #include <algorithm>
 #include <iterator>
 #include <string>
@@ -416,7 +419,10 @@ private:
         if (dash != std::string::npos) {
             detail = detail.substr(dash + 3);
         }
-        return QStringLiteral("not valid JSON: %1").arg(QString::fromStdString(detail));
+        // "; last read: '<bytes>'" repeats what the position already shows.
+        static const QRegularExpression lastRead(QStringLiteral("; last read: '.*?'(?=;|$)"));
+        return QStringLiteral("not valid JSON: %1")
+            .arg(QString::fromStdString(detail).remove(lastRead));
     }
 
     std::string_view m_input;
@@ -493,6 +499,37 @@ IntakeResult JsonIntake::parse(std::string_view bytes, const IntakeLimits &limit
 IntakeResult JsonIntake::parse(const QByteArray &bytes, const IntakeLimits &limits)
 {
     return parse(std::string_view(bytes.constData(), std::size_t(bytes.size())), limits);
+}
+
+Result<IntakeResult> JsonIntake::read(QIODevice &device, const IntakeLimits &limits)
+{
+    if (!device.isReadable()) {
+        return Error::make(QStringLiteral("READ_FAILED"),
+                           QStringLiteral("cannot read: %1").arg(device.errorString()));
+    }
+    QByteArray bytes;
+    const std::int64_t wanted = std::max<std::int64_t>(limits.maxBytes, 0) + 1;
+    constexpr std::int64_t kChunkBytes = 64 * 1024;
+    constexpr int kWaitMs = 30000;
+    while (std::int64_t(bytes.size()) < wanted) {
+        const QByteArray chunk = device.read(std::min(kChunkBytes, wanted - std::int64_t(bytes.size())));
+        // Files and pipes block in read() and return nothing only at the end; sockets wait here.
+        if (chunk.isEmpty() && !device.waitForReadyRead(kWaitMs)) {
+            break;
+        }
+        bytes += chunk;
+    }
+    return parse(bytes, limits);
+}
+
+Result<IntakeResult> JsonIntake::readFile(const QString &path, const IntakeLimits &limits)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        return Error::make(QStringLiteral("FILE_UNREADABLE"),
+                           QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
+    }
+    return read(file, limits);
 }
 
 } // namespace syncline::engine::json

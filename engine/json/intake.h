@@ -5,6 +5,7 @@
 #include "engine/json/value.h"
 
 #include <QByteArray>
+#include <QIODevice>
 
 #include <cstdint>
 #include <string_view>
@@ -63,6 +64,13 @@ class JsonIntake
 public:
     static IntakeResult parse(std::string_view bytes, const IntakeLimits &limits = {});
     static IntakeResult parse(const QByteArray &bytes, const IntakeLimits &limits = {});
+
+    /// Reads and parses `device` (a file, a socket, stdin), reading at most maxBytes + 1 bytes
+    /// so that an oversized body is refused (SIZE_LIMIT) without being loaded. Fails with
+    /// READ_FAILED when the device is not readable.
+    static Result<IntakeResult> read(QIODevice &device, const IntakeLimits &limits = {});
+    /// As read(), for the file at `path` (FILE_UNREADABLE when it cannot be opened).
+    static Result<IntakeResult> readFile(const QString &path, const IntakeLimits &limits = {});
 };
 
 } // namespace syncline::engine::json
