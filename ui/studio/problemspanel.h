@@ -12,8 +12,8 @@ class QTreeWidgetItem;
 namespace syncline::ui {
 
 /// The problems of the open workspace, one row each: severity icon and message, file, JSON
-/// pointer, and line:column when the loader knows it. Double-click or Enter on a row asks to show the problem. With nothing to list it
-/// says so instead of staying blank.
+/// pointer, and line:column when the loader knows it. Double-click or Enter on a row asks to
+/// show the problem. With nothing to list it says so instead of staying blank.
 class ProblemsPanel : public QWidget
 {
     Q_OBJECT

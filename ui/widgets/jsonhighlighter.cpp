@@ -12,8 +12,10 @@ namespace {
 // group 3: a number, group 4: a keyword, group 5: punctuation.
 const QRegularExpression &tokenPattern()
 {
-    static const QRegularExpression pattern(QStringLiteral(
-        R"RX(("(?:[^"\\]|\\.)*"?)(\s*:)?|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|\b(true|false|null)\b|([{}\[\],:]))RX"));
+    static const QRegularExpression pattern(
+        QStringLiteral(R"RX(("(?:[^"\\]|\\.)*"?)(\s*:)?)RX")
+        + QStringLiteral(R"RX(|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?))RX")
+        + QStringLiteral(R"RX(|\b(true|false|null)\b|([{}\[\],:]))RX"));
     return pattern;
 }
 

@@ -146,7 +146,8 @@ void TestMainWindow::emptyStateSaysHowToOpen()
 
     bool hasOpenButton = false;
     for (const QPushButton *button : window.welcomeView()->findChildren<QPushButton *>()) {
-        hasOpenButton |= button->text() == QStringLiteral("Open Workspace…") && button->isVisible();
+        hasOpenButton |=
+            button->text() == QStringLiteral("Open Workspace…") && button->isVisible();
     }
     QVERIFY(hasOpenButton);
 }

@@ -54,7 +54,8 @@ TestStudioApp::Run TestStudioApp::run(const QStringList &arguments, Display disp
         environment.remove(QStringLiteral("WAYLAND_DISPLAY"));
     }
     // Keep the program's settings away from the user's.
-    environment.insert(QStringLiteral("XDG_CONFIG_HOME"), m_home.filePath(QStringLiteral("config")));
+    environment.insert(QStringLiteral("XDG_CONFIG_HOME"),
+                       m_home.filePath(QStringLiteral("config")));
     process.setProcessEnvironment(environment);
     process.start(m_program, arguments);
     if (!process.waitForFinished(60000)) {
