@@ -17,7 +17,7 @@ constexpr Command kCommands[] = {
     {"json", "Check JSON files with strict intake (json check FILE...)", runJson},
     {"schema", "Infer a JSON Schema from samples, or validate files against one", runSchema},
     {"validate", "Check a workspace folder and list every problem", runValidate},
-    {"run", "Run a workspace (today: validate it and report its status)", runRun},
+    {"run", "Run a workspace's flows headless (webhooks, admin API, metrics)", runRun},
 };
 } // namespace
 

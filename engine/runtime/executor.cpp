@@ -189,6 +189,13 @@ void Executor::Impl::process(Slot &slot, const store::WorkItem &item)
                 }
                 wakes += successors;
             }
+        } else if (!outcome.routedOutputs.isEmpty()) {
+            for (const QString &output : outcome.routedOutputs) {
+                for (const QString &next : node.successors(output)) {
+                    step.outputs.append({next, std::nullopt});
+                    wakes.append(next);
+                }
+            }
         } else if (outcome.passInput) {
             for (const QString &next : successors) {
                 step.outputs.append({next, std::nullopt});

@@ -167,6 +167,19 @@ NodeOutcome HttpNode::run(const store::WorkItem &item)
                                                 "person must decide")
                                      .arg(m_target.id));
     case store::EffectState::Pending:
+        if (effect->attempts > 1 && !m_target.idempotencySupported) {
+            // An earlier run began this call and never recorded how it ended (it stopped or
+            // crashed meanwhile): the call may have taken effect, and the target cannot tell.
+            (void) m_store.finishEffect({key, store::EffectState::Uncertain, 0, {},
+                                         QStringLiteral("the engine stopped during the call")});
+            return NodeOutcome::fail(QStringLiteral("UNCERTAIN"),
+                                     QStringLiteral("the engine stopped while calling %1; the "
+                                                    "call may have taken effect and %1 declares "
+                                                    "no idempotency support, so a person must "
+                                                    "decide")
+                                         .arg(m_target.id));
+        }
+        break;
     case store::EffectState::Failed:
         break;
     }

@@ -26,6 +26,8 @@ struct NodeOutcome
     /// on output `output`" and is resolved by the executor.
     QList<store::StepOutput> outputs;
     QString output; // the named output to follow when `outputs` is empty ("" = default)
+    /// Several named outputs at once (a route in mode "all"); the input moves on to each.
+    QStringList routedOutputs;
     bool passInput = true; // Continue without outputs: the input message moves on unchanged
     QString errorCode;
     QString errorDetail;

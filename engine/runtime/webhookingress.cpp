@@ -173,7 +173,11 @@ void WebhookIngress::handle(net::ServerRequest request, net::Responder respond)
                                  .toUtf8();
     ingest.message.payload = request.body;
 
-    m_store.ingestAsync(std::move(ingest), [this, respond](Result<store::IngestResult> stored) {
+    const QString flowId = hook->flowId;
+    const int flowVersion = hook->flowVersion;
+    const QStringList firstNodes = hook->firstNodes;
+    m_store.ingestAsync(std::move(ingest), [this, respond, flowId, flowVersion,
+                                            firstNodes](Result<store::IngestResult> stored) {
         if (!stored) {
             respond(throttle(QStringLiteral("the message could not be stored: %1; nothing was "
                                             "accepted")
@@ -187,6 +191,9 @@ void WebhookIngress::handle(net::ServerRequest request, net::Responder respond)
         }
         ++m_accepted;
         respond(net::ServerResponse::json(202, idsBody(*stored)));
+        if (m_options.onStored) {
+            m_options.onStored(flowId, flowVersion, firstNodes);
+        }
     });
 }
 

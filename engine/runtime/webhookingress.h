@@ -45,6 +45,8 @@ struct WebhookIngressOptions
     int retryAfterSeconds = 5;
     /// Unix seconds, for signature timestamps; tests pass a fixed clock.
     std::function<qint64()> clockSeconds;
+    /// Called once a new message is committed, with where it waits (to wake the executor).
+    std::function<void(const QString &flowId, int flowVersion, const QStringList &nodes)> onStored;
 };
 
 /// What a panel polls: requests by outcome since start.

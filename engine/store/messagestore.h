@@ -59,6 +59,8 @@ public:
     virtual Result<std::optional<EffectRecord>> effect(const QString &idempotencyKey) = 0;
 
     virtual Result<QList<QueueDepth>> queueDepths() = 0;
+    /// Flow versions that still have work items waiting or claimed (not parked ones).
+    virtual Result<QList<QPair<QString, int>>> activeFlowVersions() = 0;
     virtual Result<std::optional<StoredMessage>> message(const QString &messageId) = 0;
 
     /// False while the store cannot commit (disk full, I/O error): stop acknowledging.

@@ -678,6 +678,31 @@ Result<QList<QueueDepth>> SqliteMessageStore::queueDepths()
     return depths;
 }
 
+Result<QList<QPair<QString, int>>> SqliteMessageStore::activeFlowVersions()
+{
+    Result<Connection> c = reader();
+    if (!c) {
+        return c.error();
+    }
+    Result<Statement> select = c->prepare("SELECT DISTINCT flow_id, flow_version FROM work_items"
+                                          " WHERE state <> 'failed' ORDER BY 1, 2");
+    if (!select) {
+        return select.error();
+    }
+    QList<QPair<QString, int>> versions;
+    for (;;) {
+        Result<bool> row = select->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            break;
+        }
+        versions.append({select->qtext(0), int(select->int64(1))});
+    }
+    return versions;
+}
+
 Result<std::optional<StoredMessage>> SqliteMessageStore::message(const QString &messageId)
 {
     Result<Connection> c = reader();

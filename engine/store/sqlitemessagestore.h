@@ -42,6 +42,7 @@ public:
     Result<std::optional<EffectRecord>> effect(const QString &idempotencyKey) override;
 
     Result<QList<QueueDepth>> queueDepths() override;
+    Result<QList<QPair<QString, int>>> activeFlowVersions() override;
     Result<std::optional<StoredMessage>> message(const QString &messageId) override;
 
     bool acceptingWrites() const override;

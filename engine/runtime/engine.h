@@ -1,0 +1,77 @@
+#pragma once
+
+#include "engine/core/result.h"
+#include "engine/runtime/systemtarget.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+
+namespace syncline::engine::runtime {
+
+struct EngineOptions
+{
+    QString workspaceFolder;
+    QString databasePath;
+    QString listenHost = QStringLiteral("127.0.0.1");
+    quint16 listenPort = 8780; // 0: any free port
+    /// Bearer token the admin API requires. Never empty when the engine runs.
+    QByteArray adminToken;
+    SecretResolver secrets;
+    int workers = 8;
+    int httpThreads = 2;
+};
+
+/// What a status line, the studio or `syncline-engine status` shows. Counts since start.
+struct EngineStatus
+{
+    quint16 port = 0;
+    int flows = 0;
+    bool storeHealthy = true;
+    qint64 accepted = 0;   // webhooks committed
+    qint64 duplicates = 0;
+    qint64 refused = 0;    // 4xx
+    qint64 throttled = 0;  // 503
+    qint64 processed = 0;  // node steps finished
+    qint64 retried = 0;
+    qint64 failed = 0;     // parked as exceptions
+    qint64 waiting = 0;    // messages ready or delayed in queues
+    qint64 inFlight = 0;
+    qint64 parked = 0;     // messages in the exception queue
+
+    /// One line: "3 flows · accepted 120 · processed 480 · waiting 3 · …".
+    QString line() const;
+};
+
+/// The headless engine: the workspace's flows deployed (a changed flow gets a new version;
+/// messages in flight finish on theirs), the store, the executor, webhooks at
+/// /hooks/<flow>/<trigger>, the admin API at /api/v1 and Prometheus text at /metrics (both
+/// behind the bearer token), and a sampler that feeds the metrics once a second.
+class Engine
+{
+public:
+    /// Loads and checks the workspace (any problem refuses to start, all of them listed), opens
+    /// the store, deploys, starts working and listening.
+    static Result<std::unique_ptr<Engine>> start(EngineOptions options);
+    ~Engine();
+
+    Engine(const Engine &) = delete;
+    Engine &operator=(const Engine &) = delete;
+
+    quint16 port() const;
+    EngineStatus status() const;
+    /// Deployed flows as "id v<version>".
+    QStringList deployed() const;
+
+    /// Stops taking requests (waiting ones get 503), lets workers finish the step they are on
+    /// and commits what is submitted; status() still answers afterwards. Idempotent.
+    void stop();
+
+private:
+    struct Impl;
+    explicit Engine(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> d;
+};
+
+} // namespace syncline::engine::runtime

@@ -1,0 +1,296 @@
+#include "engine/runtime/transformnodes.h"
+
+#include "engine/json/intake.h"
+
+#include <algorithm>
+
+namespace syncline::engine::runtime {
+
+namespace {
+
+QString settingText(const nlohmann::json &settings, const char *key)
+{
+    const auto it = settings.find(key);
+    return it != settings.end() && it->is_string() ? QString::fromStdString(it->get<std::string>())
+                                                   : QString();
+}
+
+Result<expr::Expression> compileSetting(const QString &what, const QString &source)
+{
+    const QByteArray utf8 = source.toUtf8();
+    expr::ExprResult<expr::Expression> compiled = expr::Expression::compile(
+        std::string_view(utf8.constData(), size_t(utf8.size())));
+    if (!compiled) {
+        const Error error = compiled.error().toError();
+        return Error::make(QStringLiteral("SETTINGS_INVALID"),
+                           QStringLiteral("%1: %2").arg(what, error.message));
+    }
+    return std::move(compiled).value();
+}
+
+// Reads the message payload strictly; a stored payload was accepted once, so a refusal here
+// means the store was changed behind the engine's back.
+std::optional<NodeOutcome> readPayload(const store::WorkItem &item, json::Value &payload)
+{
+    const json::IntakeResult read = json::JsonIntake::parse(item.message.payload);
+    if (!read.ok()) {
+        return NodeOutcome::fail(read.refusal().code(), read.refusal().describe());
+    }
+    payload = read.value();
+    return std::nullopt;
+}
+
+QByteArray toBytes(const json::Value &value)
+{
+    const std::string text = json::toJsonText(value);
+    return QByteArray(text.data(), qsizetype(text.size()));
+}
+
+json::Value setPath(const json::Value &target, const QStringList &path, qsizetype at,
+                    const json::Value &value);
+
+// Sets `path[at..]` to `value` on each element of an array; element by element when `value`
+// is an array of the same length.
+json::Value setOnEach(const json::Value &array, const QStringList &path, qsizetype at,
+                      const json::Value &value)
+{
+    std::vector<json::Value> items;
+    const bool pairwise = value.isArray() && value.size() == array.size();
+    for (std::size_t i = 0; i < array.size(); ++i) {
+        items.push_back(setPath(array[i], path, at, pairwise ? value[i] : value));
+    }
+    return json::Value::array(std::move(items));
+}
+
+json::Value setPath(const json::Value &target, const QStringList &path, qsizetype at,
+                    const json::Value &value)
+{
+    if (target.isArray()) {
+        return setOnEach(target, path, at, value);
+    }
+    json::ObjectBuilder builder = json::ObjectBuilder::from(target);
+    const QByteArray name = path[at].toUtf8();
+    const std::string_view key(name.constData(), size_t(name.size()));
+    if (at == path.size() - 1) {
+        builder.set(key, value);
+        return builder.build();
+    }
+    const json::Value *existing = builder.find(json::Key(key));
+    const json::Value child = existing ? *existing : json::ObjectBuilder().build();
+    builder.set(key, setPath(child, path, at + 1, value));
+    return builder.build();
+}
+
+} // namespace
+
+ValidateNode::ValidateNode(QString schemaId, schema::SchemaValidator validator)
+    : m_schemaId(std::move(schemaId))
+    , m_validator(std::move(validator))
+{}
+
+NodeOutcome ValidateNode::run(const store::WorkItem &item)
+{
+    json::Value payload;
+    if (auto refused = readPayload(item, payload)) {
+        return *refused;
+    }
+    const schema::Violations violations = m_validator.validate(payload);
+    if (violations.isEmpty()) {
+        return NodeOutcome::next();
+    }
+    QStringList lines;
+    for (const schema::Violation &v : violations) {
+        lines.append(v.text());
+    }
+    return NodeOutcome::fail(QStringLiteral("SCHEMA"),
+                             QStringLiteral("not a valid %1: %2")
+                                 .arg(m_schemaId, lines.join(QStringLiteral("; "))));
+}
+
+Result<std::shared_ptr<MapNode>> MapNode::create(const QString &mappingId,
+                                                 const nlohmann::json &fields)
+{
+    auto node = std::shared_ptr<MapNode>(new MapNode());
+    node->m_mappingId = mappingId;
+    if (!fields.is_object() || fields.empty()) {
+        return Error::make(QStringLiteral("SETTINGS_INVALID"),
+                           QStringLiteral("mapping %1 has no fields").arg(mappingId));
+    }
+    for (auto it = fields.begin(); it != fields.end(); ++it) {
+        const QString target = QString::fromStdString(it.key());
+        const QString source = it->is_string() ? QString::fromStdString(it->get<std::string>())
+                                               : QString();
+        Result<expr::Expression> compiled = compileSetting(
+            QStringLiteral("mapping %1, field %2").arg(mappingId, target), source);
+        if (!compiled) {
+            return compiled.error();
+        }
+        node->m_fields.append({target.split(u'.'), source, std::move(*compiled)});
+    }
+    // Parents before their children ("lines" before "lines.amount").
+    std::stable_sort(node->m_fields.begin(), node->m_fields.end(),
+                     [](const FieldMapping &a, const FieldMapping &b) {
+                         return a.path.size() < b.path.size();
+                     });
+    return node;
+}
+
+Result<json::Value> MapNode::apply(const json::Value &input) const
+{
+    json::Value output = json::ObjectBuilder().build();
+    for (const FieldMapping &field : m_fields) {
+        expr::ExprResult<json::Value> value = field.expression.evaluate(input);
+        if (!value) {
+            const Error error = value.error().toError();
+            return Error::make(QStringLiteral("MAPPING"),
+                               QStringLiteral("mapping %1, field %2 (%3): %4")
+                                   .arg(m_mappingId, field.path.join(u'.'), field.source,
+                                        error.message));
+        }
+        if (value.value().isUndefined()) {
+            continue;
+        }
+        output = setPath(output, field.path, 0, value.value());
+    }
+    return output;
+}
+
+NodeOutcome MapNode::run(const store::WorkItem &item)
+{
+    json::Value payload;
+    if (auto refused = readPayload(item, payload)) {
+        return *refused;
+    }
+    Result<json::Value> mapped = apply(payload);
+    if (!mapped) {
+        return NodeOutcome::fail(mapped.error().code, mapped.error().message);
+    }
+    store::NewMessage child;
+    child.flowId = item.message.flowId;
+    child.flowVersion = item.message.flowVersion;
+    child.businessKey = item.message.businessKey;
+    child.headers = item.message.headers;
+    child.payload = toBytes(*mapped);
+    return NodeOutcome::produce({{QString(), child}});
+}
+
+Result<std::shared_ptr<RouteNode>> RouteNode::create(const nlohmann::json &settings)
+{
+    auto node = std::shared_ptr<RouteNode>(new RouteNode());
+    node->m_otherwise = settingText(settings, "otherwise");
+    node->m_all = settingText(settings, "mode") == QLatin1String("all");
+    const auto routes = settings.find("routes");
+    if (routes == settings.end() || !routes->is_array() || routes->empty()) {
+        return Error::make(QStringLiteral("SETTINGS_INVALID"),
+                           QStringLiteral("settings/routes: a route node needs at least one "
+                                          "{\"output\", \"condition\"}"));
+    }
+    for (std::size_t i = 0; i < routes->size(); ++i) {
+        const nlohmann::json &route = (*routes)[i];
+        const QString output = route.is_object() ? settingText(route, "output") : QString();
+        const QString condition = route.is_object() ? settingText(route, "condition") : QString();
+        if (output.isEmpty() || condition.isEmpty()) {
+            return Error::make(QStringLiteral("SETTINGS_INVALID"),
+                               QStringLiteral("settings/routes/%1: needs an output and a "
+                                              "condition")
+                                   .arg(i));
+        }
+        Result<expr::Expression> compiled = compileSetting(
+            QStringLiteral("settings/routes/%1/condition").arg(i), condition);
+        if (!compiled) {
+            return compiled.error();
+        }
+        node->m_routes.append({output, condition, std::move(*compiled)});
+    }
+    return node;
+}
+
+NodeOutcome RouteNode::run(const store::WorkItem &item)
+{
+    json::Value payload;
+    if (auto refused = readPayload(item, payload)) {
+        return *refused;
+    }
+    QStringList outputs;
+    for (const Route &route : m_routes) {
+        expr::ExprResult<json::Value> holds = route.condition.evaluate(payload);
+        if (!holds) {
+            return NodeOutcome::fail(QStringLiteral("ROUTE"),
+                                     QStringLiteral("condition for %1 (%2): %3")
+                                         .arg(route.output, route.source,
+                                              holds.error().toError().message));
+        }
+        if (holds.value().isBool() && holds.value().toBool()) {
+            outputs.append(route.output);
+            if (!m_all) {
+                break;
+            }
+        }
+    }
+    if (outputs.isEmpty() && !m_otherwise.isEmpty()) {
+        outputs.append(m_otherwise);
+    }
+    if (outputs.size() == 1) {
+        return NodeOutcome::next(outputs.first());
+    }
+    // Several (or no) outputs: the executor resolves each named output's successors.
+    NodeOutcome outcome = NodeOutcome::produce({});
+    outcome.routedOutputs = outputs;
+    return outcome;
+}
+
+Result<std::shared_ptr<SplitNode>> SplitNode::create(const nlohmann::json &settings)
+{
+    Result<expr::Expression> items = compileSetting(QStringLiteral("settings/items"),
+                                                    settingText(settings, "items"));
+    if (!items) {
+        return items.error();
+    }
+    auto node = std::shared_ptr<SplitNode>(new SplitNode(std::move(*items)));
+    const QString key = settingText(settings, "businessKey");
+    if (!key.isEmpty()) {
+        Result<expr::Expression> compiled = compileSetting(QStringLiteral("settings/businessKey"),
+                                                           key);
+        if (!compiled) {
+            return compiled.error();
+        }
+        node->m_businessKey = std::move(*compiled);
+    }
+    return node;
+}
+
+NodeOutcome SplitNode::run(const store::WorkItem &item)
+{
+    json::Value payload;
+    if (auto refused = readPayload(item, payload)) {
+        return *refused;
+    }
+    expr::ExprResult<json::Value> items = m_items.evaluate(payload);
+    if (!items) {
+        return NodeOutcome::fail(QStringLiteral("SPLIT"), items.error().toError().message);
+    }
+    QList<store::StepOutput> outputs;
+    const json::Value &all = items.value();
+    const std::size_t count = all.isUndefined() ? 0 : all.isArray() ? all.size() : 1;
+    for (std::size_t i = 0; i < count; ++i) {
+        const json::Value part = all.isArray() ? all[i] : all;
+        store::NewMessage child;
+        child.flowId = item.message.flowId;
+        child.flowVersion = item.message.flowVersion;
+        child.headers = item.message.headers;
+        child.payload = toBytes(part);
+        child.businessKey = item.message.businessKey;
+        if (m_businessKey) {
+            expr::ExprResult<json::Value> key = m_businessKey->evaluate(part);
+            if (key && key.value().isString()) {
+                child.businessKey = key.value().toQString();
+            } else if (key && key.value().isNumber()) {
+                child.businessKey = QString::fromStdString(key.value().numberToText());
+            }
+        }
+        outputs.append({QString(), child, QStringLiteral("split")});
+    }
+    return NodeOutcome::produce(outputs);
+}
+
+} // namespace syncline::engine::runtime

@@ -1,0 +1,93 @@
+#pragma once
+
+#include "engine/expr/expression.h"
+#include "engine/runtime/noderunner.h"
+#include "engine/schema/schemavalidator.h"
+
+#include <QList>
+#include <QString>
+
+namespace syncline::engine::runtime {
+
+/// Checks the payload against a canonical schema; every violation is listed in the exception
+/// (code SCHEMA, the first violation's pointer first).
+class ValidateNode final : public NodeRunner
+{
+public:
+    ValidateNode(QString schemaId, schema::SchemaValidator validator);
+    NodeOutcome run(const store::WorkItem &item) override;
+
+private:
+    QString m_schemaId;
+    schema::SchemaValidator m_validator;
+};
+
+/// One target field of a mapping: a dotted path and its compiled JSONata expression.
+struct FieldMapping
+{
+    QStringList path; // "billTo.address.city" split on '.'
+    QString source;   // the expression text, for messages
+    expr::Expression expression;
+};
+
+/// Builds the target document from a mapping: each target field is the value of its JSONata
+/// expression over the input message. Fields are set in path order, so "lines" comes before
+/// "lines.amount"; a path that steps into an array sets the field on each element (element by
+/// element when the expression yields an array of the same length). A field whose expression
+/// yields nothing is left out. An expression error fails the message with code MAPPING.
+class MapNode final : public NodeRunner
+{
+public:
+    /// Compiles every field; the error names the mapping, the field and the position.
+    static Result<std::shared_ptr<MapNode>> create(const QString &mappingId,
+                                                   const nlohmann::json &fields);
+    NodeOutcome run(const store::WorkItem &item) override;
+
+    /// The mapping applied to `input`, without a message (for fixtures and the studio).
+    Result<json::Value> apply(const json::Value &input) const;
+
+private:
+    QString m_mappingId;
+    QList<FieldMapping> m_fields;
+};
+
+/// Sends the message on the named output of the first condition that holds (mode "first", the
+/// default) or of every one that holds (mode "all"); "otherwise" names the output when none
+/// holds, else the message ends here as routed nowhere.
+class RouteNode final : public NodeRunner
+{
+public:
+    static Result<std::shared_ptr<RouteNode>> create(const nlohmann::json &settings);
+    NodeOutcome run(const store::WorkItem &item) override;
+
+private:
+    struct Route
+    {
+        QString output;
+        QString source;
+        expr::Expression condition;
+    };
+    QList<Route> m_routes;
+    QString m_otherwise;
+    bool m_all = false;
+};
+
+/// Turns one message into one per item of the array its expression yields (e.g. invoice
+/// lines); each child keeps the correlation id and is linked to its parent in the lineage.
+/// `businessKey`, when set, is an expression over the item for the child's business key.
+class SplitNode final : public NodeRunner
+{
+public:
+    static Result<std::shared_ptr<SplitNode>> create(const nlohmann::json &settings);
+    NodeOutcome run(const store::WorkItem &item) override;
+
+private:
+    explicit SplitNode(expr::Expression items)
+        : m_items(std::move(items))
+    {}
+
+    expr::Expression m_items;
+    std::optional<expr::Expression> m_businessKey;
+};
+
+} // namespace syncline::engine::runtime
