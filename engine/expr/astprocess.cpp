@@ -498,6 +498,9 @@ NodePtr Processor::process(NodePtr expr)
             expr->kind = NodeKind::Name;
             return process(std::move(expr));
         }
+        if (expr->text == "(end)") {
+            throw ExprException("S0207", expr->position).withToken(expr->text);
+        }
         throw ExprException("S0201", expr->position).withToken(expr->text);
     default:
         result = std::move(expr);

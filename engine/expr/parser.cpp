@@ -166,8 +166,12 @@ NodePtr Parser::nud(const Token &t)
         n->regex = RegexHolder::compile(t.text, t.flags, t.position);
         return n;
     }
-    case TokenType::End:
-        throw ExprException("S0207", t.position).withToken("(end)");
+    case TokenType::End: {
+        // jsonata-js lets the end token through the parser; the post-pass reports it (S0207)
+        auto n = std::make_unique<Node>(NodeKind::Operator, t.position);
+        n->text = "(end)";
+        return n;
+    }
     case TokenType::Operator:
         break;
     }
