@@ -140,10 +140,11 @@ int validate(const QStringList &arguments)
     if (!schemaDocument) {
         return kExitUsage;
     }
+    // $refs name siblings of the schema file, or files below a --schemas folder.
     engine::schema::SchemaSet set;
-    QStringList folders = parser.values(schemasOption);
-    folders.prepend(schemaFile.absolutePath());
-    for (const QString &folder : std::as_const(folders)) {
+    (void)set.addFolder(schemaFile.absolutePath(), QString(),
+                        engine::schema::SchemaSet::FolderScan::TopLevel);
+    for (const QString &folder : parser.values(schemasOption)) {
         if (const auto added = set.addFolder(folder); !added.ok()) {
             return usageError(command, added.error().message);
         }

@@ -452,9 +452,7 @@ IntakeResult JsonIntake::parse(std::string_view bytes, const IntakeLimits &limit
     if (std::int64_t(bytes.size()) > limits.maxBytes) {
         return IntakeHandler::makeRefusal(
             bytes, IntakeReason::SizeLimit,
-            QStringLiteral("the body is %1 bytes; the limit is %2 bytes")
-                .arg(bytes.size())
-                .arg(limits.maxBytes),
+            QStringLiteral("the body is larger than the limit of %1 bytes").arg(limits.maxBytes),
             std::size_t(std::max<std::int64_t>(limits.maxBytes, 0)), std::nullopt);
     }
     if (bytes.substr(0, kByteOrderMark.size()) == kByteOrderMark) {

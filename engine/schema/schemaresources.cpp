@@ -2,6 +2,7 @@
 
 #include "engine/schema/schemalocator.h"
 
+#include <algorithm>
 #include <set>
 
 namespace syncline::engine::schema {
@@ -99,6 +100,34 @@ const nlohmann::json &SchemaResources::addRoot(const nlohmann::json &schema, con
         m_documents.emplace(anonymousRootUri(), m_documents.at(QString()));
     }
     return root;
+}
+
+namespace {
+
+bool hasKey(const nlohmann::json &node, const std::string &key)
+{
+    if (node.is_object()) {
+        if (node.contains(key)) {
+            return true;
+        }
+        return std::any_of(node.begin(), node.end(), [&](const nlohmann::json &child) {
+            return hasKey(child, key);
+        });
+    }
+    if (node.is_array()) {
+        return std::any_of(node.begin(), node.end(), [&](const nlohmann::json &child) {
+            return hasKey(child, key);
+        });
+    }
+    return false;
+}
+
+} // namespace
+
+bool SchemaResources::anyDocumentHasKey(const std::string &key) const
+{
+    return std::any_of(m_documents.begin(), m_documents.end(),
+                       [&](const auto &entry) { return hasKey(*entry.second, key); });
 }
 
 std::optional<QString> SchemaResources::findRefLoop()

@@ -43,6 +43,8 @@ public:
     const nlohmann::json *document(const QString &uri);
     /// Read-only lookup, for use after compilation.
     const nlohmann::json *find(const QString &uri) const;
+    /// True when any document loaded so far has a member named `key` anywhere.
+    bool anyDocumentHasKey(const std::string &key) const;
     /// Stops loading from the set (which need not outlive compilation).
     void forgetSet() { m_set = nullptr; }
 

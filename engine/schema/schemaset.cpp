@@ -4,7 +4,6 @@
 
 #include <QDir>
 #include <QDirIterator>
-#include <QFile>
 
 namespace syncline::engine::schema {
 
@@ -30,29 +29,34 @@ void SchemaSet::add(const QString &uri, const json::Value &document)
     }
 }
 
-Result<void> SchemaSet::addFolder(const QString &folder, const QString &baseUri)
+Result<void> SchemaSet::addFolder(const QString &folder, const QString &baseUri, FolderScan scan)
 {
     const QDir root(folder);
     if (!root.exists()) {
         return Error::make(QStringLiteral("SCHEMA_FILE"),
                            QStringLiteral("schema folder %1 does not exist").arg(folder));
     }
-    QDirIterator it(folder, {QStringLiteral("*.json")}, QDir::Files, QDirIterator::Subdirectories);
+    QDirIterator it(folder, {QStringLiteral("*.json")}, QDir::Files,
+                    scan == FolderScan::Recursive ? QDirIterator::Subdirectories
+                                                  : QDirIterator::NoIteratorFlags);
     while (it.hasNext()) {
         const QString path = it.next();
-        QFile file(path);
-        if (!file.open(QIODevice::ReadOnly)) {
-            return Error::make(QStringLiteral("SCHEMA_FILE"),
-                               QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
+        const QString uri = baseUri + root.relativeFilePath(path);
+        const auto read = json::JsonIntake::readFile(path);
+        if (!read.ok()) {
+            m_problems.insert(uri, read.error().message);
+        } else if (!read->ok()) {
+            m_problems.insert(uri, QStringLiteral("%1: %2").arg(path, read->refusal().describe()));
+        } else {
+            add(uri, read->value());
         }
-        const json::IntakeResult parsed = json::JsonIntake::parse(file.readAll());
-        if (!parsed.ok()) {
-            return Error::make(QStringLiteral("SCHEMA_FILE"),
-                               QStringLiteral("%1: %2").arg(path, parsed.refusal().describe()));
-        }
-        add(baseUri + root.relativeFilePath(path), parsed.value());
     }
     return {};
+}
+
+QString SchemaSet::problem(const QString &uri) const
+{
+    return m_problems.value(withoutFragment(uri));
 }
 
 const json::Value *SchemaSet::find(const QString &uri) const

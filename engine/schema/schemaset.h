@@ -20,11 +20,19 @@ public:
     /// differs. A later document with the same URI replaces the earlier one.
     void add(const QString &uri, const json::Value &document);
 
-    /// Adds every *.json file below `folder`, each under `baseUri` + its path relative to the
-    /// folder ("remotes/nested/string.json" -> "http://localhost:1234/nested/string.json").
-    /// Files are read with strict intake; the first unreadable or refused file fails the whole
-    /// call (SCHEMA_FILE) naming the file.
-    Result<void> addFolder(const QString &folder, const QString &baseUri = QString());
+    enum class FolderScan { TopLevel, Recursive };
+
+    /// Adds every *.json file in `folder` (and its subfolders when Recursive), each under
+    /// `baseUri` + its path relative to the folder ("remotes/nested/string.json" ->
+    /// "http://localhost:1234/nested/string.json"). Files are read with strict intake; a file
+    /// that cannot be read or is refused is not added, and problem() tells why, so unrelated
+    /// broken files do not matter until a $ref names one. Fails (SCHEMA_FILE) only when the
+    /// folder does not exist.
+    Result<void> addFolder(const QString &folder, const QString &baseUri = QString(),
+                           FolderScan scan = FolderScan::Recursive);
+
+    /// Why the file for `uri` could not be added, or "" when there was no such problem.
+    QString problem(const QString &uri) const;
 
     /// The document for `uri` (a fragment and trailing '#' are ignored), or nullptr.
     const json::Value *find(const QString &uri) const;
@@ -34,6 +42,7 @@ public:
 
 private:
     QHash<QString, json::Value> m_documents;
+    QHash<QString, QString> m_problems;
 };
 
 } // namespace syncline::engine::schema

@@ -49,6 +49,7 @@ struct SchemaValidator::Compiled
     SchemaResources resources;
     const nlohmann::json *root = nullptr;
     QString uri;
+    bool hasMoneyFields = false; // skip the money walk for schemas without the annotation
     valijson::Schema schema;
 };
 
@@ -104,6 +105,11 @@ Result<SchemaValidator> SchemaValidator::compile(const json::Value &schema, cons
         const valijson::adapters::NlohmannJsonAdapter adapter(entry);
         parser.populateSchema(adapter, compiled->schema, fetch, release);
     } catch (const std::exception &error) {
+        if (!missing.isEmpty() && !set.problem(missing).isEmpty()) {
+            return Error::make(QStringLiteral("SCHEMA_REF_UNRESOLVED"),
+                               QStringLiteral("$ref to \"%1\": the file cannot be used: %2")
+                                   .arg(missing, set.problem(missing)));
+        }
         if (!missing.isEmpty()) {
             return Error::make(QStringLiteral("SCHEMA_REF_UNRESOLVED"),
                                QStringLiteral("$ref to \"%1\": no such schema in the workspace "
@@ -115,6 +121,7 @@ Result<SchemaValidator> SchemaValidator::compile(const json::Value &schema, cons
                                .arg(QString::fromUtf8(error.what())));
     }
     compiled->resources.forgetSet();
+    compiled->hasMoneyFields = compiled->resources.anyDocumentHasKey("x-syncline-money");
     return SchemaValidator(std::move(compiled));
 }
 
@@ -151,7 +158,9 @@ Violations SchemaValidator::validate(const json::Value &instance) const
         violations.append(Violation{QString(), QStringLiteral("false"),
                                     QStringLiteral("is not allowed here"), fieldName(locator.atRoot())});
     }
-    checkMoneyFields(target, locator, violations);
+    if (compiled.hasMoneyFields) {
+        checkMoneyFields(target, locator, violations);
+    }
     return violations;
 }
 

@@ -1,5 +1,6 @@
 #include "engine/json/intake.h"
 
+#include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
 
@@ -240,6 +241,25 @@ private slots:
         QByteArray justUnder = "\"" + QByteArray(5 * 1024 * 1024 - 2, 'x') + "\"";
         QVERIFY(parseText(justUnder).ok());
         QCOMPARE(parseText(justUnder + ' ').refusal().code(), u"SIZE_LIMIT"_s);
+    }
+
+    void readsFilesWithinTheLimit()
+    {
+        QTemporaryDir dir;
+        QFile file(dir.filePath(u"body.json"_s));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("[" + QByteArray(100, ' ') + "1]");
+        file.close();
+        const auto whole = JsonIntake::readFile(file.fileName());
+        QVERIFY(whole.ok() && whole->ok());
+        IntakeLimits small;
+        small.maxBytes = 10;
+        const auto cut = JsonIntake::readFile(file.fileName(), small);
+        QVERIFY(cut.ok());
+        QCOMPARE(cut->refusal().code(), u"SIZE_LIMIT"_s);
+        const auto missing = JsonIntake::readFile(dir.filePath(u"missing.json"_s));
+        QVERIFY(!missing.ok());
+        QCOMPARE(missing.error().code, u"FILE_UNREADABLE"_s);
     }
 
     void columnsCountCharacters()

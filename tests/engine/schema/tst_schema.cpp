@@ -203,9 +203,22 @@ private slots:
                         "                 'x-syncline-money': {'currencyField': 'currency'}},"
                         "      'currency': {'type': 'string', 'minLength': 3, 'maxLength': 3}}}}}"));
         shared.close();
+        QFile broken(workspace.filePath(u"broken.schema.json"_s));
+        QVERIFY(broken.open(QIODevice::WriteOnly));
+        broken.write("{\"type\": ");
+        broken.close();
         schema::SchemaSet set;
         QVERIFY(set.addFolder(workspace.path()).ok());
         QVERIFY(set.find(u"shared.schema.json"_s) != nullptr);
+        QVERIFY(set.find(u"broken.schema.json"_s) == nullptr);
+        QVERIFY(set.problem(u"broken.schema.json"_s).contains(u"JSON_SYNTAX"_s));
+
+        // A broken file matters only to the schemas that name it.
+        const auto usesBroken = schema::SchemaValidator::compile(
+            parse(sq("{'$ref': 'broken.schema.json'}")), set, u"x.schema.json"_s);
+        QCOMPARE(usesBroken.error().code, u"SCHEMA_REF_UNRESOLVED"_s);
+        QVERIFY2(usesBroken.error().message.contains(u"JSON_SYNTAX"_s),
+                 qPrintable(usesBroken.error().message));
 
         const auto validator = compile(sq("{'$id': 'invoice.schema.json', 'properties': {"
                                           "  'total': {'$ref': 'shared.schema.json#/definitions/Money'}}}"),
