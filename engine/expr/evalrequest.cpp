@@ -1,5 +1,7 @@
 #include "engine/expr/evalrequest.h"
 
+#include "engine/expr/valueops.h"
+
 #include <nlohmann/json.hpp>
 
 #include <vector>
@@ -107,6 +109,48 @@ private:
     std::string_view m_source;
 };
 
+// JSON text of a result as jsonata-js's JSON.stringify would order it (array-index member names
+// first), with numbers' kept source text.
+void appendResult(std::string &out, const json::Value &v)
+{
+    if (v.isArray()) {
+        out += '[';
+        bool first = true;
+        for (const json::Value &item : v.items()) {
+            if (!first) {
+                out += ',';
+            }
+            first = false;
+            if (item.isUndefined()) {
+                out += "null";
+            } else {
+                appendResult(out, item);
+            }
+        }
+        out += ']';
+        return;
+    }
+    if (v.isObject()) {
+        out += '{';
+        bool first = true;
+        forEachMemberJs(v, [&](const json::Member &m) {
+            if (m.value.isUndefined()) {
+                return;
+            }
+            if (!first) {
+                out += ',';
+            }
+            first = false;
+            json::appendQuotedString(out, m.key.view());
+            out += ':';
+            appendResult(out, m.value);
+        });
+        out += '}';
+        return;
+    }
+    json::appendJsonText(out, v);
+}
+
 std::string errorLine(const ExprError &error)
 {
     nlohmann::json e = {{"code", error.code}, {"message", error.message}};
@@ -148,7 +192,7 @@ std::string evaluateToJsonLine(std::string_view expression, const json::Value &i
         return R"({"undefined":true})";
     }
     std::string line = R"({"result":)";
-    json::appendJsonText(line, result.value());
+    appendResult(line, result.value());
     line += '}';
     return line;
 }

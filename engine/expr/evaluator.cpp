@@ -669,9 +669,7 @@ Value Evaluator::evalWildcard(const Value &input)
         }
     };
     if (target->isObject()) {
-        for (const json::Member &m : target->members()) {
-            add(m.value);
-        }
+        forEachMemberJs(*target, [&](const json::Member &m) { add(m.value); });
     } else if (target->isArray()) {
         // jsonata-js walks Object.keys(), which for an array are its indexes
         for (const Value &item : target->items()) {
@@ -696,9 +694,7 @@ void recurseDescendants(const Value &input, std::vector<Value> &out)
             recurseDescendants(item, out);
         }
     } else if (input.isObject()) {
-        for (const json::Member &m : input.members()) {
-            recurseDescendants(m.value, out);
-        }
+        forEachMemberJs(input, [&](const json::Member &m) { recurseDescendants(m.value, out); });
     }
 }
 

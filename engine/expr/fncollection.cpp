@@ -130,11 +130,11 @@ void collectKeys(const Value &v, std::vector<Value> &out, std::unordered_set<std
         }
         return;
     }
-    for (const json::Member &m : v.members()) {
+    forEachMemberJs(v, [&](const json::Member &m) {
         if (seen.emplace(m.key.view()).second) {
             out.push_back(Value::string(m.key.view()));
         }
-    }
+    });
 }
 
 Value fnKeys(CallContext &, std::span<const Value> args)
@@ -190,11 +190,11 @@ void spreadInto(const Value &v, std::vector<Value> &out)
         out.push_back(v);
         return;
     }
-    for (const json::Member &m : v.members()) {
+    forEachMemberJs(v, [&](const json::Member &m) {
         json::ObjectBuilder b(1);
         b.insert(m.key, m.value);
         out.push_back(b.build());
-    }
+    });
 }
 
 Value fnSpread(CallContext &, std::span<const Value> args)

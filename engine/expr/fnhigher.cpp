@@ -115,12 +115,12 @@ Value fnSift(CallContext &cx, std::span<const Value> args)
         return Value::undefined();
     }
     json::ObjectBuilder result;
-    for (const json::Member &m : obj.members()) {
+    forEachMemberJs(obj, [&](const json::Member &m) {
         const Value r = fn::callHof(cx, arg(args, 1), m.value, Value::string(m.key.view()), obj);
         if (boolize(r)) {
             result.insert(m.key, m.value);
         }
-    }
+    });
     if (result.empty()) {
         return Value::undefined();
     }
@@ -134,12 +134,12 @@ Value fnEach(CallContext &cx, std::span<const Value> args)
         return Value::undefined();
     }
     std::vector<Value> result;
-    for (const json::Member &m : obj.members()) {
+    forEachMemberJs(obj, [&](const json::Member &m) {
         Value r = fn::callHof(cx, arg(args, 1), m.value, Value::string(m.key.view()), obj);
         if (!r.isUndefined()) {
             result.push_back(std::move(r));
         }
-    }
+    });
     return makeSequence(std::move(result));
 }
 

@@ -137,9 +137,9 @@ void appendStringified(std::string &out, const Value &v, int indent, int level)
     case json::Type::Object: {
         bool first = true;
         out += '{';
-        for (const json::Member &m : v.members()) {
+        forEachMemberJs(v, [&](const json::Member &m) {
             if (m.value.isUndefined()) {
-                continue;
+                return;
             }
             if (!first) {
                 out += ',';
@@ -149,7 +149,7 @@ void appendStringified(std::string &out, const Value &v, int indent, int level)
             json::appendQuotedString(out, m.key.view());
             out += indent > 0 ? ": " : ":";
             appendStringified(out, m.value, indent, level + 1);
-        }
+        });
         if (!first) {
             newline(out, indent, level);
         }
@@ -321,6 +321,21 @@ void flattenInto(const Value &v, std::vector<Value> &out)
     } else {
         out.push_back(v);
     }
+}
+
+bool isArrayIndexKey(std::string_view key)
+{
+    if (key.empty() || key.size() > 10 || (key[0] == '0' && key.size() > 1)) {
+        return false;
+    }
+    std::uint64_t n = 0;
+    for (const char c : key) {
+        if (c < '0' || c > '9') {
+            return false;
+        }
+        n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return n < 4294967295ULL;
 }
 
 bool isArrayOfNumbers(const Value &v)

@@ -6,6 +6,8 @@
 
 #include "engine/expr/runtime.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +50,49 @@ void flattenInto(const Value &v, std::vector<Value> &out);
 /// True for an array whose items are all numbers (empty counts); jsonata-js isArrayOfNumbers.
 bool isArrayOfNumbers(const Value &v);
 bool isArrayOfStrings(const Value &v);
+
+/// True for a canonical array index ("0", "42", below 2^32 - 1): JavaScript lists such
+/// property names first, in numeric order, whatever order they were added in.
+bool isArrayIndexKey(std::string_view key);
+
+/// The members of an object in JavaScript property order (array-index names ascending, then the
+/// rest in insertion order), as jsonata-js enumerates them in $keys, $each, '*' and $string.
+/// Insertion order is kept when no name is an array index (the common case, checked cheaply).
+template<typename F>
+void forEachMemberJs(const Value &object, F &&f)
+{
+    const auto members = object.members();
+    bool anyIndex = false;
+    for (const json::Member &m : members) {
+        const std::string_view k = m.key.view();
+        if (!k.empty() && k[0] >= '0' && k[0] <= '9' && isArrayIndexKey(k)) {
+            anyIndex = true;
+            break;
+        }
+    }
+    if (!anyIndex) {
+        for (const json::Member &m : members) {
+            f(m);
+        }
+        return;
+    }
+    std::vector<std::pair<double, const json::Member *>> indexed;
+    for (const json::Member &m : members) {
+        if (isArrayIndexKey(m.key.view())) {
+            indexed.emplace_back(std::strtod(std::string(m.key.view()).c_str(), nullptr), &m);
+        }
+    }
+    std::stable_sort(indexed.begin(), indexed.end(),
+                     [](const auto &a, const auto &b) { return a.first < b.first; });
+    for (const auto &entry : indexed) {
+        f(*entry.second);
+    }
+    for (const json::Member &m : members) {
+        if (!isArrayIndexKey(m.key.view())) {
+            f(m);
+        }
+    }
+}
 
 /// Stable top-down merge sort making the same comparisons as jsonata-js's $sort, so that a user
 /// comparator sees the same calls. `after(a, b)` is true when a must come after b.

@@ -99,6 +99,8 @@ void TestExpr::evaluates_data()
     row("conditional and coalescing", "[missing ? 1 : 2, missing ?? 'd', '' ?: 'e']",
         R"({"result":[2,"d","e"]})");
     row("number text kept on pass-through", "$", R"({"result":{"amount":1.10}})");
+    row("javascript member order", "$keys({'b': 1, '10': 2, 'a': 3, '2': 4})",
+        R"({"result":["2","10","b","a"]})");
 }
 
 void TestExpr::evaluates()
