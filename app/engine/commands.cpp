@@ -6,6 +6,7 @@ namespace syncline::cli {
 int runVersion(const QStringList &arguments);
 int runEval(const QStringList &arguments);
 int runRun(const QStringList &arguments);
+int runStatus(const QStringList &arguments);
 int runJson(const QStringList &arguments);
 int runSchema(const QStringList &arguments);
 int runValidate(const QStringList &arguments);
@@ -18,6 +19,7 @@ constexpr Command kCommands[] = {
     {"schema", "Infer a JSON Schema from samples, or validate files against one", runSchema},
     {"validate", "Check a workspace folder and list every problem", runValidate},
     {"run", "Run a workspace's flows headless (webhooks, admin API, metrics)", runRun},
+    {"status", "Show a running engine's health, flows and queues", runStatus},
 };
 } // namespace
 

@@ -156,6 +156,28 @@ private slots:
         QVERIFY2(flows.body.contains("\"invoice-to-erp\""), flows.body.constData());
         QCOMPARE(adminGet("/api/v1/nothing", token()).status, 404);
 
+        // The same through the CLI.
+        QFile tokenFile(m_dir->filePath(QStringLiteral("engine.db.token")));
+        QProcess status;
+        status.start(kEngine, {QStringLiteral("status"), QStringLiteral("--url"),
+                               QStringLiteral("http://127.0.0.1:%1").arg(m_port),
+                               QStringLiteral("--token-file"), tokenFile.fileName()});
+        QVERIFY(status.waitForFinished(10000));
+        const QString report = QString::fromUtf8(status.readAllStandardOutput());
+        QCOMPARE(status.exitCode(), 0);
+        QVERIFY2(report.contains(QStringLiteral(": ok (store accepting)")), qPrintable(report));
+        QVERIFY(report.contains(QStringLiteral("flow invoice-to-erp v1")));
+        QFile wrong(m_dir->filePath(QStringLiteral("wrong.token")));
+        QVERIFY(wrong.open(QIODevice::WriteOnly));
+        wrong.write("nope");
+        wrong.close();
+        status.start(kEngine, {QStringLiteral("status"), QStringLiteral("--url"),
+                               QStringLiteral("http://127.0.0.1:%1").arg(m_port),
+                               QStringLiteral("--token-file"), wrong.fileName()});
+        QVERIFY(status.waitForFinished(10000));
+        QCOMPARE(status.exitCode(), 1);
+        QVERIFY(status.readAllStandardError().contains("401"));
+
         QCOMPARE(sendWebhook(stripeInvoice(QStringLiteral("evt_m"), QStringLiteral("INV-7"))), 202);
         QTRY_COMPARE_WITH_TIMEOUT(m_erp->documents(), 1, 15000);
         QTRY_VERIFY_WITH_TIMEOUT(
