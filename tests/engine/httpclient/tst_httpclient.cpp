@@ -1,152 +1,47 @@
 #include "engine/net/httpclient.h"
 
+#include "tests/common/rawhttpserver.h"
+
 #include <QTest>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <thread>
 
 using namespace syncline::engine;
 using namespace syncline::engine::net;
 
 namespace {
 
-// A loopback HTTP/1.1 server on a thread of its own that behaves by path:
+// Behaves by path:
 //   /echo     200 with "METHOD|idempotency-key|body"
 //   /hang     reads the request, never answers (until the test ends)
-//   /reset    reads the request, then closes the connection without answering
+//   /reset    reads the request, then resets the connection without answering
 //   /big      200 with a 2 MiB body
 //   /redirect 302 to /echo
-class LoopbackServer
+syncline::tests::RawReply byPath(const syncline::tests::RawRequest &request)
+{
+    using syncline::tests::RawReply;
+    if (request.path == "/hang") {
+        return RawReply::hang();
+    }
+    if (request.path == "/reset") {
+        return RawReply::reset();
+    }
+    if (request.path == "/big") {
+        return RawReply::answer("200 OK", QByteArray(2 * 1024 * 1024, 'x'));
+    }
+    if (request.path == "/redirect") {
+        return RawReply::answer("302 Found", {}, "Location: /echo\r\n");
+    }
+    return RawReply::answer("200 OK",
+                            request.method + '|' + request.header("idempotency-key") + '|'
+                                + request.body,
+                            "X-Erp-Document: AR-1001\r\n");
+}
+
+class LoopbackServer : public syncline::tests::RawHttpServer
 {
 public:
     LoopbackServer()
-    {
-        m_listener = ::socket(AF_INET, SOCK_STREAM, 0);
-        int yes = 1;
-        ::setsockopt(m_listener, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        ::bind(m_listener, reinterpret_cast<sockaddr *>(&address), sizeof address);
-        ::listen(m_listener, 64);
-        socklen_t length = sizeof address;
-        ::getsockname(m_listener, reinterpret_cast<sockaddr *>(&address), &length);
-        m_port = ntohs(address.sin_port);
-        m_thread = std::thread([this] { serve(); });
-    }
-
-    ~LoopbackServer()
-    {
-        m_stopping = true;
-        ::shutdown(m_listener, SHUT_RDWR);
-        ::close(m_listener);
-        m_thread.join();
-        for (int fd : m_held) {
-            ::close(fd);
-        }
-    }
-
-    QString url(const char *path) const
-    {
-        return QStringLiteral("http://127.0.0.1:%1%2").arg(m_port).arg(QLatin1String(path));
-    }
-    int requests() const { return m_requests; }
-
-private:
-    void serve()
-    {
-        while (!m_stopping) {
-            const int fd = ::accept(m_listener, nullptr, nullptr);
-            if (fd < 0) {
-                return;
-            }
-            handle(fd);
-        }
-    }
-
-    static QByteArray readRequest(int fd)
-    {
-        QByteArray data;
-        char buffer[4096];
-        for (;;) {
-            const qsizetype headerEnd = data.indexOf("\r\n\r\n");
-            if (headerEnd >= 0) {
-                const qsizetype at = data.toLower().indexOf("content-length:");
-                const qsizetype length = at < 0 ? 0
-                                                : data.mid(at + 15, data.indexOf('\r', at) - at - 15)
-                                                      .trimmed()
-                                                      .toLongLong();
-                if (data.size() >= headerEnd + 4 + length) {
-                    return data;
-                }
-            }
-            const ssize_t n = ::read(fd, buffer, sizeof buffer);
-            if (n <= 0) {
-                return data;
-            }
-            data.append(buffer, n);
-        }
-    }
-
-    static void reply(int fd, const QByteArray &status, const QByteArray &body,
-                      const QByteArray &extra = {})
-    {
-        const QByteArray response = "HTTP/1.1 " + status + "\r\nContent-Length: "
-                                    + QByteArray::number(body.size()) + "\r\n" + extra
-                                    + "Connection: close\r\n\r\n" + body;
-        qsizetype written = 0;
-        while (written < response.size()) {
-            const ssize_t n = ::write(fd, response.constData() + written,
-                                      size_t(response.size() - written));
-            if (n <= 0) {
-                break;
-            }
-            written += n;
-        }
-    }
-
-    void handle(int fd)
-    {
-        const QByteArray request = readRequest(fd);
-        ++m_requests;
-        const QList<QByteArray> requestLine = request.left(request.indexOf("\r\n")).split(' ');
-        const QByteArray method = requestLine.value(0);
-        const QByteArray path = requestLine.value(1);
-        const QByteArray body = request.mid(request.indexOf("\r\n\r\n") + 4);
-        QByteArray key;
-        for (const QByteArray &line : request.split('\n')) {
-            if (line.toLower().startsWith("idempotency-key:")) {
-                key = line.mid(16).trimmed();
-            }
-        }
-        if (path == "/hang") {
-            m_held.push_back(fd); // answer nothing; closed when the server ends
-            return;
-        }
-        if (path == "/reset") {
-            linger hard{1, 0}; // RST instead of FIN
-            ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
-        } else if (path == "/big") {
-            reply(fd, "200 OK", QByteArray(2 * 1024 * 1024, 'x'));
-        } else if (path == "/redirect") {
-            reply(fd, "302 Found", {}, "Location: /echo\r\n");
-        } else {
-            reply(fd, "200 OK", method + '|' + key + '|' + body, "X-Erp-Document: AR-1001\r\n");
-        }
-        ::close(fd);
-    }
-
-    int m_listener = -1;
-    quint16 m_port = 0;
-    std::atomic<bool> m_stopping{false};
-    std::atomic<int> m_requests{0};
-    std::vector<int> m_held;
-    std::thread m_thread;
+        : RawHttpServer(byPath)
+    {}
 };
 
 HttpRequest post(const QString &url)
