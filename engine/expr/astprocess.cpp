@@ -647,7 +647,7 @@ NodePtr processTree(NodePtr raw, bool nested)
     Processor processor;
     NodePtr tree = processor.process(std::move(raw));
     if (tree->kind == NodeKind::Parent || !tree->seekingParent.empty()) {
-        throw ExprException("S0217", tree->position).withToken(kindName(tree->kind));
+        throw ExprException("S0217").withToken(kindName(tree->kind)); // jsonata-js: no position
     }
     std::set<std::string> bound;
     collectBoundNames(*tree, bound);

@@ -259,7 +259,6 @@ Value fnError(CallContext &, std::span<const Value> args)
     ExprException e("D3137");
     e.explicitMessage = has(args, 0) ? std::string(args[0].toStringView())
                                      : std::string("$error() function evaluated");
-    e.hasToken = true; // jsonata-js reports no token for $error
     throw e;
 }
 
@@ -269,7 +268,6 @@ Value fnAssert(CallContext &, std::span<const Value> args)
         ExprException e("D3141");
         e.explicitMessage = has(args, 1) ? std::string(args[1].toStringView())
                                          : std::string("$assert() statement failed");
-        e.hasToken = true;
         throw e;
     }
     return Value::undefined();

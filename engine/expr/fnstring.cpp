@@ -615,14 +615,21 @@ Value fnDecodeUrl(CallContext &, std::span<const Value> args)
     return decode(args, ";/?:@&=+$,#", "decodeUrl");
 }
 
+// jsonata-js encodes with Buffer.from(str, 'binary'): every UTF-16 code unit becomes one byte
+// (its low 8 bits), and decodes back the same way. Text beyond Latin-1 does not survive, exactly
+// as in jsonata-js.
 Value fnBase64Encode(CallContext &, std::span<const Value> args)
 {
     if (!has(args, 0)) {
         return Value::undefined();
     }
-    const std::string_view s = sv(args[0]);
-    const QByteArray encoded =
-        QByteArray(s.data(), static_cast<qsizetype>(s.size())).toBase64();
+    const QString text = args[0].toQString();
+    QByteArray latin1;
+    latin1.reserve(text.size());
+    for (const QChar c : text) {
+        latin1 += static_cast<char>(c.unicode() & 0xFF);
+    }
+    const QByteArray encoded = latin1.toBase64();
     return Value::string(std::string_view(encoded.constData(), static_cast<std::size_t>(encoded.size())));
 }
 
@@ -633,7 +640,7 @@ Value fnBase64Decode(CallContext &, std::span<const Value> args)
     }
     const std::string_view s = sv(args[0]);
     const QByteArray decoded = QByteArray::fromBase64(QByteArray(s.data(), static_cast<qsizetype>(s.size())));
-    return Value::string(std::string_view(decoded.constData(), static_cast<std::size_t>(decoded.size())));
+    return Value::string(QString::fromLatin1(decoded));
 }
 
 const Builtin kStringBuiltins[] = {

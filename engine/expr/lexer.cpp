@@ -248,7 +248,11 @@ Token Lexer::next(bool prefix)
         const std::string_view text = m_src.substr(m_pos, i - m_pos);
         double d = 0;
         const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
-        if (ec != std::errc() || !std::isfinite(d)) {
+        const bool underflow = ec == std::errc::result_out_of_range
+                               && text.find("e-") != std::string_view::npos;
+        if (underflow) {
+            d = 0; // parseFloat gives 0 for magnitudes below the smallest double
+        } else if (ec != std::errc() || !std::isfinite(d)) {
             throw ExprException("S0102", static_cast<int>(m_pos)).withToken(std::string(text));
         }
         m_pos = i;

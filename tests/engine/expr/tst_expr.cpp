@@ -132,7 +132,7 @@ void TestExpr::reportsErrors_data()
     QTest::newRow("compare types") << QStringLiteral("1 < 'a'") << QStringLiteral("T2009") << 3
                                    << QStringLiteral("<");
     QTest::newRow("error function") << QStringLiteral("$error('stop')") << QStringLiteral("D3137")
-                                    << 7 << QString();
+                                    << 7 << QStringLiteral("error");
 }
 
 void TestExpr::reportsErrors()
