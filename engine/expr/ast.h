@@ -137,6 +137,8 @@ struct Node
     bool keepSingletonArray = false;
     bool thunk = false;
     bool needsFrame = true;   // Block: binds variables of its own
+    bool simplePath = false;  // Path of plain names (after an optional variable): walked in place
+    bool pure = false;        // evaluating it cannot bind variables in the current frames
     bool mayBeRebound = true; // Variable naming a built-in: false when nothing can shadow it
     bool hasFocus() const { return !focus.empty(); }
     bool hasIndex() const { return !index.empty(); }

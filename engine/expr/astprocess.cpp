@@ -588,6 +588,34 @@ bool bindsInScope(Node &n)
     return found;
 }
 
+bool isPlainStep(const Node &step)
+{
+    return step.predicates.empty() && step.stages.empty() && !step.group && !step.tuple
+           && !step.keepArray && !step.hasFocus() && !step.hasIndex() && !step.ancestor;
+}
+
+// A path the evaluator may walk member by member without building sequences: a name or a
+// variable, then names only, nothing that filters, binds, groups or keeps arrays.
+bool isSimplePath(const Node &path)
+{
+    if (path.items.empty() || path.group || path.keepSingletonArray || path.tuple
+        || path.keepArray || !path.predicates.empty()) {
+        return false;
+    }
+    const Node &first = *path.items.front();
+    const bool firstOk = first.kind == NodeKind::Name
+                         || (first.kind == NodeKind::Variable && !findBuiltin(first.text));
+    if (!firstOk || !isPlainStep(first)) {
+        return false;
+    }
+    for (std::size_t i = 1; i < path.items.size(); ++i) {
+        if (path.items[i]->kind != NodeKind::Name || !isPlainStep(*path.items[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
 void resolve(Node &n, const std::set<std::string> &bound, bool nested)
 {
     switch (n.kind) {
@@ -612,6 +640,9 @@ void resolve(Node &n, const std::set<std::string> &bound, bool nested)
         for (NodePtr &item : n.items) {
             n.needsFrame = n.needsFrame || bindsInScope(*item);
         }
+        break;
+    case NodeKind::Path:
+        n.simplePath = isSimplePath(n);
         break;
     case NodeKind::Regex: {
         auto *fn = new RegexFunction();
@@ -640,6 +671,23 @@ void resolve(Node &n, const std::set<std::string> &bound, bool nested)
     forEachChild(n, [&](Node &c) { resolve(c, bound, nested); });
 }
 
+// Marks the nodes whose evaluation cannot change the current frames: no ':=', and no call
+// (a call may be $eval, which binds in the caller's frame). Lambda bodies do not count: they run
+// in frames of their own.
+bool markPure(Node &n)
+{
+    bool pure = n.kind != NodeKind::Bind && n.kind != NodeKind::Call
+                && n.kind != NodeKind::Partial && n.kind != NodeKind::Apply;
+    forEachChild(n, [&](Node &c) {
+        const bool childPure = markPure(c);
+        if (&c != n.body.get() || n.kind != NodeKind::Lambda) {
+            pure = pure && childPure;
+        }
+    });
+    n.pure = pure;
+    return pure;
+}
+
 } // namespace
 
 NodePtr processTree(NodePtr raw, bool nested)
@@ -652,6 +700,7 @@ NodePtr processTree(NodePtr raw, bool nested)
     std::set<std::string> bound;
     collectBoundNames(*tree, bound);
     resolve(*tree, bound, nested);
+    markPure(*tree);
     return tree;
 }
 

@@ -118,8 +118,13 @@ Value range(const Node &node, const Value &lhs, const Value &rhs)
 
 Value Evaluator::evalBinary(const Node &node, const Value &input, Frame *env)
 {
-    const Value lhs = eval(*node.lhs, input, env);
-    const Value rhs = eval(*node.rhs, input, env);
+    // The left operand may be held by reference only if evaluating the right one cannot rebind
+    // the variables it points into.
+    Value lhsScratch;
+    Value rhsScratch;
+    const Value &lhs = node.rhs->pure ? evalRef(*node.lhs, input, env, lhsScratch)
+                                      : (lhsScratch = eval(*node.lhs, input, env));
+    const Value &rhs = evalRef(*node.rhs, input, env, rhsScratch);
     switch (node.op) {
     case BinaryOp::Add:
     case BinaryOp::Sub:
@@ -247,7 +252,8 @@ Value Evaluator::evalGroup(const std::vector<std::pair<NodePtr, NodePtr>> &pairs
             itemEnv = tupleEnv.get();
         }
         for (std::size_t pairIndex = 0; pairIndex < pairs.size(); ++pairIndex) {
-            const Value key = eval(*pairs[pairIndex].first, item, itemEnv);
+            Value keyScratch;
+            const Value &key = evalRef(*pairs[pairIndex].first, item, itemEnv, keyScratch);
             if (key.isUndefined()) {
                 continue;
             }

@@ -81,8 +81,14 @@ void Evaluator::checkLimits()
     if (m_state.stackLimit && here < m_state.stackLimit) {
         throwTooDeep();
     }
-    if (m_state.hasDeadline && ++m_state.ticks % kClockEvery == 0
-        && std::chrono::steady_clock::now() > m_state.deadline) {
+    if (m_state.hasDeadline && ++m_state.ticks % kClockEvery == 0) {
+        checkClock();
+    }
+}
+
+void Evaluator::checkClock()
+{
+    if (std::chrono::steady_clock::now() > m_state.deadline) {
         ExprException e("U1001");
         e.detail = "Expression evaluation timeout: Check for infinite loop";
         throw e;
@@ -127,6 +133,93 @@ Value Evaluator::eval(const Node &node, const Value &input, Frame *env)
     return result;
 }
 
+namespace {
+const Value kUndefinedValue = Value::undefined();
+} // namespace
+
+const Value *Evaluator::borrowVariable(const Node &node, const Value &input, Frame *env)
+{
+    if (node.text.empty()) {
+        if ((input.flags() & kOuterWrapper) && input.size() > 0) {
+            return &input.items()[0];
+        }
+        return &input;
+    }
+    if (node.builtin) {
+        return nullptr;
+    }
+    const Value *v = env ? env->lookup(node.symbol) : nullptr;
+    return v ? v : &kUndefinedValue;
+}
+
+const Value *Evaluator::borrowPath(const Node &path, const Value &input, Frame *env)
+{
+    const auto &steps = path.items;
+    const Node &first = *steps.front();
+    const Value *cur = nullptr;
+    if (first.kind == NodeKind::Variable) {
+        cur = borrowVariable(first, input, env);
+        if (!cur) {
+            return nullptr;
+        }
+    } else {
+        if (input.isArray()) {
+            return nullptr;
+        }
+        cur = input.find(first.key);
+        if (!cur) {
+            return &kUndefinedValue;
+        }
+    }
+    for (std::size_t i = 1; i < steps.size(); ++i) {
+        if (cur->isArray()) {
+            return nullptr; // arrays map the rest of the path over their items
+        }
+        cur = cur->find(steps[i]->key);
+        if (!cur) {
+            return &kUndefinedValue;
+        }
+    }
+    if (isSequence(*cur)) {
+        return nullptr;
+    }
+    return cur;
+}
+
+const Value &Evaluator::evalRef(const Node &node, const Value &input, Frame *env, Value &scratch)
+{
+    if (node.predicates.empty() && !node.group && !node.keepArray) {
+        const Value *borrowed = nullptr;
+        switch (node.kind) {
+        case NodeKind::Literal:
+            if (m_state.depth < m_state.maxDepth) {
+                borrowed = &node.literal;
+            }
+            break;
+        case NodeKind::Variable:
+            if (m_state.depth < m_state.maxDepth) {
+                borrowed = borrowVariable(node, input, env);
+            }
+            break;
+        case NodeKind::Path:
+            if (node.simplePath && m_state.depth + 1 < m_state.maxDepth) {
+                borrowed = borrowPath(node, input, env);
+            }
+            break;
+        default:
+            break;
+        }
+        if (borrowed) {
+            if (m_state.hasDeadline && ++m_state.ticks % kClockEvery == 0) {
+                checkClock();
+            }
+            return *borrowed;
+        }
+    }
+    scratch = eval(node, input, env);
+    return scratch;
+}
+
 Value Evaluator::evalNode(const Node &node, const Value &input, Frame *env)
 {
     switch (node.kind) {
@@ -135,16 +228,18 @@ Value Evaluator::evalNode(const Node &node, const Value &input, Frame *env)
     case NodeKind::Binary:
         return evalBinary(node, input, env);
     case NodeKind::And: {
-        if (!boolize(eval(*node.lhs, input, env))) {
+        Value scratch;
+        if (!boolize(evalRef(*node.lhs, input, env, scratch))) {
             return Value::boolean(false);
         }
-        return Value::boolean(boolize(eval(*node.rhs, input, env)));
+        return Value::boolean(boolize(evalRef(*node.rhs, input, env, scratch)));
     }
     case NodeKind::Or: {
-        if (boolize(eval(*node.lhs, input, env))) {
+        Value scratch;
+        if (boolize(evalRef(*node.lhs, input, env, scratch))) {
             return Value::boolean(true);
         }
-        return Value::boolean(boolize(eval(*node.rhs, input, env)));
+        return Value::boolean(boolize(evalRef(*node.rhs, input, env, scratch)));
     }
     case NodeKind::Negate: {
         Value v = eval(*node.expr, input, env);
@@ -175,7 +270,8 @@ Value Evaluator::evalNode(const Node &node, const Value &input, Frame *env)
         return v ? *v : Value::undefined();
     }
     case NodeKind::Condition: {
-        if (boolize(eval(*node.condition, input, env))) {
+        Value scratch;
+        if (boolize(evalRef(*node.condition, input, env, scratch))) {
             return eval(*node.then, input, env);
         }
         if (node.otherwise) {
@@ -292,14 +388,16 @@ Value sequenceFrom(std::span<const Value> items)
 Value Evaluator::evalPath(const Node &expr, const Value &input, Frame *env)
 {
     const auto &steps = expr.items;
+    if (expr.simplePath && m_state.depth < m_state.maxDepth) {
+        if (const Value *borrowed = borrowPath(expr, input, env)) {
+            return *borrowed;
+        }
+    }
     StepInput in;
-    Value inputHolder = input;
     if (input.isArray() && steps[0]->kind != NodeKind::Variable) {
-        in.owner = input;
-        in.items = in.owner.items();
+        in.items = input.items();
     } else {
-        in.owner = input;
-        in.items = std::span<const Value>(&in.owner, 1);
+        in.items = std::span<const Value>(&input, 1);
     }
 
     Value resultSequence = Value::undefined();
@@ -312,9 +410,7 @@ Value Evaluator::evalPath(const Node &expr, const Value &input, Frame *env)
             isTupleStream = true;
         }
         if (i == 0 && step.consArray) {
-            const Value seqInput = in.owner.isArray() && in.items.data() == in.owner.items().data()
-                                       ? in.owner
-                                       : sequenceFrom(in.items);
+            const Value seqInput = input.isArray() ? input : sequenceFrom(in.items);
             resultSequence = eval(step, seqInput, env);
         } else if (isTupleStream) {
             tupleBindings = evalTupleStep(step, in.items, haveTuples ? &tupleBindings : nullptr,
@@ -328,14 +424,13 @@ Value Evaluator::evalPath(const Node &expr, const Value &input, Frame *env)
                 || (resultSequence.isArray() && resultSequence.size() == 0))) {
             break;
         }
-        if (!step.hasFocus()) {
-            if (resultSequence.isArray() || resultSequence.isUndefined()) {
-                in.set(resultSequence);
-            } else if (i == 0 && step.consArray) {
+        if (!step.hasFocus() && i + 1 < steps.size()) {
+            if (i == 0 && step.consArray && !resultSequence.isArray()) {
                 in.owner = resultSequence;
                 in.items = {}; // jsonata-js iterates .length of a non-array: nothing
             } else {
-                in.set(resultSequence);
+                // the next step reads it; after the loop only the last step's result matters
+                in.set(std::move(resultSequence));
             }
         }
     }
@@ -568,7 +663,8 @@ Value Evaluator::evalFilter(const Node &predicate, const Value &input, Frame *en
     std::vector<Value> results;
     for (std::size_t i = 0; i < items.size(); ++i) {
         const Value &item = items[i];
-        const Value res = eval(predicate, item, env);
+        Value scratch;
+        const Value &res = evalRef(predicate, item, env, scratch);
         if (isNumeric(res) || (res.isArray() && isArrayOfNumbers(res))) {
             if (res.isArray()) {
                 for (const Value &n : res.items()) {

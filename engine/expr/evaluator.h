@@ -20,6 +20,11 @@ public:
 
     Value eval(const Node &node, const Value &input, Frame *env);
 
+    /// Like eval(), but a literal, a variable or a simple path into existing data is returned by
+    /// reference without copying it; anything else is evaluated into `scratch`. The reference is
+    /// valid until `scratch`, the input or the frames change.
+    const Value &evalRef(const Node &node, const Value &input, Frame *env, Value &scratch);
+
     /// Calls a function value (lambda, built-in, partial, regex, ...) with already evaluated
     /// arguments, running tail calls in a loop. `name` and `position` label errors.
     Value apply(const Value &fn, std::span<const Value> args, const Value &input, Frame *env,
@@ -31,9 +36,14 @@ public:
 
     /// Throws U1001 when a limit is exceeded; called by long-running built-ins too.
     void checkLimits();
+    /// Throws U1001 when the time limit has passed.
+    void checkClock();
 
 private:
     Value evalNode(const Node &node, const Value &input, Frame *env);
+    /// Walks a simple path in place. nullptr: the data needs the general path semantics.
+    const Value *borrowPath(const Node &path, const Value &input, Frame *env);
+    const Value *borrowVariable(const Node &node, const Value &input, Frame *env);
     Value evalPath(const Node &node, const Value &input, Frame *env);
     Value evalStep(const Node &step, std::span<const Value> input, Frame *env, bool lastStep);
     TupleStream evalTupleStep(const Node &step, std::span<const Value> input,
