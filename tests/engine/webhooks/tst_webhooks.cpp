@@ -44,8 +44,9 @@ private slots:
         auto store = SqliteMessageStore::open(m_dir->filePath(QStringLiteral("engine.db")));
         QVERIFY(store.ok());
         m_store = std::move(*store);
-        m_ingress = std::make_unique<WebhookIngress>(
-            *m_store, WebhookIngressOptions{10'000, 5, [] { return kNow; }});
+        WebhookIngressOptions options; // threshold 10,000 waiting, Retry-After 5 s
+        options.clockSeconds = [] { return kNow; };
+        m_ingress = std::make_unique<WebhookIngress>(*m_store, options);
         WebhookTrigger trigger;
         trigger.flowId = QStringLiteral("invoice-issued");
         trigger.triggerId = QStringLiteral("billing");
