@@ -252,6 +252,9 @@ Value Evaluator::evalLambda(const Node &node, const Value &input, Frame *env)
     lambda->env = FrameRef::share(env);
     lambda->program = m_state.program;
     lambda->thunk = node.thunk;
+    if (!node.thunk) {
+        m_state.captured(env);
+    }
     return adoptFunction(lambda);
 }
 
@@ -277,6 +280,7 @@ Value Evaluator::evalPartial(const Node &node, const Value &input, Frame *env)
         lambda->program = source->program;
         auto *frame = new Frame(source->env.get());
         lambda->env = FrameRef::adopt(frame);
+        m_state.captured(frame);
         const std::vector<Symbol> &params = *source->params;
         for (std::size_t i = 0; i < params.size(); ++i) {
             if (i < args.size() && placeholder[i]) {
@@ -347,6 +351,7 @@ Value Evaluator::evalTransform(const Node &node, Frame *env)
     fn->node = &node;
     fn->env = FrameRef::share(env);
     fn->program = m_state.program;
+    m_state.captured(env);
     return adoptFunction(fn);
 }
 

@@ -26,6 +26,12 @@ void Frame::bind(Symbol symbol, Value value)
     m_bindings.emplace_back(symbol, std::move(value));
 }
 
+void Frame::clearBindings()
+{
+    SmallVec<std::pair<Symbol, Value>, 3> dropped = std::move(m_bindings);
+    m_bindings.clear();
+}
+
 const Value *Frame::lookup(Symbol symbol) const
 {
     for (const Frame *f = this; f; f = f->m_parent) {

@@ -42,6 +42,49 @@ const char *stackLimitForThread()
     return limit;
 }
 
+bool holdsFunction(const Value &v)
+{
+    switch (v.type()) {
+    case json::Type::Function:
+        return true;
+    case json::Type::Array:
+        for (const Value &item : v.items()) {
+            if (holdsFunction(item)) {
+                return true;
+            }
+        }
+        return false;
+    case json::Type::Object:
+        for (const json::Member &m : v.members()) {
+            if (holdsFunction(m.value)) {
+                return true;
+            }
+        }
+        return false;
+    default:
+        return false;
+    }
+}
+
+// Closures refer to the frames they were created in, and a frame may hold the closure in a
+// variable ($f := function(){ ... $f() ... }): a cycle of reference counts. When the evaluation
+// is over, empty the frames those closures captured, and their enclosing frames, so that
+// everything is freed. A result that carries a function keeps its closures working instead.
+void releaseClosures(EvalState &state, const Value *result)
+{
+    if (state.capturedFrames.empty()) {
+        return;
+    }
+    if (!result || !holdsFunction(*result)) {
+        for (const FrameRef &frame : state.capturedFrames) {
+            for (Frame *f = frame.get(); f; f = f->parent()) {
+                f->clearBindings();
+            }
+        }
+    }
+    state.capturedFrames.clear();
+}
+
 ExprError toExprError(const ExprException &e, std::string_view source)
 {
     ExprError error;
@@ -108,10 +151,13 @@ ExprResult<json::Value> Expression::evaluate(const json::Value &input,
         if (isTupleStreamValue(result)) {
             result = Value::undefined();
         }
+        releaseClosures(state, &result);
         return result;
     } catch (const ExprException &e) {
+        releaseClosures(state, nullptr);
         return toExprError(e, m_program->source);
     } catch (const std::bad_alloc &) {
+        releaseClosures(state, nullptr);
         return ExprError{"U1001", "Out of memory during evaluation", -1, {}};
     }
 }

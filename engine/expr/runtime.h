@@ -64,6 +64,8 @@ public:
     }
 
     void bind(Symbol symbol, Value value);
+    /// Drops every binding (used at the end of an evaluation to break closure cycles).
+    void clearBindings();
     /// The bound value, searching enclosing frames; nullptr when unbound.
     const Value *lookup(Symbol symbol) const;
     Frame *parent() const { return m_parent; }
@@ -318,6 +320,16 @@ struct EvalState
     std::int64_t nowMillis = 0;
     ProgramRef program;
     Frame *bindingsFrame = nullptr; // caller bindings (may shadow built-ins)
+    /// Frames captured by closures created in this evaluation. A closure stored in a variable of
+    /// the frame it captures is a reference cycle; the evaluation breaks these at its end.
+    std::vector<FrameRef> capturedFrames;
+
+    void captured(Frame *frame)
+    {
+        if (frame && (capturedFrames.empty() || capturedFrames.back().get() != frame)) {
+            capturedFrames.push_back(FrameRef::share(frame));
+        }
+    }
 };
 
 } // namespace syncline::engine::expr

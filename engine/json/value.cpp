@@ -249,7 +249,9 @@ std::uint64_t Key::hashOf(std::string_view text) noexcept
         n -= 8;
     }
     std::uint64_t tail = 0;
-    std::memcpy(&tail, p, n);
+    if (n > 0) {
+        std::memcpy(&tail, p, n);
+    }
     h = (h ^ tail) * 0x100000001b3ULL;
     h ^= h >> 32;
     h *= 0xd6e8feb86659fd93ULL;
