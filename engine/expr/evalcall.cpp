@@ -174,15 +174,17 @@ Value Evaluator::applyInner(const Value &fn, std::span<const Value> args, const 
     switch (f->kind) {
     case CallableKind::Builtin: {
         const auto *b = static_cast<const Builtin *>(f);
-        const std::vector<Value> validated = b->signature.validate(args, input);
+        Signature::Arguments validated;
+        b->signature.validate(args, input, validated);
         CallContext cx{*this, input, env, -1};
-        return b->impl(cx, validated);
+        return b->impl(cx, validated.span());
     }
     case CallableKind::Lambda: {
         const auto *lambda = static_cast<const Lambda *>(f);
         if (lambda->node->signature) {
-            const std::vector<Value> validated = lambda->node->signature->validate(args, input);
-            return applyLambda(*lambda, validated);
+            Signature::Arguments validated;
+            lambda->node->signature->validate(args, input, validated);
+            return applyLambda(*lambda, validated.span());
         }
         return applyLambda(*lambda, args);
     }
@@ -224,7 +226,8 @@ Value Evaluator::applyInner(const Value &fn, std::span<const Value> args, const 
     }
     case CallableKind::Transform: {
         static const Signature kSignature = Signature::parse("<(oa):o>");
-        const std::vector<Value> validated = kSignature.validate(args, input);
+        Signature::Arguments validated;
+        kSignature.validate(args, input, validated);
         return applyTransform(*static_cast<const TransformFunction *>(f), validated[0]);
     }
     case CallableKind::TupleStream:

@@ -134,7 +134,7 @@ Signature Signature::parse(std::string_view text)
 // Backtracking match of the parameter list against the argument letters, in the order a
 // regular-expression engine with greedy quantifiers explores it (jsonata-js uses a RegExp).
 bool Signature::match(std::size_t param, std::string_view symbols, std::size_t pos, bool anchored,
-                      std::vector<std::size_t> &counts, std::size_t &end) const
+                      std::span<std::size_t> counts, std::size_t &end) const
 {
     if (param == counts.size()) {
         if (anchored && pos != symbols.size()) {
@@ -173,14 +173,25 @@ bool Signature::match(std::size_t param, std::string_view symbols, std::size_t p
     return false;
 }
 
-std::vector<Value> Signature::validate(std::span<const Value> args, const Value &context) const
+void Signature::validate(std::span<const Value> args, const Value &context, Arguments &out) const
 {
-    std::string symbols;
-    symbols.reserve(args.size());
-    for (const Value &arg : args) {
-        symbols += typeSymbol(arg);
+    // One letter per argument, and one count per parameter: on the stack for usual calls.
+    char symbolBuffer[16];
+    std::string symbolHeap;
+    char *symbolData = symbolBuffer;
+    if (args.size() > sizeof symbolBuffer) {
+        symbolHeap.resize(args.size());
+        symbolData = symbolHeap.data();
     }
-    std::vector<std::size_t> counts(m_params.size(), 0);
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        symbolData[i] = typeSymbol(args[i]);
+    }
+    const std::string_view symbols(symbolData, args.size());
+    SmallVec<std::size_t, 8> countStore;
+    for (std::size_t i = 0; i < m_params.size(); ++i) {
+        countStore.push_back(0);
+    }
+    const std::span<std::size_t> counts(countStore.data(), countStore.size());
     std::size_t end = 0;
     if (!match(0, symbols, 0, true, counts, end)) {
         // Find the first argument that breaks the pattern, as jsonata-js reports it.
@@ -200,7 +211,7 @@ std::vector<Value> Signature::validate(std::span<const Value> args, const Value 
         }
         throw e;
     }
-    std::vector<Value> out;
+    out.clear();
     out.reserve(m_params.size() + args.size());
     std::size_t argIndex = 0;
     std::size_t symbolIndex = 0; // position in `symbols` of this parameter's matched letters
@@ -276,7 +287,6 @@ std::vector<Value> Signature::validate(std::span<const Value> args, const Value 
             ++argIndex;
         }
     }
-    return out;
 }
 
 } // namespace syncline::engine::expr

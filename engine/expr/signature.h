@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/expr/smallvec.h"
 #include "engine/json/value.h"
 
 #include <span>
@@ -31,15 +32,16 @@ public:
 
     /// The arguments fitted to the signature: missing context arguments filled in, single values
     /// wrapped for array parameters. Throws T0410 / T0411 / T0412 (index = argument number).
-    std::vector<json::Value> validate(std::span<const json::Value> args,
-                                      const json::Value &context) const;
+    using Arguments = SmallVec<json::Value, 6>;
+    void validate(std::span<const json::Value> args, const json::Value &context,
+                  Arguments &out) const;
 
     std::size_t paramCount() const { return m_params.size(); }
     const std::string &definition() const { return m_definition; }
 
 private:
     bool match(std::size_t param, std::string_view symbols, std::size_t pos, bool anchored,
-               std::vector<std::size_t> &counts, std::size_t &end) const;
+               std::span<std::size_t> counts, std::size_t &end) const;
 
     std::string m_definition;
     std::vector<Param> m_params;
