@@ -188,8 +188,9 @@ Value fnPad(CallContext &, std::span<const Value> args)
         return args[0];
     }
     const auto n = static_cast<std::size_t>(padLength);
+    const std::size_t charPoints = codePointCount(padChar);
     std::string padding;
-    while (codePointCount(padding) < n) {
+    for (std::size_t points = 0; points < n; points += charPoints) {
         padding += padChar;
     }
     padding.resize(codePointOffset(padding, n));
@@ -200,7 +201,7 @@ Value fnPad(CallContext &, std::span<const Value> args)
 
 struct FoundMatch
 {
-    std::string text;
+    const std::string &text() const { return raw.text; }
     std::size_t startByte = 0;
     std::size_t endByte = 0;
     double index = 0;         // UTF-16 offset, as jsonata-js reports it
@@ -250,7 +251,6 @@ std::vector<FoundMatch> collectMatches(CallContext &cx, const Value &matcher, st
         }
         for (regex::Match &m : all.value()) {
             FoundMatch f;
-            f.text = m.text;
             f.startByte = m.start;
             f.endByte = m.end;
             f.index = static_cast<double>(regex::utf16Offset(s, m.start));
@@ -266,7 +266,7 @@ std::vector<FoundMatch> collectMatches(CallContext &cx, const Value &matcher, st
     Value result = checkMatcherResult(fn::call(cx, matcher, std::span<const Value>(&subject, 1)));
     while (!result.isUndefined() && (!limit || out.size() < *limit)) {
         FoundMatch f;
-        f.text = std::string(result.get("match").toStringView());
+        f.raw.text = std::string(result.get("match").toStringView());
         f.index = result.get("start").toNumber();
         f.startByte = utf16ToByteOffset(s, static_cast<std::size_t>(std::max(0.0, f.index)));
         const double end = result.get("end").toNumber();
@@ -276,7 +276,6 @@ std::vector<FoundMatch> collectMatches(CallContext &cx, const Value &matcher, st
         }
         f.raw.start = f.startByte;
         f.raw.end = f.endByte;
-        f.raw.text = f.text;
         for (const Value &g : f.groups) {
             f.raw.groups.push_back(g.isString() ? std::optional<std::string>(std::string(g.toStringView()))
                                                 : std::nullopt);
@@ -402,7 +401,7 @@ Value fnMatch(CallContext &cx, std::span<const Value> args)
     }
     for (FoundMatch &m : collectMatches(cx, arg(args, 1), sv(args[0]), limit)) {
         json::ObjectBuilder obj(3);
-        obj.insert("match", Value::string(m.text));
+        obj.insert("match", Value::string(m.text()));
         obj.insert("index", Value::number(m.index));
         obj.insert("groups", Value::array(std::move(m.groups)));
         result.push_back(obj.build());
@@ -453,10 +452,10 @@ Value fnReplace(CallContext &cx, std::span<const Value> args)
             out += regex::expandReplacement(sv(replacement), m.raw);
         } else {
             json::ObjectBuilder obj(4);
-            obj.insert("match", Value::string(m.text));
+            obj.insert("match", Value::string(m.text()));
             obj.insert("start", Value::number(m.index));
             obj.insert("end", Value::number(m.index + static_cast<double>(regex::utf16Offset(
-                                                           m.text, m.text.size()))));
+                                                           m.text(), m.text().size()))));
             obj.insert("groups", Value::array(m.groups));
             const Value matchValue = obj.build();
             const Value replaced = fn::call(cx, replacement, std::span<const Value>(&matchValue, 1));
@@ -465,7 +464,7 @@ Value fnReplace(CallContext &cx, std::span<const Value> args)
             }
             out += sv(replaced);
         }
-        position = m.startByte + m.text.size();
+        position = m.startByte + m.text().size();
     }
     out.append(s.substr(std::min(position, s.size())));
     return Value::string(out);
