@@ -443,7 +443,10 @@ NodePtr Parser::led(const Token &t, NodePtr left)
     }
     if (op == ":=") {
         if (left->kind != NodeKind::Variable) {
-            throw ExprException("S0212", left->position).withToken(left->text);
+            const std::string token = left->kind == NodeKind::Literal && left->literalType != 's'
+                                          ? json::toJsonText(left->literal)
+                                          : left->text;
+            throw ExprException("S0212", left->position).withToken(token);
         }
         auto n = std::make_unique<Node>(NodeKind::Bind, t.position);
         n->lhs = std::move(left);
