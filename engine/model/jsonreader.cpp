@@ -1,5 +1,6 @@
 #include "jsonreader.h"
 
+#include "engine/json/trackingiterator.h"
 #include "engine/model/problemcodes.h"
 
 #include <iterator>
@@ -8,42 +9,6 @@
 namespace syncline::engine::model {
 
 namespace {
-
-// An input iterator over the file's bytes that publishes how far nlohmann's lexer has read, so
-// the SAX handler knows where each token ends.
-class CountingIterator
-{
-public:
-    using iterator_category = std::input_iterator_tag;
-    using value_type = char;
-    using difference_type = std::ptrdiff_t;
-    using pointer = const char *;
-    using reference = const char &;
-
-    CountingIterator(const char *position, const char **probe)
-        : m_position(position)
-        , m_probe(probe)
-    {}
-
-    reference operator*() const { return *m_position; }
-    CountingIterator &operator++()
-    {
-        ++m_position;
-        *m_probe = m_position;
-        return *this;
-    }
-    CountingIterator operator++(int)
-    {
-        CountingIterator before = *this;
-        ++*this;
-        return before;
-    }
-    bool operator==(const CountingIterator &other) const { return m_position == other.m_position; }
-
-private:
-    const char *m_position;
-    const char **m_probe;
-};
 
 class PositionedSax
 {
@@ -293,8 +258,8 @@ ParsedJson readWorkspaceJson(const QByteArray &bytes)
     }
     PositionedSax sax(result.bytes, result);
     const char **probe = sax.cursorProbe();
-    CountingIterator first(result.bytes.constData(), probe);
-    CountingIterator last(result.bytes.constData() + result.bytes.size(), probe);
+    json::TrackingIterator first(result.bytes.constData(), probe);
+    json::TrackingIterator last(result.bytes.constData() + result.bytes.size(), probe);
     result.valid = nlohmann::json::sax_parse(first, last, &sax);
     if (!result.valid) {
         result.document = nullptr;
