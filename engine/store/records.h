@@ -126,6 +126,7 @@ struct QueueDepth
     qint64 delayed = 0;  // waiting for a retry time or a window
     qint64 inFlight = 0; // claimed by a worker
     qint64 failed = 0;   // parked for the exception queue
+    qint64 bytes = 0;    // payload bytes of the ready and delayed ones (back pressure)
 };
 
 QString effectStateName(EffectState state);

@@ -657,8 +657,10 @@ Result<QList<QueueDepth>> SqliteMessageStore::queueDepths()
     Result<Statement> select = c->prepare(
         "SELECT flow_id, node_id,"
         " sum(state = 'ready' AND available_at <= ?1), sum(state = 'ready' AND available_at > ?1),"
-        " sum(state = 'claimed'), sum(state = 'failed')"
-        " FROM work_items GROUP BY flow_id, node_id ORDER BY flow_id, node_id");
+        " sum(state = 'claimed'), sum(state = 'failed'),"
+        " coalesce(sum(CASE WHEN state = 'ready' THEN"
+        "  (SELECT length(payload) FROM messages m WHERE m.message_id = w.message_id) END), 0)"
+        " FROM work_items w GROUP BY flow_id, node_id ORDER BY flow_id, node_id");
     if (!select) {
         return select.error();
     }
@@ -673,7 +675,7 @@ Result<QList<QueueDepth>> SqliteMessageStore::queueDepths()
             break;
         }
         depths.append({select->qtext(0), select->qtext(1), select->int64(2), select->int64(3),
-                       select->int64(4), select->int64(5)});
+                       select->int64(4), select->int64(5), select->int64(6)});
     }
     return depths;
 }
