@@ -58,6 +58,14 @@ public:
     virtual Result<void> finishEffect(const EffectOutcome &outcome) = 0;
     virtual Result<std::optional<EffectRecord>> effect(const QString &idempotencyKey) = 0;
 
+    /// Durable node state (see StateWrite): one key, or every unexpired key of a scope in key
+    /// order. writeState commits writes that belong to no step (a schedule's last run).
+    virtual Result<std::optional<QByteArray>> state(const QString &scope, const QString &key) = 0;
+    virtual Result<QList<StateEntry>> stateEntries(const QString &scope) = 0;
+    virtual Result<void> writeState(const QList<StateWrite> &writes) = 0;
+    /// Deletes expired state entries. Returns how many.
+    virtual Result<int> purgeExpiredState() = 0;
+
     virtual Result<QList<QueueDepth>> queueDepths() = 0;
     /// Flow versions that still have work items waiting or claimed (not parked ones).
     virtual Result<QList<QPair<QString, int>>> activeFlowVersions() = 0;

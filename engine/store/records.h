@@ -28,12 +28,32 @@ struct StoredMessage : NewMessage
 
 /// A message arriving from outside (webhook, poll, schedule). `source` and `deliveryId` identify
 /// a delivery so that a repeated delivery is recognised and creates nothing.
+/// A change to durable node state — a dedupe key, an aggregate's member, a poll cursor, an id
+/// learned from a target — committed in the same transaction as the step or ingest that caused
+/// it, so that state and messages never disagree after a crash.
+struct StateWrite
+{
+    QString scope;                   // e.g. "dedupe/<flow>/<node>", "idmap/<name>"
+    QString key;                     // empty with no value: every key of the scope goes
+    std::optional<QByteArray> value; // nothing: the key is deleted
+    qint64 expiresAtMs = 0;          // 0: kept until deleted; expired entries read as absent
+};
+
+struct StateEntry
+{
+    QString key;
+    QByteArray value;
+    qint64 expiresAtMs = 0;
+    qint64 updatedAtMs = 0;
+};
+
 struct IngestRequest
 {
     NewMessage message;
     QString source;          // e.g. "<flow>/<trigger>"
     QString deliveryId;      // the sender's event or delivery id; empty = never a duplicate
     QStringList firstNodes;  // nodes the message is queued at
+    QList<StateWrite> stateWrites; // committed with the message (e.g. the poll cursor after it)
 };
 
 struct IngestResult
@@ -66,6 +86,7 @@ struct StepOutput
     QString nodeId;
     std::optional<NewMessage> message;
     QString edgeKind = QStringLiteral("next"); // next, split, aggregate, publish
+    qint64 availableAtMs = 0; // 0: ready at once; later: waits (a window, a delay)
 };
 
 /// Everything one node step commits, in one transaction.
@@ -79,6 +100,7 @@ struct StepResult
     qint64 finishedAtMs = 0;
     qint64 retryAtMs = 0; // for Retrying
     QList<StepOutput> outputs;
+    QList<StateWrite> stateWrites;
 };
 
 enum class EffectState { Pending, Succeeded, Failed, Uncertain };

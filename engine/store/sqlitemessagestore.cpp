@@ -1,9 +1,12 @@
 #include "engine/store/sqlitemessagestore.h"
 
+#include "engine/store/statejobs.h"
 #include "engine/store/storeschema.h"
 
 #include <QDateTime>
 #include <QUuid>
+
+#include <algorithm>
 
 namespace syncline::engine::store {
 
@@ -327,6 +330,9 @@ Result<void> ingestJob(Connection &c, const IngestRequest &request, qint64 at, I
             return r;
         }
     }
+    if (Result<void> r = applyStateWrites(c, request.stateWrites, at); !r) {
+        return r;
+    }
     result = {m.messageId, m.correlationId, false};
     return {};
 }
@@ -512,12 +518,13 @@ Result<void> completeStepJob(Connection &c, const StepResult &step, qint64 at)
         if (output.nodeId.isEmpty()) {
             continue; // a child recorded for lineage only (e.g. handed to another flow)
         }
-        if (Result<void> r = enqueue(c, target, targetFlow, targetVersion, output.nodeId, at);
+        if (Result<void> r = enqueue(c, target, targetFlow, targetVersion, output.nodeId,
+                                     std::max(at, output.availableAtMs));
             !r) {
             return r;
         }
     }
-    return {};
+    return applyStateWrites(c, step.stateWrites, at);
 }
 
 } // namespace
@@ -726,6 +733,52 @@ Result<std::optional<StoredMessage>> SqliteMessageStore::message(const QString &
         return std::optional<StoredMessage>();
     }
     return std::optional<StoredMessage>(readMessage(*select, 0));
+}
+
+Result<std::optional<QByteArray>> SqliteMessageStore::state(const QString &scope,
+                                                            const QString &key)
+{
+    Result<Connection> c = reader();
+    if (!c) {
+        return c.error();
+    }
+    return readState(*c, scope, key, now());
+}
+
+Result<QList<StateEntry>> SqliteMessageStore::stateEntries(const QString &scope)
+{
+    Result<Connection> c = reader();
+    if (!c) {
+        return c.error();
+    }
+    return readStateEntries(*c, scope, now());
+}
+
+Result<void> SqliteMessageStore::writeState(const QList<StateWrite> &writes)
+{
+    const qint64 at = now();
+    return m_writer->submit([writes, at](Connection &c) { return applyStateWrites(c, writes, at); })
+        .get();
+}
+
+Result<int> SqliteMessageStore::purgeExpiredState()
+{
+    auto purged = std::make_shared<int>(0);
+    const qint64 at = now();
+    Result<void> done = m_writer
+                            ->submit([purged, at](Connection &c) -> Result<void> {
+                                Result<int> n = deleteExpiredState(c, at);
+                                if (!n) {
+                                    return n.error();
+                                }
+                                *purged = *n;
+                                return {};
+                            })
+                            .get();
+    if (!done) {
+        return done.error();
+    }
+    return *purged;
 }
 
 } // namespace syncline::engine::store

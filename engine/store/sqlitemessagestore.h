@@ -41,6 +41,11 @@ public:
     Result<void> finishEffect(const EffectOutcome &outcome) override;
     Result<std::optional<EffectRecord>> effect(const QString &idempotencyKey) override;
 
+    Result<std::optional<QByteArray>> state(const QString &scope, const QString &key) override;
+    Result<QList<StateEntry>> stateEntries(const QString &scope) override;
+    Result<void> writeState(const QList<StateWrite> &writes) override;
+    Result<int> purgeExpiredState() override;
+
     Result<QList<QueueDepth>> queueDepths() override;
     Result<QList<QPair<QString, int>>> activeFlowVersions() override;
     Result<std::optional<StoredMessage>> message(const QString &messageId) override;

@@ -94,8 +94,21 @@ CREATE TABLE effects(
 CREATE INDEX effects_correlation ON effects(correlation_id);
 )sql";
 
+constexpr auto kVersion2 = R"sql(
+CREATE TABLE node_state(
+    scope      TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    value      BLOB NOT NULL,
+    expires_at INTEGER NOT NULL DEFAULT 0,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+CREATE INDEX node_state_expiry ON node_state(expires_at) WHERE expires_at > 0;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "messages, work items, steps, lineage and the effect ledger", kVersion1},
+    {2, "durable node state: dedupe keys, aggregates, cursors, learned ids", kVersion2},
 };
 
 } // namespace

@@ -30,7 +30,8 @@ IngestRequest delivery(const QString &number, const char *deliveryId)
 {
     return {invoice(number), QStringLiteral("invoice-issued/webhook"),
             QString::fromLatin1(deliveryId),
-            {QStringLiteral("validate")}};
+            {QStringLiteral("validate")},
+            {}};
 }
 
 } // namespace
@@ -149,7 +150,7 @@ private slots:
         QVERIFY(m_store->ingest(delivery(QStringLiteral("INV-1"), "evt_1")).ok());
         const WorkItem item = claimValidate()->at(0);
         StepResult step{item.id, StepStatus::Retrying, QStringLiteral("HTTP_503"),
-                        QStringLiteral("ERP unavailable"), m_now, m_now, m_now + 2'000, {}};
+                        QStringLiteral("ERP unavailable"), m_now, m_now, m_now + 2'000, {}, {}};
         QVERIFY(m_store->completeStep(step).ok());
         QVERIFY(claimValidate()->isEmpty());
         QCOMPARE(m_store->queueDepths()->at(0).delayed, 1);
@@ -165,7 +166,7 @@ private slots:
         const WorkItem item = claimValidate()->at(0);
         StepResult step{item.id, StepStatus::Failed, QStringLiteral("SCHEMA"),
                         QStringLiteral("/lines/0/amount: must be a decimal string"), m_now, m_now,
-                        0, {}};
+                        0, {}, {}};
         QVERIFY(m_store->completeStep(step).ok());
         m_now += 60'000;
         QVERIFY(claimValidate()->isEmpty());
@@ -242,6 +243,71 @@ private slots:
                                                       EffectState::Succeeded, 200, {}, {}});
         QVERIFY(!unknown.ok());
         QCOMPARE(unknown.error().code, QString::fromLatin1(kUnknownEffect));
+    }
+
+    void nodeStateCommitsWithTheStepThatWroteIt()
+    {
+        const IngestResult source = *m_store->ingest(delivery(QStringLiteral("INV-1"), "evt_1"));
+        const WorkItem item = claimValidate()->at(0);
+        const QString scope = QStringLiteral("dedupe/invoice-issued/validate");
+        StepResult step{item.id, StepStatus::Succeeded, {}, {}, m_now, m_now, 0, {}, {}};
+        step.stateWrites = {{scope, QStringLiteral("INV-1"), source.messageId.toUtf8(),
+                             m_now + 60'000}};
+        QVERIFY(m_store->completeStep(step).ok());
+        QCOMPARE(m_store->state(scope, QStringLiteral("INV-1"))->value(), source.messageId.toUtf8());
+
+        // A step refused as stale writes nothing.
+        StepResult stale = step;
+        stale.stateWrites = {{scope, QStringLiteral("INV-2"), QByteArray("x"), 0}};
+        QVERIFY(!m_store->completeStep(stale).ok());
+        QVERIFY(!m_store->state(scope, QStringLiteral("INV-2"))->has_value());
+
+        m_now += 60'000; // the window has passed: the key reads as absent and is purged
+        QVERIFY(!m_store->state(scope, QStringLiteral("INV-1"))->has_value());
+        QCOMPARE(*m_store->purgeExpiredState(), 1);
+    }
+
+    void nodeStateEntriesAreListedAndDeletedByScope()
+    {
+        const QString bucket = QStringLiteral("aggregate/usage/sum/acct-1");
+        QVERIFY(m_store->writeState({{bucket, QStringLiteral("m2"), QByteArray("2"), 0},
+                                     {bucket, QStringLiteral("m1"), QByteArray("1"), 0},
+                                     {QStringLiteral("other"), QStringLiteral("k"), QByteArray("v"), 0}})
+                    .ok());
+        QList<StateEntry> entries = *m_store->stateEntries(bucket);
+        QCOMPARE(entries.size(), 2);
+        QCOMPARE(entries[0].key, QStringLiteral("m1"));
+        QCOMPARE(entries[1].value, QByteArray("2"));
+        QVERIFY(m_store->writeState({{bucket, {}, std::nullopt, 0}}).ok());
+        QVERIFY(m_store->stateEntries(bucket)->isEmpty());
+        QCOMPARE(m_store->state(QStringLiteral("other"), QStringLiteral("k"))->value(), QByteArray("v"));
+    }
+
+    void anIngestCommitsItsCursorWithTheMessage()
+    {
+        IngestRequest request = delivery(QStringLiteral("INV-1"), "evt_1");
+        request.stateWrites = {{QStringLiteral("poll/f/t"), QStringLiteral("cursor"), QByteArray("p2"), 0}};
+        QVERIFY(m_store->ingest(request).ok());
+        QCOMPARE(m_store->state(QStringLiteral("poll/f/t"), QStringLiteral("cursor"))->value(),
+                 QByteArray("p2"));
+    }
+
+    void anOutputCanWaitUntilItsTime()
+    {
+        QVERIFY(m_store->ingest(delivery(QStringLiteral("INV-1"), "evt_1")).ok());
+        const WorkItem item = claimValidate()->at(0);
+        StepResult step{item.id, StepStatus::Succeeded, {}, {}, m_now, m_now, 0, {}, {}};
+        StepOutput later{QStringLiteral("post"), std::nullopt};
+        later.availableAtMs = m_now + 5'000;
+        step.outputs = {later};
+        QVERIFY(m_store->completeStep(step).ok());
+        const auto claimPost = [this] {
+            return *m_store->claim(QStringLiteral("invoice-issued"), 1, QStringLiteral("post"), 10,
+                                   30'000);
+        };
+        QVERIFY(claimPost().isEmpty());
+        m_now += 5'000;
+        QCOMPARE(claimPost().size(), 1);
     }
 
 private:
