@@ -1,9 +1,13 @@
 #include "engine/runtime/executor.h"
 
+#include "engine/runtime/errorbranch.h"
+
 #include <QDateTime>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -65,6 +69,8 @@ struct Executor::Impl
     std::atomic<qint64> stepsCompleted{0};
     std::atomic<qint64> stepsInProgress{0};
     std::atomic<qint64> commitFailures{0};
+    // Outputs that wait until a time (a delay, an aggregate's window): their node wakes then.
+    std::multimap<qint64, Slot *> timers;
 
     Impl(store::MessageStore &s, Metrics &m, ExecutorOptions o)
         : store(s)
@@ -79,6 +85,7 @@ struct Executor::Impl
     void process(Slot &slot, const store::WorkItem &item);
     void commit(Slot &slot, store::StepResult step, const QStringList &wakes, qint64 retryAtMs);
     void markPending(Slot &slot);
+    void wakeWhenDue(const FlowPlan &plan, const QList<store::StepOutput> &outputs);
 };
 
 void Executor::Impl::markPending(Slot &slot)
@@ -86,6 +93,26 @@ void Executor::Impl::markPending(Slot &slot)
     ++slot.generation;
     slot.pending = true;
     wake.notify_one();
+}
+
+void Executor::Impl::wakeWhenDue(const FlowPlan &plan, const QList<store::StepOutput> &outputs)
+{
+    const qint64 t = now();
+    if (std::none_of(outputs.cbegin(), outputs.cend(),
+                     [t](const store::StepOutput &o) { return o.availableAtMs > t; })) {
+        return;
+    }
+    std::lock_guard lock(mutex);
+    for (const store::StepOutput &output : outputs) {
+        if (output.availableAtMs <= t || output.nodeId.isEmpty()) {
+            continue;
+        }
+        const QString flowId = output.message ? output.message->flowId : plan.flowId;
+        const int version = output.message ? output.message->flowVersion : plan.version;
+        if (Slot *target = byKey.value(slotKey(flowId, version, output.nodeId))) {
+            timers.emplace(output.availableAtMs, target);
+        }
+    }
 }
 
 Slot *Executor::Impl::pick()
@@ -168,6 +195,7 @@ void Executor::Impl::process(Slot &slot, const store::WorkItem &item)
     step.finishedAtMs = finished;
     step.errorCode = outcome.errorCode;
     step.errorDetail = outcome.errorDetail;
+    step.stateWrites = outcome.stateWrites;
     QStringList wakes;
     qint64 retryAt = 0;
 
@@ -232,6 +260,10 @@ void Executor::Impl::process(Slot &slot, const store::WorkItem &item)
         metrics.recordFailed(flowId, node.id);
         break;
     }
+    if (divertToErrorBranch(node, item, step)) {
+        wakes += node.successors(QLatin1String(kErrorOutput));
+    }
+    wakeWhenDue(*slot.plan, step.outputs);
     step.retryAtMs = retryAt;
     commit(slot, std::move(step), wakes, retryAt);
 }
@@ -294,6 +326,11 @@ void Executor::Impl::tickerLoop()
                     ++slot->generation;
                     slot->pending = true;
                 }
+            }
+            for (auto due = timers.begin(); due != timers.end() && due->first <= t;
+                 due = timers.erase(due)) {
+                ++due->second->generation;
+                due->second->pending = true;
             }
         }
         if (now() - lastSweep >= 10'000) {

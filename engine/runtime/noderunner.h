@@ -32,6 +32,9 @@ struct NodeOutcome
     QString errorCode;
     QString errorDetail;
     std::optional<qint64> retryAfterMs; // Retry: the target's Retry-After; Defer: the wait
+    /// Durable node state (a dedupe key, an aggregate's member, a learned id), committed in the
+    /// same transaction as the step, whatever its outcome.
+    QList<store::StateWrite> stateWrites;
 
     static NodeOutcome next(const QString &output = {})
     {
