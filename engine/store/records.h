@@ -87,6 +87,9 @@ struct StepOutput
     std::optional<NewMessage> message;
     QString edgeKind = QStringLiteral("next"); // next, split, aggregate, publish
     qint64 availableAtMs = 0; // 0: ready at once; later: waits (a window, a delay)
+    /// With a message: more messages it derives from besides the step's input (an aggregate's
+    /// members), each linked to it in the lineage like the input, with `edgeKind`.
+    QStringList alsoFrom;
 };
 
 /// Everything one node step commits, in one transaction.

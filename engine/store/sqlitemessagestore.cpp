@@ -506,10 +506,13 @@ Result<void> completeStepJob(Connection &c, const StepResult &step, qint64 at)
             if (!edge) {
                 return edge.error();
             }
-            (*edge)->bind(1, messageId).bind(2, child.messageId).bind(3, nodeId);
-            (*edge)->bind(4, output.edgeKind);
-            if (Result<void> r = (*edge)->run(); !r) {
-                return r;
+            for (qsizetype p = -1; p < output.alsoFrom.size(); ++p) {
+                (*edge)->reset(true);
+                (*edge)->bind(1, p < 0 ? messageId : output.alsoFrom[p]);
+                (*edge)->bind(2, child.messageId).bind(3, nodeId).bind(4, output.edgeKind);
+                if (Result<void> r = (*edge)->run(); !r) {
+                    return r;
+                }
             }
             target = child.messageId;
         }
