@@ -108,6 +108,7 @@ Result<FlowPlan> FlowPlan::fromDocument(const nlohmann::json &document, int vers
             }
         }
         node.isTrigger = isTriggerType(node.type);
+        node.flowId = plan.flowId;
         plan.nodes.insert(node.id, node);
         plan.nodeOrder.append(node.id);
     }

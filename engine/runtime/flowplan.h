@@ -15,6 +15,7 @@ namespace syncline::engine::runtime {
 /// One node of a deployed flow version, as the executor needs it.
 struct PlannedNode
 {
+    QString flowId; // the flow it belongs to (node ids are unique within a flow only)
     QString id;
     QString type;
     nlohmann::json settings = nlohmann::json::object();
