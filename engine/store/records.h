@@ -89,7 +89,7 @@ struct StepOutput
     qint64 availableAtMs = 0; // 0: ready at once; later: waits (a window, a delay)
     /// With a message: more messages it derives from besides the step's input (an aggregate's
     /// members), each linked to it in the lineage like the input, with `edgeKind`.
-    QStringList alsoFrom;
+    QStringList alsoFrom = {};
 };
 
 /// Everything one node step commits, in one transaction.
