@@ -1,6 +1,7 @@
 #include "engine/runtime/nodefactory.h"
 
 #include "engine/runtime/httpnode.h"
+#include "engine/runtime/nodetypes.h"
 #include "engine/runtime/transformnodes.h"
 
 namespace syncline::engine::runtime {
@@ -14,10 +15,104 @@ QString settingText(const nlohmann::json &settings, const char *key)
                                                    : QString();
 }
 
-Error cannotRun(const PlannedNode &node, const QString &why)
+Result<std::shared_ptr<NodeRunner>> buildValidate(NodeFactory &factory, const PlannedNode &node)
 {
-    return Error::make(QStringLiteral("FLOW_CANNOT_RUN"),
-                       QStringLiteral("node %1 (%2): %3").arg(node.id, node.type, why));
+    const QString schemaId = settingText(node.settings, "schema");
+    const model::WorkspaceObject *schema = factory.workspace().find(model::ObjectKind::Canonical,
+                                                                    schemaId);
+    if (!schema) {
+        return Error::make(QStringLiteral("FLOW_CANNOT_RUN"),
+                           QStringLiteral("settings/schema names no canonical entity (\"%1\")")
+                               .arg(schemaId));
+    }
+    Result<schema::SchemaValidator> validator = schema::SchemaValidator::compile(
+        json::fromNlohmann(schema->document), factory.schemas(), schema->file.section(u'/', -1));
+    if (!validator) {
+        return validator.error();
+    }
+    return std::shared_ptr<NodeRunner>(std::make_shared<ValidateNode>(schemaId,
+                                                                      std::move(*validator)));
+}
+
+Result<std::shared_ptr<NodeRunner>> buildMap(NodeFactory &factory, const PlannedNode &node)
+{
+    const QString mappingId = settingText(node.settings, "mapping");
+    const model::WorkspaceObject *mapping = factory.workspace().find(model::ObjectKind::Mapping,
+                                                                     mappingId);
+    if (!mapping) {
+        return Error::make(QStringLiteral("FLOW_CANNOT_RUN"),
+                           QStringLiteral("settings/mapping names no mapping (\"%1\")")
+                               .arg(mappingId));
+    }
+    Result<std::shared_ptr<MapNode>> map = MapNode::create(
+        mappingId, mapping->document.value("fields", nlohmann::json()));
+    if (!map) {
+        return map.error();
+    }
+    return std::shared_ptr<NodeRunner>(*map);
+}
+
+Result<std::shared_ptr<NodeRunner>> buildRoute(NodeFactory &, const PlannedNode &node)
+{
+    Result<std::shared_ptr<RouteNode>> route = RouteNode::create(node.settings);
+    if (!route) {
+        return route.error();
+    }
+    return std::shared_ptr<NodeRunner>(*route);
+}
+
+Result<std::shared_ptr<NodeRunner>> buildSplit(NodeFactory &, const PlannedNode &node)
+{
+    Result<std::shared_ptr<SplitNode>> split = SplitNode::create(node.settings);
+    if (!split) {
+        return split.error();
+    }
+    return std::shared_ptr<NodeRunner>(*split);
+}
+
+Result<std::shared_ptr<NodeRunner>> buildHttp(NodeFactory &factory, const PlannedNode &node)
+{
+    Result<HttpNodeSettings> http = HttpNodeSettings::fromJson(node.settings);
+    if (!http) {
+        return http.error();
+    }
+    Result<SystemTarget> system = factory.target(http->system);
+    if (!system) {
+        return system.error();
+    }
+    const NodeServices &services = factory.services();
+    return std::shared_ptr<NodeRunner>(std::make_shared<HttpNode>(
+        node, std::move(*http), *system, services.store, services.http, services.clockMs));
+}
+
+// The node types with an input queue that this engine runs, one line each.
+struct BuilderEntry
+{
+    const char *type;
+    NodeBuilder build;
+};
+
+constexpr BuilderEntry kBuilders[] = {
+    {"validate", &buildValidate},
+    {"map", &buildMap},
+    {"route", &buildRoute},
+    {"split", &buildSplit},
+    {"http", &buildHttp},
+};
+
+// Trigger types the engine itself runs (they have no runner).
+constexpr const char *kTriggers[] = {
+    "webhook",
+};
+
+NodeBuilder builderFor(const QString &type)
+{
+    for (const BuilderEntry &entry : kBuilders) {
+        if (type == QLatin1String(entry.type)) {
+            return entry.build;
+        }
+    }
+    return nullptr;
 }
 
 } // namespace
@@ -33,21 +128,33 @@ NodeFactory::NodeFactory(model::Workspace workspace, NodeServices services)
 
 QStringList NodeFactory::supportedTypes()
 {
-    return {QStringLiteral("webhook"), QStringLiteral("validate"), QStringLiteral("map"),
-            QStringLiteral("route"),   QStringLiteral("split"),    QStringLiteral("http")};
+    QStringList types;
+    for (const char *trigger : kTriggers) {
+        types.append(QString::fromLatin1(trigger));
+    }
+    for (const BuilderEntry &entry : kBuilders) {
+        types.append(QString::fromLatin1(entry.type));
+    }
+    return types;
 }
 
 Result<QHash<QString, std::shared_ptr<NodeRunner>>> NodeFactory::build(const FlowPlan &plan)
 {
     QHash<QString, std::shared_ptr<NodeRunner>> runners;
     QStringList problems;
+    const QStringList supported = supportedTypes();
     for (const QString &id : plan.nodeOrder) {
         const PlannedNode &node = *plan.node(id);
-        if (!supportedTypes().contains(node.type)) {
-            problems.append(QStringLiteral("node %1: this engine cannot run \"%2\" nodes yet "
+        const NodeTypeInfo *info = findNodeType(node.type);
+        if (!info || !supported.contains(node.type)) {
+            problems.append(QStringLiteral("node %1: this engine cannot run \"%2\" nodes "
                                            "(it runs %3)")
-                                .arg(node.id, node.type,
-                                     supportedTypes().join(QStringLiteral(", "))));
+                                .arg(node.id, node.type, supported.join(QStringLiteral(", "))));
+            continue;
+        }
+        if (const QStringList wrong = checkNodeSettings(*info, node.settings); !wrong.isEmpty()) {
+            problems.append(QStringLiteral("node %1 (%2): %3")
+                                .arg(node.id, node.type, wrong.join(QStringLiteral("; "))));
             continue;
         }
         if (node.isTrigger) {
@@ -55,7 +162,8 @@ Result<QHash<QString, std::shared_ptr<NodeRunner>>> NodeFactory::build(const Flo
         }
         Result<std::shared_ptr<NodeRunner>> runner = buildNode(node);
         if (!runner) {
-            problems.append(runner.error().message);
+            problems.append(QStringLiteral("node %1 (%2): %3")
+                                .arg(node.id, node.type, runner.error().message));
             continue;
         }
         runners.insert(id, *runner);
@@ -70,64 +178,8 @@ Result<QHash<QString, std::shared_ptr<NodeRunner>>> NodeFactory::build(const Flo
 
 Result<std::shared_ptr<NodeRunner>> NodeFactory::buildNode(const PlannedNode &node)
 {
-    const nlohmann::json &settings = node.settings;
-    if (node.type == QLatin1String("validate")) {
-        const QString schemaId = settingText(settings, "schema");
-        const model::WorkspaceObject *schema = m_workspace.find(model::ObjectKind::Canonical,
-                                                                schemaId);
-        if (!schema) {
-            return cannotRun(node, QStringLiteral("settings/schema names no canonical entity "
-                                                  "(\"%1\")")
-                                       .arg(schemaId));
-        }
-        Result<schema::SchemaValidator> validator = schema::SchemaValidator::compile(
-            json::fromNlohmann(schema->document), m_schemas, schema->file.section(u'/', -1));
-        if (!validator) {
-            return cannotRun(node, validator.error().message);
-        }
-        return std::shared_ptr<NodeRunner>(
-            std::make_shared<ValidateNode>(schemaId, std::move(*validator)));
-    }
-    if (node.type == QLatin1String("map")) {
-        const QString mappingId = settingText(settings, "mapping");
-        const model::WorkspaceObject *mapping = m_workspace.find(model::ObjectKind::Mapping,
-                                                                 mappingId);
-        if (!mapping) {
-            return cannotRun(node, QStringLiteral("settings/mapping names no mapping (\"%1\")")
-                                       .arg(mappingId));
-        }
-        Result<std::shared_ptr<MapNode>> map = MapNode::create(
-            mappingId, mapping->document.value("fields", nlohmann::json()));
-        if (!map) {
-            return cannotRun(node, map.error().message);
-        }
-        return std::shared_ptr<NodeRunner>(*map);
-    }
-    if (node.type == QLatin1String("route")) {
-        Result<std::shared_ptr<RouteNode>> route = RouteNode::create(settings);
-        if (!route) {
-            return cannotRun(node, route.error().message);
-        }
-        return std::shared_ptr<NodeRunner>(*route);
-    }
-    if (node.type == QLatin1String("split")) {
-        Result<std::shared_ptr<SplitNode>> split = SplitNode::create(settings);
-        if (!split) {
-            return cannotRun(node, split.error().message);
-        }
-        return std::shared_ptr<NodeRunner>(*split);
-    }
-    // http
-    Result<HttpNodeSettings> http = HttpNodeSettings::fromJson(settings);
-    if (!http) {
-        return cannotRun(node, http.error().message);
-    }
-    Result<SystemTarget> system = target(http->system);
-    if (!system) {
-        return cannotRun(node, system.error().message);
-    }
-    return std::shared_ptr<NodeRunner>(std::make_shared<HttpNode>(
-        node, std::move(*http), *system, m_services.store, m_services.http, m_services.clockMs));
+    const NodeBuilder build = builderFor(node.type);
+    return build(*this, node);
 }
 
 Result<SystemTarget> NodeFactory::target(const QString &systemId)

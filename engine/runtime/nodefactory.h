@@ -25,6 +25,13 @@ struct NodeServices
     std::function<qint64()> clockMs;
 };
 
+class NodeFactory;
+
+/// Makes the runner of one node from its (schema-checked) settings. An error's message says
+/// what is wrong with which setting; the factory adds the node.
+using NodeBuilder = Result<std::shared_ptr<NodeRunner>> (*)(NodeFactory &factory,
+                                                            const PlannedNode &node);
+
 /// Builds the runners of a flow version from the workspace it was deployed from: mappings,
 /// canonical schemas and systems. One SystemTarget per system is shared by every node that calls
 /// it, so its circuit breaker and rate limit see all traffic. Not thread-safe (deploy time only).
@@ -34,17 +41,24 @@ public:
     NodeFactory(model::Workspace workspace, NodeServices services);
 
     /// A runner for every non-trigger node. Fails with FLOW_CANNOT_RUN listing every node that
-    /// cannot run (unknown mapping, a node type this engine does not run, bad settings).
+    /// cannot run (settings that do not match the type's schema, an unknown mapping, a node type
+    /// this engine does not run).
     Result<QHash<QString, std::shared_ptr<NodeRunner>>> build(const FlowPlan &plan);
     /// The plan's webhook triggers, as the ingress takes them.
     Result<QList<WebhookTrigger>> webhookTriggers(const FlowPlan &plan);
 
-    /// Node types build() can run.
+    /// Node types build() accepts: those with a builder and the triggers the engine runs.
     static QStringList supportedTypes();
+
+    /// For builders.
+    const model::Workspace &workspace() const { return m_workspace; }
+    const NodeServices &services() const { return m_services; }
+    const schema::SchemaSet &schemas() const { return m_schemas; }
+    /// The shared target of a system of the workspace.
+    Result<SystemTarget> target(const QString &systemId);
 
 private:
     Result<std::shared_ptr<NodeRunner>> buildNode(const PlannedNode &node);
-    Result<SystemTarget> target(const QString &systemId);
 
     model::Workspace m_workspace;
     NodeServices m_services;
