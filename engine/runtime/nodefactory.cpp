@@ -1,6 +1,7 @@
 #include "engine/runtime/nodefactory.h"
 
 #include "engine/runtime/httpnode.h"
+#include "engine/runtime/nodebuilders.h"
 #include "engine/runtime/nodetypes.h"
 #include "engine/runtime/transformnodes.h"
 
@@ -98,6 +99,12 @@ constexpr BuilderEntry kBuilders[] = {
     {"route", &buildRoute},
     {"split", &buildSplit},
     {"http", &buildHttp},
+    {"aggregate", &buildAggregate},
+    {"dedupe", &buildDedupe},
+    {"lookup", &buildLookup},
+    {"write", &buildWrite},
+    {"delay", &buildDelay},
+    {"errorBranch", &buildErrorBranch},
 };
 
 // Trigger types the engine itself runs (they have no runner).
