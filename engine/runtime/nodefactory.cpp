@@ -3,6 +3,7 @@
 #include "engine/runtime/httpnode.h"
 #include "engine/runtime/nodebuilders.h"
 #include "engine/runtime/nodetypes.h"
+#include "engine/runtime/publishnode.h"
 #include "engine/runtime/transformnodes.h"
 
 namespace syncline::engine::runtime {
@@ -86,6 +87,16 @@ Result<std::shared_ptr<NodeRunner>> buildHttp(NodeFactory &factory, const Planne
         node, std::move(*http), *system, services.store, services.http, services.clockMs));
 }
 
+Result<std::shared_ptr<NodeRunner>> buildPublish(NodeFactory &factory, const PlannedNode &node)
+{
+    Result<std::shared_ptr<PublishNode>> publish = PublishNode::create(node.settings,
+                                                                       factory.services().topics);
+    if (!publish) {
+        return publish.error();
+    }
+    return std::shared_ptr<NodeRunner>(*publish);
+}
+
 // The node types with an input queue that this engine runs, one line each.
 struct BuilderEntry
 {
@@ -99,6 +110,7 @@ constexpr BuilderEntry kBuilders[] = {
     {"route", &buildRoute},
     {"split", &buildSplit},
     {"http", &buildHttp},
+    {"publish", &buildPublish},
     {"aggregate", &buildAggregate},
     {"dedupe", &buildDedupe},
     {"lookup", &buildLookup},

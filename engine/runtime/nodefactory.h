@@ -5,6 +5,7 @@
 #include "engine/runtime/flowplan.h"
 #include "engine/runtime/noderunner.h"
 #include "engine/runtime/systemtarget.h"
+#include "engine/runtime/topicregistry.h"
 #include "engine/runtime/webhookingress.h"
 #include "engine/schema/schemaset.h"
 #include "engine/store/messagestore.h"
@@ -23,6 +24,8 @@ struct NodeServices
     net::HttpClient &http;
     SecretResolver secrets;
     std::function<qint64()> clockMs;
+    /// Internal topics and their subscribers (publish nodes); null: publish cannot run.
+    std::shared_ptr<TopicRegistry> topics = nullptr;
 };
 
 class NodeFactory;
