@@ -1,8 +1,5 @@
+#include "adminclient.h"
 #include "cli.h"
-
-#include "engine/net/httpclient.h"
-
-#include <QFile>
 
 #include <nlohmann/json.hpp>
 
@@ -10,33 +7,20 @@ namespace syncline::cli {
 
 namespace {
 
-std::optional<nlohmann::json> get(engine::net::HttpClient &client, const QString &base,
-                                  const QByteArray &token, const char *path, QString &error)
+std::optional<nlohmann::json> get(const AdminClient &client, const char *path, QString &error)
 {
-    engine::net::HttpRequest request;
-    request.url = base + QLatin1String(path);
-    request.headers = {{"Authorization", "Bearer " + token}};
-    request.totalTimeoutMs = 5000;
-    const engine::net::HttpOutcome outcome = client.send(request).get();
-    if (!outcome.response) {
-        error = QStringLiteral("no engine answers at %1: %2").arg(base, outcome.response.error().message);
+    const std::optional<AdminAnswer> answer = client.get(QLatin1String(path), error);
+    if (!answer) {
         return std::nullopt;
     }
-    if (outcome.response->status != 200) {
+    if (answer->status != 200) {
         error = QStringLiteral("%1%2 answered %3: %4")
-                    .arg(base, QLatin1String(path))
-                    .arg(outcome.response->status)
-                    .arg(QString::fromUtf8(outcome.response->body));
+                    .arg(client.base(), QLatin1String(path))
+                    .arg(answer->status)
+                    .arg(AdminClient::problemText(*answer));
         return std::nullopt;
     }
-    const QByteArray &body = outcome.response->body;
-    nlohmann::json document = nlohmann::json::parse(body.constData(), body.constData() + body.size(),
-                                                    nullptr, false);
-    if (document.is_discarded()) {
-        error = QStringLiteral("%1%2 did not answer JSON").arg(base, QLatin1String(path));
-        return std::nullopt;
-    }
-    return document;
+    return answer->body;
 }
 
 QString text(const nlohmann::json &value)
@@ -54,39 +38,23 @@ int runStatus(const QStringList &arguments)
         "Show a running engine's health, deployed flows and queues, through its admin API.\n"
         "Exits 0 when the engine is healthy, 1 when it is degraded or cannot be reached, 2 on bad "
         "usage."));
-    const QCommandLineOption url(QStringLiteral("url"),
-                                 QStringLiteral("The engine (default http://127.0.0.1:8780)."),
-                                 QStringLiteral("URL"), QStringLiteral("http://127.0.0.1:8780"));
-    const QCommandLineOption tokenFile(QStringLiteral("token-file"),
-                                       QStringLiteral("File holding the admin token (the engine "
-                                                      "prints where it is)."),
-                                       QStringLiteral("FILE"));
     const QCommandLineOption json(QStringLiteral("json"),
                                   QStringLiteral("Print health, flows and queues as one JSON "
                                                  "object."));
-    parser.addOptions({url, tokenFile, json});
+    AdminClient::addOptions(parser);
+    parser.addOption(json);
     if (const auto exit = parse(parser, arguments)) {
         return *exit;
     }
-    if (!parser.isSet(tokenFile)) {
-        return usageError(QStringLiteral("status"), QStringLiteral("--token-file is required"));
+    const auto client = AdminClient::fromOptions(parser, QStringLiteral("status"));
+    if (const int *exit = std::get_if<int>(&client)) {
+        return *exit;
     }
-    QFile file(parser.value(tokenFile));
-    if (!file.open(QIODevice::ReadOnly)) {
-        return usageError(QStringLiteral("status"), QStringLiteral("cannot read %1: %2")
-                                                        .arg(file.fileName(), file.errorString()));
-    }
-    const QByteArray token = file.readAll().trimmed();
-    QString base = parser.value(url);
-    while (base.endsWith(u'/')) {
-        base.chop(1);
-    }
-
-    engine::net::HttpClient client;
+    const AdminClient &engine = std::get<AdminClient>(client);
     QString error;
-    const auto health = get(client, base, token, "/api/v1/health", error);
-    const auto flows = health ? get(client, base, token, "/api/v1/flows", error) : std::nullopt;
-    const auto queues = flows ? get(client, base, token, "/api/v1/queues", error) : std::nullopt;
+    const auto health = get(engine, "/api/v1/health", error);
+    const auto flows = health ? get(engine, "/api/v1/flows", error) : std::nullopt;
+    const auto queues = flows ? get(engine, "/api/v1/queues", error) : std::nullopt;
     if (!queues) {
         err(QStringLiteral("syncline-engine status: %1\n").arg(error));
         return kExitProblems;
@@ -100,12 +68,14 @@ int runStatus(const QStringList &arguments)
         return healthy ? kExitOk : kExitProblems;
     }
     QString report = QStringLiteral("engine %1: %2 (store %3)\n")
-                         .arg(base, text(health->value("status", nlohmann::json())),
+                         .arg(engine.base(), text(health->value("status", nlohmann::json())),
                               text(health->value("store", nlohmann::json())));
     for (const nlohmann::json &flow : flows->value("flows", nlohmann::json::array())) {
-        report += QStringLiteral("flow %1 v%2\n")
+        report += QStringLiteral("flow %1 v%2%3\n")
                       .arg(text(flow.value("id", nlohmann::json())),
-                           text(flow.value("version", nlohmann::json())));
+                           text(flow.value("version", nlohmann::json())),
+                           flow.value("latest", true) ? QString()
+                                                      : QStringLiteral(" (finishing its messages)"));
     }
     const nlohmann::json rows = queues->value("queues", nlohmann::json::array());
     if (rows.empty()) {

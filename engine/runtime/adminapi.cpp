@@ -2,16 +2,83 @@
 
 #include "engine/net/signature.h"
 
+#include <optional>
+
 namespace syncline::engine::runtime {
 
-AdminApi::AdminApi(QByteArray token, AdminSources sources)
+namespace {
+
+QString titleFor(int status)
+{
+    switch (status) {
+    case 400:
+        return QStringLiteral("Bad request");
+    case 401:
+        return QStringLiteral("Unauthorized");
+    case 404:
+        return QStringLiteral("Not found");
+    case 405:
+        return QStringLiteral("Method not allowed");
+    case 409:
+        return QStringLiteral("Conflict");
+    case 413:
+        return QStringLiteral("Content too large");
+    case 422:
+        return QStringLiteral("Unprocessable content");
+    case 503:
+        return QStringLiteral("Service unavailable");
+    default:
+        return status >= 500 ? QStringLiteral("Server error") : QStringLiteral("Refused");
+    }
+}
+
+// The path parameters when `path` matches `pattern`.
+std::optional<QHash<QByteArray, QByteArray>> match(const QByteArray &pattern,
+                                                  const QByteArray &path)
+{
+    const QList<QByteArray> want = pattern.split('/');
+    const QList<QByteArray> have = path.split('/');
+    if (want.size() != have.size()) {
+        return std::nullopt;
+    }
+    QHash<QByteArray, QByteArray> params;
+    for (qsizetype i = 0; i < want.size(); ++i) {
+        const QByteArray &segment = want[i];
+        if (segment.startsWith('{') && segment.endsWith('}')) {
+            if (have[i].isEmpty()) {
+                return std::nullopt;
+            }
+            params.insert(segment.mid(1, segment.size() - 2),
+                          QByteArray::fromPercentEncoding(have[i]));
+        } else if (segment != have[i]) {
+            return std::nullopt;
+        }
+    }
+    return params;
+}
+
+} // namespace
+
+AdminApi::AdminApi(QByteArray token)
     : m_token(std::move(token))
-    , m_sources(std::move(sources))
 {}
+
+void AdminApi::add(AdminRoute route)
+{
+    m_routes.append(std::move(route));
+}
 
 bool AdminApi::handles(const QByteArray &path)
 {
     return path.startsWith("/api/") || path == "/metrics";
+}
+
+net::ServerResponse AdminApi::problem(int status, const char *code, const QString &detail)
+{
+    const QString slug = titleFor(status).toLower().replace(u' ', u'-');
+    return net::ServerResponse::problem(status, QStringLiteral("urn:syncline:problem:") + slug,
+                                        titleFor(status), detail,
+                                        QByteArray(R"({"code":")") + code + "\"}");
 }
 
 void AdminApi::handle(const net::ServerRequest &request, const net::Responder &respond) const
@@ -20,44 +87,37 @@ void AdminApi::handle(const net::ServerRequest &request, const net::Responder &r
     const QByteArray given = authorization.startsWith("Bearer ") ? authorization.mid(7).trimmed()
                                                                   : QByteArray();
     if (given.isEmpty() || !net::constantTimeEquals(given, m_token)) {
-        net::ServerResponse denied = net::ServerResponse::problem(
-            401, QStringLiteral("urn:syncline:problem:unauthorized"),
-            QStringLiteral("Unauthorized"),
-            QStringLiteral("the admin API needs Authorization: Bearer <token>"),
-            R"({"code":"UNAUTHORIZED"})");
+        net::ServerResponse denied = problem(
+            401, "UNAUTHORIZED", QStringLiteral("the admin API needs Authorization: Bearer <token>"));
         denied.headers.append(qMakePair(QByteArray("WWW-Authenticate"), QByteArray("Bearer")));
         respond(denied);
         return;
     }
-    if (request.method != "GET") {
-        respond(net::ServerResponse::problem(405, QStringLiteral("urn:syncline:problem:method"),
-                                             QStringLiteral("Method not allowed"),
-                                             QStringLiteral("this part of the API is read only"),
-                                             R"({"code":"METHOD_NOT_ALLOWED"})"));
+    QByteArrayList allowed;
+    for (const AdminRoute &route : m_routes) {
+        std::optional<QHash<QByteArray, QByteArray>> params = match(route.pattern, request.path);
+        if (!params) {
+            continue;
+        }
+        if (route.method != request.method) {
+            allowed.append(route.method);
+            continue;
+        }
+        route.handle(AdminCall{request, std::move(*params)}, respond);
         return;
     }
-    const QByteArray &path = request.path;
-    if (path == "/metrics") {
-        const std::string text = m_sources.prometheus();
-        respond({200,
-                 {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"}},
-                 QByteArray(text.data(), qsizetype(text.size()))});
+    if (!allowed.isEmpty()) {
+        net::ServerResponse refused = problem(
+            405, "METHOD_NOT_ALLOWED",
+            QStringLiteral("%1 takes %2").arg(QString::fromUtf8(request.path),
+                                              QString::fromUtf8(allowed.join(", "))));
+        refused.headers.append(qMakePair(QByteArray("Allow"), allowed.join(", ")));
+        respond(refused);
         return;
     }
-    const std::function<QByteArray()> *source = path == "/api/v1/health"    ? &m_sources.health
-                                                : path == "/api/v1/flows"   ? &m_sources.flows
-                                                : path == "/api/v1/queues"  ? &m_sources.queues
-                                                : path == "/api/v1/metrics" ? &m_sources.metrics
-                                                                            : nullptr;
-    if (!source) {
-        respond(net::ServerResponse::problem(
-            404, QStringLiteral("urn:syncline:problem:not-found"), QStringLiteral("Not found"),
-            QStringLiteral("%1 is not part of the admin API (try /api/v1/health)")
-                .arg(QString::fromUtf8(path)),
-            R"({"code":"NOT_FOUND"})"));
-        return;
-    }
-    respond(net::ServerResponse::json(200, (*source)()));
+    respond(problem(404, "NOT_FOUND",
+                    QStringLiteral("%1 is not part of the admin API (try /api/v1/health)")
+                        .arg(QString::fromUtf8(request.path))));
 }
 
 } // namespace syncline::engine::runtime

@@ -4,13 +4,17 @@
 #include "engine/net/httpclient.h"
 #include "engine/net/httpserver.h"
 #include "engine/runtime/adminapi.h"
+#include "engine/runtime/deploybundle.h"
+#include "engine/runtime/deployer.h"
 #include "engine/runtime/executor.h"
 #include "engine/runtime/metrics.h"
 #include "engine/runtime/nodefactory.h"
+#include "engine/runtime/nodetypes.h"
 #include "engine/runtime/webhookingress.h"
 #include "engine/store/sqlitemessagestore.h"
 
 #include <QDateTime>
+#include <QThreadPool>
 
 #include <condition_variable>
 #include <mutex>
@@ -25,10 +29,25 @@ qint64 nowMs()
     return QDateTime::currentMSecsSinceEpoch();
 }
 
-QByteArray canonicalText(const nlohmann::json &document)
+// The palette and settings forms of every node type (GET /api/v1/node-types).
+QByteArray nodeTypesJson()
 {
-    const std::string text = document.dump(2) + '\n'; // sorted keys: the workspace file form
-    return QByteArray(text.data(), qsizetype(text.size()));
+    nlohmann::json types = nlohmann::json::array();
+    const QStringList runs = NodeFactory::supportedTypes();
+    for (const NodeTypeInfo &info : nodeTypes()) {
+        nlohmann::json outputs = nlohmann::json::array();
+        for (const QString &output : info.outputs) {
+            outputs.push_back(output.toStdString());
+        }
+        types.push_back({{"type", info.type.toStdString()},
+                         {"category", categoryName(info.category).toStdString()},
+                         {"title", info.title.toStdString()},
+                         {"summary", info.summary.toStdString()},
+                         {"outputs", outputs},
+                         {"runs", runs.contains(info.type)},
+                         {"settings", info.settingsSchema}});
+    }
+    return QByteArray::fromStdString(nlohmann::json({{"nodeTypes", types}}).dump());
 }
 
 } // namespace
@@ -57,9 +76,10 @@ struct Engine::Impl
     Metrics metrics;
     std::unique_ptr<WebhookIngress> ingress;
     std::unique_ptr<Executor> executor;
+    std::unique_ptr<Deployer> deployer;
     std::unique_ptr<AdminApi> admin;
+    QThreadPool adminWork; // admin requests that block (a deployment) run here, not on the server
     net::HttpServer server;
-    QStringList deployed;
 
     std::mutex samplerMutex;
     std::condition_variable samplerWake;
@@ -71,7 +91,9 @@ struct Engine::Impl
     qint64 waiting = 0;
     qint64 parked = 0;
 
-    Result<void> deploy(const model::Workspace &workspace);
+    Result<DeployReport> deploy(const model::Workspace &workspace);
+    void addRoutes();
+    void deployRequest(const net::ServerRequest &request, const net::Responder &respond);
     void sample();
     QByteArray healthJson() const;
     QByteArray flowsJson() const;
@@ -79,88 +101,14 @@ struct Engine::Impl
     QByteArray metricsJson() const;
 };
 
-Result<void> Engine::Impl::deploy(const model::Workspace &workspace)
+Result<DeployReport> Engine::Impl::deploy(const model::Workspace &workspace)
 {
-    NodeFactory factory(workspace, {*store, http, options.secrets, nowMs});
-    QList<WebhookTrigger> triggers;
-    QStringList problems;
-    QSet<QPair<QString, int>> added;
-
-    const auto addVersion = [&](const nlohmann::json &document,
-                                int version) -> std::optional<FlowPlan> {
-        Result<FlowPlan> plan = FlowPlan::fromDocument(document, version);
-        if (!plan) {
-            problems.append(plan.error().message);
-            return std::nullopt;
-        }
-        Result<QHash<QString, std::shared_ptr<NodeRunner>>> runners = factory.build(*plan);
-        if (!runners) {
-            problems.append(runners.error().message);
-            return std::nullopt;
-        }
-        executor->addFlow(std::make_shared<FlowPlan>(*plan), *runners);
-        added.insert({plan->flowId, version});
-        return *plan;
-    };
-
-    for (const model::WorkspaceObject &flow : workspace.objects(model::ObjectKind::Flow)) {
-        const QByteArray text = canonicalText(flow.document);
-        Result<int> latest = store->latestFlowVersion(flow.id);
-        if (!latest) {
-            return latest.error();
-        }
-        int version = *latest;
-        Result<std::optional<QByteArray>> current = store->flowVersion(flow.id, version);
-        if (!current) {
-            return current.error();
-        }
-        if (version == 0 || !current->has_value() || **current != text) {
-            Result<int> next = store->deployFlow(flow.id, text);
-            if (!next) {
-                return next.error();
-            }
-            version = *next;
-        }
-        const std::optional<FlowPlan> plan = addVersion(flow.document, version);
-        if (!plan) {
-            continue;
-        }
-        Result<QList<WebhookTrigger>> hooks = factory.webhookTriggers(*plan);
-        if (!hooks) {
-            problems.append(hooks.error().message);
-            continue;
-        }
-        triggers += *hooks;
-        deployed.append(QStringLiteral("%1 v%2").arg(flow.id).arg(version));
+    Result<DeployReport> report = deployer->deploy(workspace);
+    if (!report) {
+        return report;
     }
-
-    // Messages in flight finish on the version they started with.
-    Result<QList<QPair<QString, int>>> active = store->activeFlowVersions();
-    if (!active) {
-        return active.error();
-    }
-    for (const auto &[flowId, version] : *active) {
-        if (added.contains({flowId, version})) {
-            continue;
-        }
-        Result<std::optional<QByteArray>> document = store->flowVersion(flowId, version);
-        if (!document || !document->has_value()) {
-            problems.append(QStringLiteral("flow %1 v%2 has messages waiting but its document is "
-                                           "missing from the store")
-                                .arg(flowId)
-                                .arg(version));
-            continue;
-        }
-        const QByteArray &bytes = **document;
-        addVersion(nlohmann::json::parse(bytes.constData(), bytes.constData() + bytes.size(),
-                                         nullptr, false),
-                   version);
-    }
-    if (!problems.isEmpty()) {
-        return Error::make(QStringLiteral("DEPLOY_FAILED"), problems.join(u'\n'));
-    }
-    ingress->setTriggers(triggers);
-    return {};
+    ingress->setTriggers(report->webhooks);
+    return report;
 }
 
 void Engine::Impl::sample()
@@ -201,9 +149,10 @@ QByteArray Engine::Impl::healthJson() const
 QByteArray Engine::Impl::flowsJson() const
 {
     nlohmann::json flows = nlohmann::json::array();
-    for (const QString &entry : deployed) {
-        flows.push_back({{"id", entry.section(u' ', 0, 0).toStdString()},
-                         {"version", entry.section(u' ', 1).mid(1).toInt()}});
+    for (const DeployedVersion &v : deployer->versions()) {
+        flows.push_back({{"id", v.flowId.toStdString()},
+                         {"version", v.version},
+                         {"latest", v.latest}});
     }
     return QByteArray::fromStdString(nlohmann::json({{"flows", flows}}).dump());
 }
@@ -249,6 +198,76 @@ QByteArray Engine::Impl::metricsJson() const
                          {"history", history}});
     }
     return QByteArray::fromStdString(nlohmann::json({{"nodes", nodes}}).dump());
+}
+
+void Engine::Impl::addRoutes()
+{
+    const auto json = [](std::function<QByteArray()> source) -> AdminHandler {
+        return [source = std::move(source)](const AdminCall &, const net::Responder &respond) {
+            respond(net::ServerResponse::json(200, source()));
+        };
+    };
+    admin->add({"GET", "/api/v1/health", json([this] { return healthJson(); })});
+    admin->add({"GET", "/api/v1/flows", json([this] { return flowsJson(); })});
+    admin->add({"GET", "/api/v1/queues", json([this] { return queuesJson(); })});
+    admin->add({"GET", "/api/v1/metrics", json([this] { return metricsJson(); })});
+    admin->add({"GET", "/api/v1/node-types", json([] { return nodeTypesJson(); })});
+    admin->add({"POST", "/api/v1/deployments",
+                [this](const AdminCall &call, const net::Responder &respond) {
+                    deployRequest(call.request, respond);
+                }});
+    admin->add({"GET", "/metrics", [this](const AdminCall &, const net::Responder &respond) {
+                    const std::string text = metrics.prometheusText();
+                    respond({200,
+                             {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"}},
+                             QByteArray(text.data(), qsizetype(text.size()))});
+                }});
+}
+
+void Engine::Impl::deployRequest(const net::ServerRequest &request, const net::Responder &respond)
+{
+    json::IntakeLimits limits;
+    limits.maxBytes = request.body.size() + 1; // the server already capped the size
+    const json::IntakeResult body = json::JsonIntake::parse(request.body, limits);
+    if (!body.ok()) {
+        respond(AdminApi::problem(400, "BAD_JSON",
+                                  QStringLiteral("the deployment is not JSON: %1")
+                                      .arg(body.refusal().toError().message)));
+        return;
+    }
+    Result<model::Workspace> workspace = deploybundle::workspaceFromJson(
+        json::toNlohmann(body.value()));
+    if (!workspace) {
+        respond(AdminApi::problem(422, "WORKSPACE_INVALID", workspace.error().message));
+        return;
+    }
+    // A deployment compiles and writes: off the server's threads, one at a time.
+    adminWork.start([this, workspace = std::move(*workspace), respond] {
+        const model::ProblemList problems = model::checkWorkspace(workspace);
+        if (!problems.isEmpty()) {
+            QStringList lines;
+            for (const model::Problem &problem : problems) {
+                lines.append(problem.toString());
+            }
+            respond(AdminApi::problem(422, "WORKSPACE_INVALID", lines.join(u'\n')));
+            return;
+        }
+        Result<DeployReport> report = deploy(workspace);
+        if (!report) {
+            respond(AdminApi::problem(422, "DEPLOY_FAILED", report.error().message));
+            return;
+        }
+        const auto list = [](const QStringList &names) {
+            nlohmann::json out = nlohmann::json::array();
+            for (const QString &name : names) {
+                out.push_back(name.toStdString());
+            }
+            return out;
+        };
+        const nlohmann::json answer = {{"created", list(report->created)},
+                                       {"unchanged", list(report->unchanged)}};
+        respond(net::ServerResponse::json(200, QByteArray::fromStdString(answer.dump())));
+    });
 }
 
 Engine::Engine(std::unique_ptr<Impl> impl)
@@ -297,14 +316,20 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
         }
     };
     impl->ingress = std::make_unique<WebhookIngress>(*impl->store, ingressOptions);
-    if (Result<void> deployed = impl->deploy(loaded.workspace); !deployed) {
+    impl->deployer = std::make_unique<Deployer>(
+        *impl->store, *impl->executor, NodeServices{.store = *impl->store,
+                                          .http = impl->http,
+                                          .secrets = options.secrets,
+                                          .clockMs = nowMs});
+    if (Result<DeployReport> deployed = impl->deploy(loaded.workspace); !deployed) {
         return deployed.error();
     }
-    impl->admin = std::make_unique<AdminApi>(
-        options.adminToken,
-        AdminSources{[raw] { return raw->healthJson(); }, [raw] { return raw->flowsJson(); },
-                     [raw] { return raw->queuesJson(); }, [raw] { return raw->metricsJson(); },
-                     [raw] { return raw->metrics.prometheusText(); }});
+    if (Result<void> resumed = impl->deployer->resumeOlderVersions(); !resumed) {
+        return resumed.error();
+    }
+    impl->admin = std::make_unique<AdminApi>(options.adminToken);
+    impl->addRoutes();
+    impl->adminWork.setMaxThreadCount(1);
     if (Result<void> started = impl->executor->start(); !started) {
         return started.error();
     }
@@ -346,14 +371,29 @@ quint16 Engine::port() const
 
 QStringList Engine::deployed() const
 {
-    return d->deployed;
+    QStringList names;
+    for (const DeployedVersion &v : d->deployer->versions()) {
+        if (v.latest) {
+            names.append(QStringLiteral("%1 v%2").arg(v.flowId).arg(v.version));
+        }
+    }
+    return names;
+}
+
+Result<DeployReport> Engine::deploy(const model::Workspace &workspace)
+{
+    if (const model::ProblemList problems = model::checkWorkspace(workspace);
+        !problems.isEmpty()) {
+        return Error::make(QStringLiteral("WORKSPACE_INVALID"), problems.first().toString());
+    }
+    return d->deploy(workspace);
 }
 
 EngineStatus Engine::status() const
 {
     EngineStatus s;
     s.port = port();
-    s.flows = int(d->deployed.size());
+    s.flows = int(deployed().size());
     s.storeHealthy = d->store->acceptingWrites();
     const WebhookCounters hooks = d->ingress->counters();
     s.accepted = hooks.accepted;
@@ -379,6 +419,7 @@ void Engine::stop()
     }
     d->stopped = true;
     d->server.stop();
+    d->adminWork.waitForDone();
     {
         std::lock_guard lock(d->samplerMutex);
         d->stopping = true;

@@ -1,6 +1,8 @@
 #pragma once
 
 #include "engine/core/result.h"
+#include "engine/model/workspace.h"
+#include "engine/runtime/deployer.h"
 #include "engine/runtime/systemtarget.h"
 
 #include <QString>
@@ -61,8 +63,11 @@ public:
 
     quint16 port() const;
     EngineStatus status() const;
-    /// Deployed flows as "id v<version>".
+    /// The latest deployed version of each flow, as "id v<version>".
     QStringList deployed() const;
+    /// Deploys a changed workspace into the running engine (see Deployer): changed flows get a
+    /// new version, messages in flight finish on theirs. The same as POST /api/v1/deployments.
+    Result<DeployReport> deploy(const model::Workspace &workspace);
 
     /// Stops taking requests (waiting ones get 503), lets workers finish the step they are on
     /// and commits what is submitted; status() still answers afterwards. Idempotent.

@@ -136,9 +136,11 @@ NodeBuilder builderFor(const QString &type)
 
 } // namespace
 
-NodeFactory::NodeFactory(model::Workspace workspace, NodeServices services)
+NodeFactory::NodeFactory(model::Workspace workspace, NodeServices services,
+                         std::shared_ptr<SystemTargets> targets)
     : m_workspace(std::move(workspace))
     , m_services(std::move(services))
+    , m_targets(targets ? std::move(targets) : std::make_shared<SystemTargets>(m_services.secrets))
 {
     for (const model::WorkspaceObject &schema : m_workspace.objects(model::ObjectKind::Canonical)) {
         m_schemas.add(schema.file.section(u'/', -1), json::fromNlohmann(schema.document));
@@ -203,20 +205,12 @@ Result<std::shared_ptr<NodeRunner>> NodeFactory::buildNode(const PlannedNode &no
 
 Result<SystemTarget> NodeFactory::target(const QString &systemId)
 {
-    if (const auto found = m_targets.constFind(systemId); found != m_targets.cend()) {
-        return *found;
-    }
     const model::WorkspaceObject *system = m_workspace.find(model::ObjectKind::System, systemId);
     if (!system) {
         return Error::make(QStringLiteral("SYSTEM_INVALID"),
                            QStringLiteral("no system \"%1\" in the workspace").arg(systemId));
     }
-    Result<SystemTarget> target = SystemTarget::fromDocument(system->document,
-                                                             m_services.secrets);
-    if (target) {
-        m_targets.insert(systemId, *target);
-    }
-    return target;
+    return m_targets->get(system->document);
 }
 
 Result<QList<WebhookTrigger>> NodeFactory::webhookTriggers(const FlowPlan &plan)

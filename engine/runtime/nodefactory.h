@@ -41,7 +41,10 @@ using NodeBuilder = Result<std::shared_ptr<NodeRunner>> (*)(NodeFactory &factory
 class NodeFactory
 {
 public:
-    NodeFactory(model::Workspace workspace, NodeServices services);
+    /// `targets` shares system targets with other factories (other flow versions); without
+    /// it the factory keeps its own.
+    NodeFactory(model::Workspace workspace, NodeServices services,
+                std::shared_ptr<SystemTargets> targets = {});
 
     /// A runner for every non-trigger node. Fails with FLOW_CANNOT_RUN listing every node that
     /// cannot run (settings that do not match the type's schema, an unknown mapping, a node type
@@ -66,7 +69,7 @@ private:
     model::Workspace m_workspace;
     NodeServices m_services;
     schema::SchemaSet m_schemas;
-    QHash<QString, SystemTarget> m_targets;
+    std::shared_ptr<SystemTargets> m_targets;
 };
 
 } // namespace syncline::engine::runtime

@@ -85,4 +85,24 @@ Result<SystemTarget> SystemTarget::fromDocument(const nlohmann::json &system,
     return target;
 }
 
+SystemTargets::SystemTargets(SecretResolver secrets)
+    : m_secrets(std::move(secrets))
+{}
+
+Result<SystemTarget> SystemTargets::get(const nlohmann::json &system)
+{
+    const std::string document = system.dump();
+    const QString id = text(system, "id");
+    std::lock_guard lock(m_mutex);
+    if (const auto found = m_targets.constFind(id);
+        found != m_targets.cend() && found->first == document) {
+        return found->second;
+    }
+    Result<SystemTarget> target = SystemTarget::fromDocument(system, m_secrets);
+    if (target) {
+        m_targets.insert(id, qMakePair(document, *target));
+    }
+    return target;
+}
+
 } // namespace syncline::engine::runtime

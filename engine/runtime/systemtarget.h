@@ -5,12 +5,15 @@
 #include "engine/runtime/circuitbreaker.h"
 #include "engine/runtime/ratelimiter.h"
 
+#include <QHash>
+#include <QPair>
 #include <QString>
 
 #include <nlohmann/json.hpp>
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 namespace syncline::engine::runtime {
@@ -35,6 +38,21 @@ struct SystemTarget
     /// reference that does not resolve names the reference, never a value).
     static Result<SystemTarget> fromDocument(const nlohmann::json &system,
                                              const SecretResolver &secrets);
+};
+
+/// One target per system and configuration, shared by every flow version that calls the system,
+/// so that its circuit breaker and rate limit see all its traffic. A changed system document
+/// (another URL, other limits) gets a fresh target. Thread-safe.
+class SystemTargets
+{
+public:
+    explicit SystemTargets(SecretResolver secrets);
+    Result<SystemTarget> get(const nlohmann::json &system);
+
+private:
+    SecretResolver m_secrets;
+    std::mutex m_mutex;
+    QHash<QString, QPair<std::string, SystemTarget>> m_targets; // id -> (document, target)
 };
 
 } // namespace syncline::engine::runtime

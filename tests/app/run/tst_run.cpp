@@ -159,7 +159,7 @@ private slots:
         // The same through the CLI.
         QFile tokenFile(m_dir->filePath(QStringLiteral("engine.db.token")));
         QProcess status;
-        status.start(kEngine, {QStringLiteral("status"), QStringLiteral("--url"),
+        status.start(kEngine, {QStringLiteral("status"), QStringLiteral("--engine"),
                                QStringLiteral("http://127.0.0.1:%1").arg(m_port),
                                QStringLiteral("--token-file"), tokenFile.fileName()});
         QVERIFY(status.waitForFinished(10000));
@@ -171,7 +171,7 @@ private slots:
         QVERIFY(wrong.open(QIODevice::WriteOnly));
         wrong.write("nope");
         wrong.close();
-        status.start(kEngine, {QStringLiteral("status"), QStringLiteral("--url"),
+        status.start(kEngine, {QStringLiteral("status"), QStringLiteral("--engine"),
                                QStringLiteral("http://127.0.0.1:%1").arg(m_port),
                                QStringLiteral("--token-file"), wrong.fileName()});
         QVERIFY(status.waitForFinished(10000));
@@ -216,6 +216,43 @@ private slots:
         flow.close();
         QVERIFY(startEngine());
         QVERIFY2(m_output.contains("deployed: invoice-to-erp v2"), m_output.constData());
+    }
+
+    void deployReachesTheRunningEngine()
+    {
+        QVERIFY(startEngine());
+        const auto deploy = [this](QString &output) {
+            QProcess cli;
+            cli.start(kEngine, {QStringLiteral("deploy"), m_dir->filePath(QStringLiteral("ws")),
+                                QStringLiteral("--engine"),
+                                QStringLiteral("http://127.0.0.1:%1").arg(m_port),
+                                QStringLiteral("--token-file"),
+                                m_dir->filePath(QStringLiteral("engine.db.token"))});
+            cli.waitForFinished(20000);
+            output = QString::fromUtf8(cli.readAllStandardOutput() + cli.readAllStandardError());
+            return cli.exitCode();
+        };
+        QString output;
+        QCOMPARE(deploy(output), 0);
+        QVERIFY2(output.contains(QStringLiteral("unchanged invoice-to-erp v1")), qPrintable(output));
+
+        replaceInFile(QStringLiteral("ws/mappings/stripe-invoice.mapping.json"),
+                      "\"customer\": \"data.object.customer\"",
+                      "\"customer\": \"'CRM-' & data.object.customer\"");
+        QCOMPARE(deploy(output), 0);
+        QVERIFY2(output.contains(QStringLiteral("deployed invoice-to-erp v2")), qPrintable(output));
+        QCOMPARE(sendWebhook(stripeInvoice(QStringLiteral("evt_d"), QStringLiteral("INV-9"))), 202);
+        QTRY_COMPARE_WITH_TIMEOUT(m_erp->documents(), 1, 15000);
+        QCOMPARE(m_erp->document(QStringLiteral("INV-9")).value(QStringLiteral("customer")),
+                 QJsonValue(QStringLiteral("CRM-cus_9s6XKzkNRiz8i3")));
+
+        // A flow that cannot run is refused by the engine; the running version stays.
+        replaceInFile(QStringLiteral("ws/flows/invoice-to-erp.flow.json"), "\"method\": \"POST\"",
+                      "\"method\": \"FETCH\"");
+        QCOMPARE(deploy(output), 1);
+        QVERIFY2(output.contains(QStringLiteral("settings/method")), qPrintable(output));
+        QVERIFY(adminGet("/api/v1/flows", token()).body.contains("\"version\":2"));
+        QVERIFY(!adminGet("/api/v1/flows", token()).body.contains("\"version\":3"));
     }
 
     void refusesToStart_data()
@@ -273,6 +310,18 @@ private:
         text.replace("http://127.0.0.1:9/erp", erpUrl.toUtf8());
         QVERIFY(erp.open(QIODevice::WriteOnly | QIODevice::Truncate));
         erp.write(text);
+    }
+
+    void replaceInFile(const QString &relative, const QByteArray &from, const QByteArray &to)
+    {
+        QFile file(m_dir->filePath(relative));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QByteArray text = file.readAll();
+        file.close();
+        QVERIFY2(text.contains(from), from.constData());
+        text.replace(from, to);
+        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        file.write(text);
     }
 
     void writeSecrets(QFile::Permissions permissions, bool withErpKey = true)

@@ -106,7 +106,7 @@ private slots:
         auto store = store::SqliteMessageStore::open(dir.filePath(QStringLiteral("s.db")));
         QVERIFY(store.ok());
         net::HttpClient http;
-        NodeFactory factory(model::Workspace(), {**store, http, {}, {}});
+        NodeFactory factory(model::Workspace(), {.store = **store, .http = http});
         Result<FlowPlan> plan = FlowPlan::fromDocument(
             parse(R"({"id":"f","nodes":[{"id":"in","type":"webhook"},)"
                   R"({"id":"post","type":"http","settings":{"system":"erp","path":"/x","timeoutMs":-5}}],)"
