@@ -7,6 +7,7 @@ int runVersion(const QStringList &arguments);
 int runEval(const QStringList &arguments);
 int runRun(const QStringList &arguments);
 int runStatus(const QStringList &arguments);
+int runDeploy(const QStringList &arguments);
 int runTrigger(const QStringList &arguments);
 int runJson(const QStringList &arguments);
 int runSchema(const QStringList &arguments);
@@ -21,6 +22,7 @@ constexpr Command kCommands[] = {
     {"validate", "Check a workspace folder and list every problem", runValidate},
     {"run", "Run a workspace's flows headless (webhooks, admin API, metrics)", runRun},
     {"status", "Show a running engine's health, flows and queues", runStatus},
+    {"deploy", "Deploy a workspace's flows to a running engine", runDeploy},
     {"trigger", "Start a flow through its manual trigger on a running engine", runTrigger},
 };
 } // namespace
