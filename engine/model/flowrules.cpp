@@ -37,6 +37,8 @@ constexpr SettingReference kSettingReferences[] = {
     {"schema", ObjectKind::Canonical},
 };
 
+constexpr qint64 kMaxThreshold = qint64(1) << 50;
+
 const Shape &flowShape()
 {
     static const ShapePtr shape = object({
@@ -54,6 +56,13 @@ const Shape &flowShape()
                               required("from", nonEmptyText()),
                               required("to", nonEmptyText()),
                               optional("output", nonEmptyText()),
+                              // NiFi-style back pressure on the queue this edge feeds.
+                              optional("backPressure", object({
+                                                           optional("messages",
+                                                                    integer(1, kMaxThreshold)),
+                                                           optional("bytes",
+                                                                    integer(1, kMaxThreshold)),
+                                                       })),
                           }))),
         optional("view", object({
                              optional("nodes", mapOf(object({

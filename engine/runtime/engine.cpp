@@ -74,6 +74,7 @@ struct Engine::Impl
     std::unique_ptr<store::SqliteMessageStore> store;
     net::HttpClient http;
     Metrics metrics;
+    std::shared_ptr<BackPressure> backPressure = std::make_shared<BackPressure>();
     std::unique_ptr<WebhookIngress> ingress;
     std::unique_ptr<Executor> executor;
     std::unique_ptr<Deployer> deployer;
@@ -118,16 +119,12 @@ void Engine::Impl::sample()
         return;
     }
     metrics.setQueueDepths(*depths);
-    QHash<QString, qint64> byFlow;
+    backPressure->setDepths(*depths);
     qint64 totalWaiting = 0;
     qint64 totalParked = 0;
     for (const store::QueueDepth &depth : *depths) {
-        byFlow[depth.flowId] += depth.ready + depth.delayed;
         totalWaiting += depth.ready + depth.delayed;
         totalParked += depth.failed;
-    }
-    for (auto it = byFlow.cbegin(); it != byFlow.cend(); ++it) {
-        ingress->setBacklog(it.key(), it.value());
     }
     {
         std::lock_guard lock(statusMutex);
@@ -308,8 +305,10 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
     Impl *raw = impl.get();
     ExecutorOptions executorOptions;
     executorOptions.workers = options.workers;
+    executorOptions.backPressure = impl->backPressure;
     impl->executor = std::make_unique<Executor>(*impl->store, impl->metrics, executorOptions);
     WebhookIngressOptions ingressOptions;
+    ingressOptions.backPressure = impl->backPressure;
     ingressOptions.onStored = [raw](const QString &flowId, int version, const QStringList &nodes) {
         for (const QString &node : nodes) {
             raw->executor->notify(flowId, version, node);

@@ -43,6 +43,15 @@ struct Slot
     std::atomic<int> inFlight{0};
 };
 
+// A queue a committed step feeds: its node, flow, and the payload bytes added.
+struct Fed
+{
+    QString flowId;
+    QString nodeId;
+    qint64 bytes = 0;
+    bool wake = true; // false: a retry put back, woken by the ticker when due
+};
+
 QString slotKey(const QString &flowId, int version, const QString &nodeId)
 {
     return flowId + u'\n' + QString::number(version) + u'\n' + nodeId;
@@ -83,9 +92,15 @@ struct Executor::Impl
     void workerLoop();
     void tickerLoop();
     void process(Slot &slot, const store::WorkItem &item);
-    void commit(Slot &slot, store::StepResult step, const QStringList &wakes, qint64 retryAtMs);
+    void commit(Slot &slot, store::StepResult step, QList<Fed> fed, qint64 retryAtMs);
     void markPending(Slot &slot);
     void wakeWhenDue(const FlowPlan &plan, const QList<store::StepOutput> &outputs);
+    bool held(const Slot &slot) const
+    {
+        return options.backPressure
+               && options.backPressure->isHeld(slot.plan->flowId, slot.plan->version,
+                                               slot.node->id);
+    }
 };
 
 void Executor::Impl::markPending(Slot &slot)
@@ -118,10 +133,10 @@ void Executor::Impl::wakeWhenDue(const FlowPlan &plan, const QList<store::StepOu
 Slot *Executor::Impl::pick()
 {
     // Round robin over the nodeSlots with work and spare concurrency, so one busy node does not
-    // starve the others.
+    // starve the others. A held node keeps its pending mark; the ticker looks again.
     for (size_t i = 0; i < nodeSlots.size(); ++i) {
         Slot &slot = *nodeSlots[(nextSlot + i) % nodeSlots.size()];
-        if (slot.pending && slot.inFlight < slot.node->concurrency) {
+        if (slot.pending && slot.inFlight < slot.node->concurrency && !held(slot)) {
             nextSlot = (nextSlot + i + 1) % nodeSlots.size();
             return &slot;
         }
@@ -165,6 +180,13 @@ void Executor::Impl::workerLoop()
                 slot->pending = false;
             }
         }
+        if (options.backPressure) {
+            qint64 bytes = 0;
+            for (const store::WorkItem &item : *claimed) {
+                bytes += item.message.payload.size();
+            }
+            options.backPressure->taken(slot->plan->flowId, slot->node->id, got, bytes);
+        }
         wake.notify_one(); // more workers may help with what is left
         for (const store::WorkItem &item : *claimed) {
             process(*slot, item);
@@ -196,7 +218,6 @@ void Executor::Impl::process(Slot &slot, const store::WorkItem &item)
     step.errorCode = outcome.errorCode;
     step.errorDetail = outcome.errorDetail;
     step.stateWrites = outcome.stateWrites;
-    QStringList wakes;
     qint64 retryAt = 0;
 
     switch (outcome.kind) {
@@ -207,7 +228,6 @@ void Executor::Impl::process(Slot &slot, const store::WorkItem &item)
             for (const store::StepOutput &output : outcome.outputs) {
                 if (!output.nodeId.isEmpty()) {
                     step.outputs.append(output);
-                    wakes.append(output.nodeId);
                     continue;
                 }
                 for (const QString &next : successors) {
@@ -215,20 +235,17 @@ void Executor::Impl::process(Slot &slot, const store::WorkItem &item)
                     routed.nodeId = next;
                     step.outputs.append(routed);
                 }
-                wakes += successors;
             }
         } else if (!outcome.routedOutputs.isEmpty()) {
             for (const QString &output : outcome.routedOutputs) {
                 for (const QString &next : node.successors(output)) {
                     step.outputs.append({next, std::nullopt});
-                    wakes.append(next);
                 }
             }
         } else if (outcome.passInput) {
             for (const QString &next : successors) {
                 step.outputs.append({next, std::nullopt});
             }
-            wakes += successors;
         }
         metrics.recordProcessed(flowId, node.id, double(finished - started));
         break;
@@ -260,22 +277,37 @@ void Executor::Impl::process(Slot &slot, const store::WorkItem &item)
         metrics.recordFailed(flowId, node.id);
         break;
     }
-    if (divertToErrorBranch(node, item, step)) {
-        wakes += node.successors(QLatin1String(kErrorOutput));
-    }
+    divertToErrorBranch(node, item, step);
     wakeWhenDue(*slot.plan, step.outputs);
     step.retryAtMs = retryAt;
-    commit(slot, std::move(step), wakes, retryAt);
+    QList<Fed> fed;
+    for (const store::StepOutput &output : step.outputs) {
+        if (output.nodeId.isEmpty()) {
+            continue; // recorded for lineage only
+        }
+        fed.append({output.message ? output.message->flowId : flowId, output.nodeId,
+                    (output.message ? output.message->payload : item.message.payload).size()});
+    }
+    if (retryAt > 0) {
+        fed.append({flowId, node.id, item.message.payload.size(), false}); // back in its queue
+    }
+    commit(slot, std::move(step), std::move(fed), retryAt);
 }
 
-void Executor::Impl::commit(Slot &slot, store::StepResult step, const QStringList &wakes,
-                            qint64 retryAtMs)
+void Executor::Impl::commit(Slot &slot, store::StepResult step, QList<Fed> fed, qint64 retryAtMs)
 {
     const QString flowId = slot.plan->flowId;
     const int version = slot.plan->version;
     const QString nodeId = slot.node->id;
-    store.completeStepAsync(std::move(step), [this, &slot, flowId, version, nodeId, wakes,
+    store.completeStepAsync(std::move(step), [this, &slot, flowId, version, nodeId,
+                                              fed = std::move(fed),
                                               retryAtMs](Result<void> done) {
+        if (done && options.backPressure) {
+            // Counted before the slot frees up, so its next claim already sees the queue.
+            for (const Fed &queue : fed) {
+                options.backPressure->queued(queue.flowId, queue.nodeId, 1, queue.bytes);
+            }
+        }
         --slot.inFlight;
         metrics.addInFlight(flowId, nodeId, -1);
         const auto finishCommit = [this] {
@@ -292,8 +324,11 @@ void Executor::Impl::commit(Slot &slot, store::StepResult step, const QStringLis
         }
         ++stepsCompleted;
         std::unique_lock lock(mutex);
-        for (const QString &next : wakes) {
-            if (Slot *target = byKey.value(slotKey(flowId, version, next))) {
+        for (const Fed &queue : fed) {
+            if (!queue.wake) {
+                continue;
+            }
+            if (Slot *target = byKey.value(slotKey(flowId, version, queue.nodeId))) {
                 ++target->generation;
                 target->pending = true;
             }
@@ -363,6 +398,9 @@ Executor::~Executor()
 void Executor::addFlow(std::shared_ptr<const FlowPlan> plan,
                        QHash<QString, std::shared_ptr<NodeRunner>> runners)
 {
+    if (d->options.backPressure) {
+        d->options.backPressure->addFlow(*plan);
+    }
     std::lock_guard lock(d->mutex);
     for (const QString &id : plan->nodeOrder) {
         const PlannedNode *node = plan->node(id);

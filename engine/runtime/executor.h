@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/runtime/backpressure.h"
 #include "engine/runtime/flowplan.h"
 #include "engine/runtime/metrics.h"
 #include "engine/runtime/noderunner.h"
@@ -19,6 +20,8 @@ struct ExecutorOptions
     qint64 leaseMs = 10 * 60'000; // a claim not completed by then is handed out again
     int tickMs = 100;           // how often due retries are looked for
     std::function<qint64()> clockMs;
+    /// Shared with the webhook ingress; null: nodes are never held for a full downstream queue.
+    std::shared_ptr<BackPressure> backPressure;
 };
 
 struct ExecutorSnapshot
@@ -33,7 +36,8 @@ struct ExecutorSnapshot
 /// ready work items node by node, run the node, and commit each step — outputs, step record and
 /// lineage in one transaction — without waiting for the fsync; the commit wakes the next node.
 /// Retries follow each node's policy; failures that cannot go on are parked for the exception
-/// queue. Thread-safe.
+/// queue. A node whose outgoing edge leads to a queue over its back-pressure threshold is not
+/// claimed from until that queue drains. Thread-safe.
 class Executor
 {
 public:

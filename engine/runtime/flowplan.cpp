@@ -1,5 +1,7 @@
 #include "engine/runtime/flowplan.h"
 
+#include <algorithm>
+
 namespace syncline::engine::runtime {
 
 namespace {
@@ -44,6 +46,36 @@ RetryPolicy readRetry(const nlohmann::json &settings, const QString &pointer, QS
         problems.append(QStringLiteral("%1/retry/jitter: must be between 0 and 1").arg(pointer));
     }
     return policy;
+}
+
+// Reads an edge's optional "backPressure" object onto the defaults, noting what is wrong.
+EdgeThreshold readThreshold(const nlohmann::json &edge, const QString &pointer,
+                            QStringList &problems)
+{
+    EdgeThreshold threshold;
+    const auto found = edge.find("backPressure");
+    if (found == edge.end()) {
+        return threshold;
+    }
+    if (!found->is_object()) {
+        problems.append(QStringLiteral("%1/backPressure: must be an object").arg(pointer));
+        return threshold;
+    }
+    for (auto [key, field] : {std::pair{"messages", &threshold.messages},
+                              std::pair{"bytes", &threshold.bytes}}) {
+        const auto value = found->find(key);
+        if (value == found->end()) {
+            continue;
+        }
+        if (!value->is_number_integer() || value->get<qint64>() < 1) {
+            problems.append(QStringLiteral("%1/backPressure/%2: must be a whole number of at "
+                                           "least 1")
+                                .arg(pointer, QLatin1String(key)));
+            continue;
+        }
+        *field = value->get<qint64>();
+    }
+    return threshold;
 }
 
 } // namespace
@@ -132,7 +164,16 @@ Result<FlowPlan> FlowPlan::fromDocument(const nlohmann::json &document, int vers
                                 .arg(pointer, to));
             continue;
         }
-        plan.nodes[from].next[output].append(to);
+        const EdgeThreshold threshold = readThreshold(edges[i], pointer, problems);
+        PlannedNode &source = plan.nodes[from];
+        source.next[output].append(to);
+        if (const auto known = source.thresholds.constFind(to); known != source.thresholds.cend()) {
+            // Two edges into the same queue (different outputs): the stricter one holds.
+            source.thresholds[to] = {std::min(known->messages, threshold.messages),
+                                     std::min(known->bytes, threshold.bytes)};
+        } else {
+            source.thresholds.insert(to, threshold);
+        }
     }
     if (!problems.isEmpty()) {
         return Error::make(QStringLiteral("FLOW_INVALID"),

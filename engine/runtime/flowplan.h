@@ -12,6 +12,17 @@
 
 namespace syncline::engine::runtime {
 
+/// An edge's back-pressure threshold: the queue it feeds is full at this many messages or this
+/// many payload bytes waiting, whichever comes first (NiFi's object and size thresholds).
+struct EdgeThreshold
+{
+    static constexpr qint64 kDefaultMessages = 10'000;
+    static constexpr qint64 kDefaultBytes = qint64(1) << 30; // 1 GiB
+
+    qint64 messages = kDefaultMessages;
+    qint64 bytes = kDefaultBytes;
+};
+
 /// One node of a deployed flow version, as the executor needs it.
 struct PlannedNode
 {
@@ -21,6 +32,8 @@ struct PlannedNode
     nlohmann::json settings = nlohmann::json::object();
     /// Successors by output name; "" is the default output.
     QHash<QString, QStringList> next;
+    /// Back pressure of the edges to each successor (the edge's "backPressure", else defaults).
+    QHash<QString, EdgeThreshold> thresholds;
     RetryPolicy retry;
     int concurrency = 4; // work items of this node in progress at once
     bool isTrigger = false;

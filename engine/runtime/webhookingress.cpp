@@ -38,12 +38,6 @@ void WebhookIngress::setTriggers(const QList<WebhookTrigger> &triggers)
     m_triggers.swap(byPath);
 }
 
-void WebhookIngress::setBacklog(const QString &flowId, qint64 messages)
-{
-    std::lock_guard lock(m_mutex);
-    m_backlog.insert(flowId, messages);
-}
-
 std::optional<WebhookTrigger> WebhookIngress::trigger(const QString &flowId,
                                                       const QString &triggerId) const
 {
@@ -136,14 +130,12 @@ void WebhookIngress::handle(net::ServerRequest request, net::Responder respond)
                                         "or failing); nothing was accepted")));
         return;
     }
-    {
-        std::lock_guard lock(m_mutex);
-        const qint64 waiting = m_backlog.value(hook->flowId);
-        if (waiting >= m_options.backlogThreshold) {
-            respond(throttle(QStringLiteral("flow %1 has %2 messages waiting (threshold %3)")
-                                 .arg(hook->flowId)
-                                 .arg(waiting)
-                                 .arg(m_options.backlogThreshold)));
+    if (m_options.backPressure) {
+        if (const std::optional<QString> held = m_options.backPressure->held(
+                hook->flowId, hook->flowVersion, hook->triggerId)) {
+            respond(throttle(QStringLiteral("flow %1 is not taking messages: %2; nothing was "
+                                            "accepted")
+                                 .arg(hook->flowId, *held)));
             return;
         }
     }
@@ -176,8 +168,9 @@ void WebhookIngress::handle(net::ServerRequest request, net::Responder respond)
     const QString flowId = hook->flowId;
     const int flowVersion = hook->flowVersion;
     const QStringList firstNodes = hook->firstNodes;
-    m_store.ingestAsync(std::move(ingest), [this, respond, flowId, flowVersion,
-                                            firstNodes](Result<store::IngestResult> stored) {
+    const qint64 bytes = request.body.size();
+    m_store.ingestAsync(std::move(ingest), [this, respond, flowId, flowVersion, firstNodes,
+                                            bytes](Result<store::IngestResult> stored) {
         if (!stored) {
             respond(throttle(QStringLiteral("the message could not be stored: %1; nothing was "
                                             "accepted")
@@ -190,6 +183,11 @@ void WebhookIngress::handle(net::ServerRequest request, net::Responder respond)
             return;
         }
         ++m_accepted;
+        if (m_options.backPressure) {
+            for (const QString &node : firstNodes) {
+                m_options.backPressure->queued(flowId, node, 1, bytes);
+            }
+        }
         respond(net::ServerResponse::json(202, idsBody(*stored)));
         if (m_options.onStored) {
             m_options.onStored(flowId, flowVersion, firstNodes);

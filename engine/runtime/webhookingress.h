@@ -3,6 +3,7 @@
 #include "engine/json/intake.h"
 #include "engine/net/httpserver.h"
 #include "engine/net/signature.h"
+#include "engine/runtime/backpressure.h"
 #include "engine/store/messagestore.h"
 
 #include <QHash>
@@ -40,8 +41,9 @@ struct WebhookTrigger
 
 struct WebhookIngressOptions
 {
-    /// Back pressure: a flow with this many messages waiting refuses new ones with 503.
-    qint64 backlogThreshold = 10'000;
+    /// Back pressure: while an edge out of the trigger leads to a queue over its threshold,
+    /// requests are refused with 503 and this Retry-After. Null: never refused for a full queue.
+    std::shared_ptr<BackPressure> backPressure;
     int retryAfterSeconds = 5;
     /// Unix seconds, for signature timestamps; tests pass a fixed clock.
     std::function<qint64()> clockSeconds;
@@ -69,8 +71,6 @@ public:
 
     /// Replaces the active triggers (on deploy). Requests in progress keep the old ones.
     void setTriggers(const QList<WebhookTrigger> &triggers);
-    /// The number of messages waiting in a flow; the metrics sampler keeps it current.
-    void setBacklog(const QString &flowId, qint64 messages);
 
     void handle(net::ServerRequest request, net::Responder respond);
     WebhookCounters counters() const;
@@ -85,7 +85,6 @@ private:
     WebhookIngressOptions m_options;
     mutable std::mutex m_mutex;
     QHash<QString, WebhookTrigger> m_triggers; // key: flow + '/' + trigger
-    QHash<QString, qint64> m_backlog;
     std::atomic<qint64> m_accepted{0};
     std::atomic<qint64> m_duplicates{0};
     std::atomic<qint64> m_refused{0};

@@ -44,8 +44,17 @@ private slots:
         auto store = SqliteMessageStore::open(m_dir->filePath(QStringLiteral("engine.db")));
         QVERIFY(store.ok());
         m_store = std::move(*store);
-        WebhookIngressOptions options; // threshold 10,000 waiting, Retry-After 5 s
+        WebhookIngressOptions options; // Retry-After 5 s
         options.clockSeconds = [] { return kNow; };
+        m_backPressure = std::make_shared<BackPressure>();
+        Result<FlowPlan> plan = FlowPlan::fromDocument(nlohmann::json::parse(R"({
+            "id": "invoice-issued",
+            "nodes": [{"id": "billing", "type": "webhook"}, {"id": "validate", "type": "validate"}],
+            "edges": [{"from": "billing", "to": "validate"}]})"),
+                                                       1);
+        QVERIFY(plan.ok());
+        m_backPressure->addFlow(*plan); // the default threshold: 10,000 messages or 1 GiB
+        options.backPressure = m_backPressure;
         m_ingress = std::make_unique<WebhookIngress>(*m_store, options);
         WebhookTrigger trigger;
         trigger.flowId = QStringLiteral("invoice-issued");
@@ -211,7 +220,14 @@ private slots:
 
     void backPressureAnswers503WithRetryAfter()
     {
-        m_ingress->setBacklog(QStringLiteral("invoice-issued"), 10'000);
+        const auto waiting = [](qint64 messages) {
+            QueueDepth depth;
+            depth.flowId = QStringLiteral("invoice-issued");
+            depth.nodeId = QStringLiteral("validate");
+            depth.ready = messages;
+            return QList<QueueDepth>{depth};
+        };
+        m_backPressure->setDepths(waiting(10'000));
         const QByteArray body = invoiceEvent("evt_1", "INV-1001");
         HttpOutcome outcome = post(body, sign(body));
         QCOMPARE(outcome.response->status, 503);
@@ -220,7 +236,7 @@ private slots:
                  QStringLiteral("BACK_PRESSURE"));
         QVERIFY(m_store->queueDepths()->isEmpty());
 
-        m_ingress->setBacklog(QStringLiteral("invoice-issued"), 9'999);
+        m_backPressure->setDepths(waiting(9'999));
         QCOMPARE(post(body, sign(body)).response->status, 202);
     }
 
@@ -274,6 +290,7 @@ private:
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<SqliteMessageStore> m_store;
     std::unique_ptr<WebhookIngress> m_ingress;
+    std::shared_ptr<BackPressure> m_backPressure;
     std::unique_ptr<HttpServer> m_server;
     HttpClient m_client;
 };
