@@ -96,6 +96,15 @@ Result<HttpNodeSettings> HttpNodeSettings::fromJson(const nlohmann::json &settin
             }
         }
     }
+    if (const auto map = settings.find("idMap"); map != settings.end() && map->is_object()) {
+        s.idMap = IdMap{settingText(*map, "name"), settingText(*map, "key"),
+                        settingText(*map, "externalId")};
+        if (s.idMap->name.isEmpty() || !s.externalIds.contains(s.idMap->externalId)) {
+            return Error::make(QStringLiteral("SETTINGS_INVALID"),
+                               QStringLiteral("settings/idMap: needs a name and an externalId "
+                                              "that settings/externalIds defines"));
+        }
+    }
     if (const auto t = settings.find("timeoutMs"); t != settings.end() && t->is_number_integer()) {
         s.timeoutMs = t->get<int>();
     }
@@ -158,9 +167,16 @@ NodeOutcome HttpNode::run(const store::WorkItem &item)
     if (!effect) {
         return NodeOutcome::retry(effect.error().code, effect.error().message);
     }
+    const QString learnFrom = m_settings.idMap
+                                  ? scalarText(resolvePointer(payload.value(),
+                                                              m_settings.idMap->keyPointer))
+                                  : QString();
     switch (effect->state) {
-    case store::EffectState::Succeeded:
-        return NodeOutcome::next(); // done before (a retry or a replay): never again
+    case store::EffectState::Succeeded: {
+        NodeOutcome done = NodeOutcome::next(); // done before (a retry or a replay): never again
+        learn(done, learnFrom, effect->externalIds);
+        return done;
+    }
     case store::EffectState::Uncertain:
         return NodeOutcome::fail(QStringLiteral("UNCERTAIN"),
                                  QStringLiteral("an earlier call to %1 may have taken effect; a "
@@ -183,10 +199,26 @@ NodeOutcome HttpNode::run(const store::WorkItem &item)
     case store::EffectState::Failed:
         break;
     }
-    return call(item, url, key.toLatin1());
+    return call(item, url, key.toLatin1(), learnFrom);
 }
 
-NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, const QByteArray &key)
+void HttpNode::learn(NodeOutcome &outcome, const QString &learnFrom,
+                     const QByteArray &externalIds) const
+{
+    if (!m_settings.idMap || learnFrom.isEmpty()) {
+        return;
+    }
+    const nlohmann::json ids = nlohmann::json::parse(externalIds.toStdString(), nullptr, false);
+    const std::string name = m_settings.idMap->externalId.toStdString();
+    if (!ids.is_object() || !ids.contains(name) || !ids[name].is_string()) {
+        return;
+    }
+    outcome.stateWrites.append({QStringLiteral("idmap/%1").arg(m_settings.idMap->name), learnFrom,
+                                QByteArray::fromStdString(ids[name].get<std::string>()), 0});
+}
+
+NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, const QByteArray &key,
+                           const QString &learnFrom)
 {
     const qint64 now = m_clockMs();
     if (!m_target.breaker->allow(now)) {
@@ -264,7 +296,9 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
             // idempotency record. Report the store's trouble as a technical retry.
             return NodeOutcome::retry(recorded.error().code, recorded.error().message);
         }
-        return NodeOutcome::next();
+        NodeOutcome done = NodeOutcome::next();
+        learn(done, learnFrom, finished.externalIds);
+        return done;
     }
     case CallVerdict::Retry: {
         if (response.status >= 500 || response.status == 429) {

@@ -17,6 +17,16 @@ struct HttpNodeSettings
     QString businessKeyPointer; // where the business key is in the payload; else the message's
     net::HttpHeaders headers;
     QHash<QString, QString> externalIds; // name -> JSON pointer into the response body
+    /// Learns an id map entry from each success: the message's id at `keyPointer` maps to the
+    /// external id named `externalId` (one of externalIds), in id map `name` (a lookup node's
+    /// "idMap"), committed with the step.
+    struct IdMap
+    {
+        QString name;
+        QString keyPointer;
+        QString externalId;
+    };
+    std::optional<IdMap> idMap;
     int timeoutMs = 0;                   // 0: the system's
     qint64 maxResponseBytes = 1024 * 1024;
 
@@ -42,7 +52,10 @@ public:
                                   const QString &nodeId, const QString &businessKey);
 
 private:
-    NodeOutcome call(const store::WorkItem &item, const QString &url, const QByteArray &key);
+    NodeOutcome call(const store::WorkItem &item, const QString &url, const QByteArray &key,
+                     const QString &learnFrom);
+    /// The id map entry for a success with these external ids, if any.
+    void learn(NodeOutcome &outcome, const QString &learnFrom, const QByteArray &externalIds) const;
 
     PlannedNode m_node;
     HttpNodeSettings m_settings;

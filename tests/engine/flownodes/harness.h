@@ -139,7 +139,8 @@ public:
     qint64 unfinished()
     {
         qint64 n = 0;
-        for (const store::QueueDepth &d : *m_store->queueDepths()) {
+        const QList<store::QueueDepth> depths = *m_store->queueDepths();
+        for (const store::QueueDepth &d : depths) {
             n += d.ready + d.delayed + d.inFlight + d.failed;
         }
         return n;
@@ -147,7 +148,8 @@ public:
     qint64 parked()
     {
         qint64 n = 0;
-        for (const store::QueueDepth &d : *m_store->queueDepths()) {
+        const QList<store::QueueDepth> depths = *m_store->queueDepths();
+        for (const store::QueueDepth &d : depths) {
             n += d.failed;
         }
         return n;
