@@ -9,6 +9,7 @@
 #include "engine/runtime/writenode.h"
 
 #include <QFile>
+#include <QTemporaryDir>
 
 using namespace syncline::engine;
 using namespace syncline::engine::runtime;
@@ -203,6 +204,120 @@ private slots:
                      .value(0)
                      .value(0),
                  str("LOOKUP_MISS"));
+    }
+
+    void sqliteRowsAreWrittenOncePerMessage()
+    {
+        Harness h;
+        QTemporaryDir target;
+        const QString db = target.filePath(QStringLiteral("platform.db"));
+        nlohmann::json settings = {
+            {"format", "sqlite"},
+            {"path", db.toStdString()},
+            {"table", "invoices"},
+            {"columns",
+             {{{"name", "number"}, {"value", "number"}},
+              {{"name", "amount"}, {"value", "amount"}},
+              {{"name", "lines"}, {"value", "lines"}},
+              {{"name", "paid"}, {"value", "paid"}}}}};
+        auto plan = h.plan(flow("write", settings));
+        auto runner = *WriteNode::create(node(plan), h.store(), h.clock());
+        auto sink = std::make_shared<Sink>();
+        h.start(plan, {{str("first"), runner}, {str("sink"), sink}});
+        const QString first = h.ingest(R"({"number":"INV-1","amount":1234.50,"lines":3,"paid":true})");
+        h.ingest(R"({"number":"INV-2","amount":"0.10","lines":1})");
+        QTRY_COMPARE(sink->count(), 2);
+
+        // The same message again — a replay, or a run after a crash lost its step: no new row.
+        store::WorkItem again;
+        again.nodeId = str("first");
+        again.message = h.store().message(first)->value_or(store::StoredMessage());
+        const NodeOutcome outcome = runner->run(again);
+        QCOMPARE(outcome.kind, NodeOutcome::Kind::Continue);
+        QVERIFY(outcome.errorDetail.startsWith(str("already written")));
+
+        auto platform = store::Connection::open(db, store::OpenMode::ReadOnly);
+        QVERIFY(platform.ok());
+        auto rows = platform->prepare("SELECT number, amount, typeof(amount), lines,"
+                                      " typeof(lines), paid, syncline_message_id FROM invoices"
+                                      " ORDER BY number");
+        QVERIFY(rows.ok());
+        QVERIFY(*rows->step());
+        QCOMPARE(rows->qtext(0), str("INV-1"));
+        QCOMPARE(rows->qtext(1), str("1234.50")); // exact decimal text, not a double
+        QCOMPARE(rows->qtext(2), str("text"));
+        QCOMPARE(rows->int64(3), 3);
+        QCOMPARE(rows->qtext(4), str("integer"));
+        QCOMPARE(rows->int64(5), 1);
+        QCOMPARE(rows->qtext(6), first);
+        QVERIFY(*rows->step());
+        QVERIFY(rows->isNull(5));
+        QVERIFY(!*rows->step());
+    }
+
+    void aFileLineWrittenBeforeACrashIsNotWrittenAgain_data()
+    {
+        QTest::addColumn<QByteArray>("format");
+        QTest::newRow("csv") << QByteArray("csv");
+        QTest::newRow("jsonl") << QByteArray("jsonl");
+    }
+
+    void aFileLineWrittenBeforeACrashIsNotWrittenAgain()
+    {
+        QFETCH(QByteArray, format);
+        const bool csv = format == "csv";
+        Harness h;
+        QTemporaryDir target;
+        const QString file = target.filePath(QStringLiteral("feed.") + QString::fromLatin1(format));
+        nlohmann::json settings = {{"format", format.toStdString()}, {"path", file.toStdString()}};
+        if (csv) {
+            settings["columns"] = {{{"name", "number"}, {"value", "number"}},
+                                   {{"name", "customer"}, {"value", "customer"}}};
+        }
+        auto plan = h.plan(flow("write", settings));
+        h.start(plan, {}); // only for ingest; the runners are called by hand below
+        h.stop();
+        store::WorkItem one;
+        one.nodeId = str("first");
+        one.message = h.store()
+                          .message(h.ingest("{\"number\":\"INV-1\",\"customer\":\"Acme, \\\"Intl\\\"\"}"))
+                          ->value_or(store::StoredMessage());
+        store::WorkItem two = one;
+        two.message = h.store()
+                          .message(h.ingest(R"({"number":"INV-2","customer":"Beta"})"))
+                          ->value_or(store::StoredMessage());
+
+        // The line is on disk, then the engine dies before the step (and the id) is committed.
+        QCOMPARE((*WriteNode::create(node(plan), h.store(), h.clock()))->run(one).kind,
+                 NodeOutcome::Kind::Continue);
+        // ... and dies again halfway through the next line.
+        {
+            QFile f(file);
+            QVERIFY(f.open(QIODevice::Append));
+            f.write(csv ? "half-a-li" : "{\"syncline_message_id\":\"x\",\"num");
+        }
+        auto restarted = *WriteNode::create(node(plan), h.store(), h.clock());
+        const NodeOutcome rerun = restarted->run(one);
+        QVERIFY(rerun.errorDetail.startsWith(str("already written")));
+        QCOMPARE(rerun.stateWrites.size(), 1); // the id is committed this time
+        QVERIFY(restarted->run(two).errorDetail.isEmpty());
+
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = f.readAll().split('\n');
+        if (csv) {
+            QCOMPARE(lines.size(), 4); // header, two rows, the end
+            QCOMPARE(lines[0], QByteArray("syncline_message_id,number,customer"));
+            QCOMPARE(lines[1], one.message.messageId.toUtf8() + ",INV-1,\"Acme, \"\"Intl\"\"\"");
+            QVERIFY(lines[2].endsWith(",INV-2,Beta"));
+        } else {
+            QCOMPARE(lines.size(), 3);
+            const auto record = nlohmann::json::parse(lines[0].toStdString());
+            QCOMPARE(text(record["syncline_message_id"]), one.message.messageId);
+            QCOMPARE(text(record["customer"]), str("Acme, \"Intl\""));
+            QVERIFY(lines[1].contains("INV-2"));
+        }
+        QCOMPARE(lines.last(), QByteArray());
     }
 };
 
