@@ -8,9 +8,16 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <thread>
 
 namespace syncline::engine::net {
 
@@ -124,6 +131,21 @@ QString peerOf(MHD_Connection *connection)
 
 } // namespace
 
+using Clock = std::chrono::steady_clock;
+
+// Connections still sending a request, by the time it must have arrived. libmicrohttpd's own
+// timeout only closes connections that send nothing; a client trickling a byte at a time would
+// hold its connection (and a slot of maxConnections) for ever.
+struct Deadlines
+{
+    std::mutex mutex;
+    std::condition_variable wake;
+    std::map<MHD_Connection *, int> open; // their sockets, from start to just before close
+    std::map<MHD_Connection *, Clock::time_point> receiving;
+    bool stopping = false;
+    std::thread reaper;
+};
+
 struct HttpServer::Impl
 {
     MHD_Daemon *daemon = nullptr;
@@ -131,11 +153,20 @@ struct HttpServer::Impl
     RequestHandler handler;
     std::mutex suspendedMutex;
     std::set<std::shared_ptr<Exchange>> suspended;
+    Deadlines deadlines;
 
     static MHD_Result onRequest(void *cls, MHD_Connection *connection, const char *url,
                                 const char *method, const char *version, const char *upload,
                                 size_t *uploadSize, void **state);
     static void onCompleted(void *cls, MHD_Connection *, void **state, MHD_RequestTerminationCode);
+    static void onConnection(void *cls, MHD_Connection *connection, void **socketContext,
+                             MHD_ConnectionNotificationCode code);
+
+    /// The next request on `connection` must arrive within requestDeadlineMs from now.
+    void arm(MHD_Connection *connection);
+    /// The request arrived: what follows is the handler's and the response's time.
+    void disarm(MHD_Connection *connection);
+    void reap();
 
     MHD_Result begin(MHD_Connection *connection, const char *url, const char *method,
                      void **state);
@@ -223,6 +254,7 @@ Responder HttpServer::Impl::responderFor(const std::shared_ptr<Exchange> &exchan
 
 MHD_Result HttpServer::Impl::dispatch(const std::shared_ptr<Exchange> &exchange)
 {
+    disarm(exchange->connection);
     std::unique_lock lock(exchange->mutex);
     if (exchange->response) {
         queue(exchange->connection, *exchange->response);
@@ -250,11 +282,68 @@ MHD_Result HttpServer::Impl::dispatch(const std::shared_ptr<Exchange> &exchange)
     return MHD_YES;
 }
 
-void HttpServer::Impl::onCompleted(void *, MHD_Connection *, void **state,
+void HttpServer::Impl::onCompleted(void *cls, MHD_Connection *connection, void **state,
                                    MHD_RequestTerminationCode)
 {
     delete static_cast<std::shared_ptr<Exchange> *>(*state);
     *state = nullptr;
+    static_cast<Impl *>(cls)->arm(connection); // a kept-alive connection's next request
+}
+
+void HttpServer::Impl::onConnection(void *cls, MHD_Connection *connection, void **,
+                                    MHD_ConnectionNotificationCode code)
+{
+    auto *impl = static_cast<Impl *>(cls);
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const MHD_ConnectionInfo *info = MHD_get_connection_info(
+            connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (info) {
+            std::lock_guard lock(impl->deadlines.mutex);
+            impl->deadlines.open[connection] = info->connect_fd;
+        }
+        impl->arm(connection);
+        return;
+    }
+    // Called before libmicrohttpd closes the socket, so the reaper never touches a reused fd.
+    std::lock_guard lock(impl->deadlines.mutex);
+    impl->deadlines.open.erase(connection);
+    impl->deadlines.receiving.erase(connection);
+}
+
+void HttpServer::Impl::arm(MHD_Connection *connection)
+{
+    const Clock::time_point due = Clock::now()
+                                  + std::chrono::milliseconds(options.requestDeadlineMs);
+    std::lock_guard lock(deadlines.mutex);
+    if (deadlines.open.contains(connection)) {
+        deadlines.receiving[connection] = due;
+    }
+}
+
+void HttpServer::Impl::disarm(MHD_Connection *connection)
+{
+    std::lock_guard lock(deadlines.mutex);
+    deadlines.receiving.erase(connection);
+}
+
+void HttpServer::Impl::reap()
+{
+    // Looks a few times per deadline; a late request is cut off within a quarter of it.
+    const auto interval = std::chrono::milliseconds(std::clamp(options.requestDeadlineMs / 4,
+                                                               10, 1000));
+    std::unique_lock lock(deadlines.mutex);
+    while (!deadlines.wake.wait_for(lock, interval, [this] { return deadlines.stopping; })) {
+        const Clock::time_point now = Clock::now();
+        for (auto it = deadlines.receiving.begin(); it != deadlines.receiving.end();) {
+            if (it->second > now) {
+                ++it;
+                continue;
+            }
+            // The event loop sees the shut socket as closed by the peer and cleans it up.
+            ::shutdown(deadlines.open.at(it->first), SHUT_RDWR);
+            it = deadlines.receiving.erase(it);
+        }
+    }
 }
 
 HttpServer::HttpServer()
@@ -294,6 +383,7 @@ Result<void> HttpServer::listen(HttpServerOptions options, RequestHandler handle
     std::vector<MHD_OptionItem> items = {
         {MHD_OPTION_SOCK_ADDR, 0, const_cast<sockaddr *>(address)},
         {MHD_OPTION_NOTIFY_COMPLETED, intptr_t(&Impl::onCompleted), d.get()},
+        {MHD_OPTION_NOTIFY_CONNECTION, intptr_t(&Impl::onConnection), d.get()},
         {MHD_OPTION_CONNECTION_TIMEOUT, intptr_t(d->options.idleTimeoutSeconds), nullptr},
         {MHD_OPTION_CONNECTION_LIMIT, intptr_t(d->options.maxConnections), nullptr},
     };
@@ -310,6 +400,8 @@ Result<void> HttpServer::listen(HttpServerOptions options, RequestHandler handle
                                .arg(d->options.host)
                                .arg(d->options.port));
     }
+    d->deadlines.stopping = false;
+    d->deadlines.reaper = std::thread([impl = d.get()] { impl->reap(); });
     return {};
 }
 
@@ -346,6 +438,14 @@ void HttpServer::stop()
     }
     MHD_stop_daemon(d->daemon);
     d->daemon = nullptr;
+    {
+        std::lock_guard lock(d->deadlines.mutex);
+        d->deadlines.stopping = true;
+    }
+    d->deadlines.wake.notify_all();
+    if (d->deadlines.reaper.joinable()) {
+        d->deadlines.reaper.join();
+    }
 }
 
 } // namespace syncline::engine::net

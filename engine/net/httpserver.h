@@ -46,13 +46,17 @@ struct HttpServerOptions
     quint16 port = 0;   // 0: any free port (see HttpServer::port)
     int threads = 1;    // event-loop threads; handlers run on them and must not block
     int idleTimeoutSeconds = 10; // a connection sending nothing for this long is closed
-    int requestDeadlineMs = 30'000; // headers and body must arrive within this
+    /// A request's headers and body must have arrived this long after the connection opened (or
+    /// the previous response on it was sent); a slower client is disconnected, however steadily
+    /// it trickles bytes.
+    int requestDeadlineMs = 30'000;
     qint64 maxBodyBytes = 5 * 1024 * 1024;
     int maxConnections = 1024;
 };
 
 /// An HTTP/1.1 server on libmicrohttpd's event loop. Bodies over maxBodyBytes are refused with
-/// 413 from their Content-Length, before they are read; slow clients never hold a thread; a
+/// 413 from their Content-Length, before they are read; slow clients never hold a thread, nor a
+/// connection past the request deadline; a
 /// handler may answer later from another thread (the connection is suspended meanwhile).
 class HttpServer
 {

@@ -2,6 +2,7 @@
 #include "engine/net/httpserver.h"
 
 #include <QDeadlineTimer>
+#include <QElapsedTimer>
 #include <QTest>
 
 #include <arpa/inet.h>
@@ -60,6 +61,24 @@ public:
         return data;
     }
     bool closedByPeer() const { return m_closed; }
+
+    // Sends one byte (false once the server has closed) and waits up to `paceMs` for the server
+    // to close the connection: a client trickling its request.
+    bool trickle(char byte, int paceMs)
+    {
+        if (::send(m_fd, &byte, 1, MSG_NOSIGNAL) != 1) {
+            return false;
+        }
+        pollfd p{m_fd, POLLIN, 0};
+        if (::poll(&p, 1, paceMs) > 0) {
+            char buffer[4096];
+            if (::recv(m_fd, buffer, sizeof buffer, 0) <= 0) {
+                m_closed = true;
+                return false;
+            }
+        }
+        return true;
+    }
 
 private:
     int m_fd = -1;
@@ -198,6 +217,65 @@ private slots:
         // And the stalled connections are closed once idle for longer than the timeout.
         slow.front()->readAll(4000);
         QVERIFY(slow.front()->closedByPeer());
+    }
+
+    void aTricklingClientIsCutOffAtTheRequestDeadline_data()
+    {
+        QTest::addColumn<QByteArray>("start");
+        QTest::newRow("headers byte by byte") << QByteArray("POST /hooks/f/t HTTP/1.1\r\n");
+        QTest::newRow("body byte by byte")
+            << QByteArray("POST /hooks/f/t HTTP/1.1\r\nHost: x\r\nContent-Length: 900\r\n\r\n");
+    }
+
+    void aTricklingClientIsCutOffAtTheRequestDeadline()
+    {
+        QFETCH(QByteArray, start);
+        HttpServerOptions options = smallServer(); // idle timeout 1 s: a trickle never idles
+        options.requestDeadlineMs = 1000;
+        HttpServer server;
+        QVERIFY(server
+                    .listen(options,
+                            [](ServerRequest, Responder respond) {
+                                respond(ServerResponse::json(200, "ok"));
+                            })
+                    .ok());
+        std::vector<std::unique_ptr<RawClient>> slow;
+        for (int i = 0; i < 4; ++i) {
+            slow.push_back(std::make_unique<RawClient>(server.port()));
+            QVERIFY(slow.back()->connected());
+            slow.back()->send(start);
+        }
+        QElapsedTimer elapsed;
+        elapsed.start();
+        bool served = false;
+        // A byte every 50 ms from each: never idle, yet never a whole request.
+        while (elapsed.elapsed() < 5000) {
+            bool anyOpen = false;
+            for (const auto &client : slow) {
+                if (!client->closedByPeer() && client->trickle('x', 50)) {
+                    anyOpen = true;
+                }
+            }
+            if (!served) {
+                // Other clients are served meanwhile.
+                HttpClient client;
+                HttpRequest request;
+                request.url = url(server, "/health");
+                request.totalTimeoutMs = 500;
+                HttpOutcome outcome = client.send(request).get();
+                QVERIFY(outcome.response.ok());
+                QCOMPARE(outcome.response->status, 200);
+                served = true;
+            }
+            if (!anyOpen) {
+                break;
+            }
+        }
+        for (const auto &client : slow) {
+            QVERIFY(client->closedByPeer());
+        }
+        QVERIFY2(elapsed.elapsed() >= 900 && elapsed.elapsed() < 2500,
+                 qPrintable(QString::number(elapsed.elapsed())));
     }
 
     void listeningOnABadAddressSaysSo()
