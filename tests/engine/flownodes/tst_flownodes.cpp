@@ -6,6 +6,7 @@
 #include "engine/runtime/errorbranch.h"
 #include "engine/runtime/httpnode.h"
 #include "engine/runtime/lookupnode.h"
+#include "engine/runtime/nodefactory.h"
 #include "engine/runtime/writenode.h"
 
 #include <QFile>
@@ -318,6 +319,60 @@ private slots:
             QVERIFY(lines[1].contains("INV-2"));
         }
         QCOMPARE(lines.last(), QByteArray());
+    }
+
+    void everyTypeIsBuiltByTheFactoryFromSchemaCheckedSettings_data()
+    {
+        QTest::addColumn<QByteArray>("nodes");
+        QTest::addColumn<QString>("problem");
+        QTest::newRow("all valid") << QByteArray(R"([
+            {"id":"agg","type":"aggregate","settings":{"groupBy":"customer","value":"amount","count":10,"windowMs":60000}},
+            {"id":"dd","type":"dedupe","settings":{"key":"/eventId","windowMs":86400000,"concurrency":2}},
+            {"id":"lk","type":"lookup","settings":{"lookup":"payment-terms","valueColumn":"erp","input":"/terms","target":"erpTerms"}},
+            {"id":"ids","type":"lookup","settings":{"idMap":"crm-account-to-erp-customer","input":"/account","target":"customer"}},
+            {"id":"wr","type":"write","settings":{"format":"jsonl","path":"/tmp/feed.jsonl"}},
+            {"id":"dl","type":"delay","settings":{"window":{"days":["mon","fri"],"from":"08:00","to":"18:00","timeZone":"Europe/Berlin"}}},
+            {"id":"eb","type":"errorBranch","settings":{"reasonCode":"ERP_REFUSED","ownerRole":"finance"}}
+        ])") << QString();
+        QTest::newRow("dedupe without window") << QByteArray(R"([
+            {"id":"dd","type":"dedupe","settings":{"key":"/eventId"}}])")
+                                               << str("node dd (dedupe): settings");
+        QTest::newRow("aggregate without threshold") << QByteArray(R"([
+            {"id":"agg","type":"aggregate","settings":{"groupBy":"customer"}}])")
+                                                     << str("node agg (aggregate): settings");
+        QTest::newRow("lookup of an unknown column") << QByteArray(R"([
+            {"id":"lk","type":"lookup","settings":{"lookup":"payment-terms","valueColumn":"sap","target":"t"}}])")
+                                                     << str("node lk (lookup): settings: lookup payment-terms has no column");
+        QTest::newRow("write to an unnamed table") << QByteArray(R"([
+            {"id":"wr","type":"write","settings":{"format":"sqlite","path":"x.db","columns":[{"name":"a","value":"a"}]}}])")
+                                                   << str("node wr (write): settings/table");
+        QTest::newRow("error branch with an unknown action") << QByteArray(R"([
+            {"id":"eb","type":"errorBranch","settings":{"action":"ignore"}}])")
+                                                             << str("node eb (errorBranch): settings/action");
+    }
+
+    void everyTypeIsBuiltByTheFactoryFromSchemaCheckedSettings()
+    {
+        QFETCH(QByteArray, nodes);
+        QFETCH(QString, problem);
+        Harness h;
+        model::Workspace workspace;
+        workspace.insert({model::ObjectKind::Lookup, str("payment-terms"), QString(), kTerms});
+        net::HttpClient http;
+        NodeFactory factory(workspace, {.store = h.store(), .http = http, .secrets = {},
+                                        .clockMs = h.clock(), .topics = nullptr});
+        nlohmann::json document = {{"id", "all"}, {"name", "All"},
+                                   {"nodes", nlohmann::json::parse(nodes.toStdString())}};
+        auto plan = FlowPlan::fromDocument(document, 1);
+        QVERIFY(plan.ok());
+        auto runners = factory.build(*plan);
+        if (problem.isEmpty()) {
+            QVERIFY2(runners.ok(), qPrintable(runners.ok() ? QString() : runners.error().message));
+            QCOMPARE(runners->size(), plan->nodes.size());
+            return;
+        }
+        QVERIFY(!runners.ok());
+        QVERIFY2(runners.error().message.contains(problem), qPrintable(runners.error().message));
     }
 };
 
