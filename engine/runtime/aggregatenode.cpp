@@ -194,6 +194,7 @@ NodeOutcome AggregateNode::run(const store::WorkItem &item)
         return NodeOutcome::fail(payload.error().code, payload.error().message);
     }
     const qint64 now = m_clockMs();
+    purgeExpiredStateNowAndThen(m_store, now);
     if (isTimer(item.message)) {
         return timer(item, scalarText(resolvePointer(*payload, QStringLiteral("/group"))),
                      scalarText(resolvePointer(*payload, QStringLiteral("/opener"))), now);

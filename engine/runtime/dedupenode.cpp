@@ -108,6 +108,7 @@ NodeOutcome DedupeNode::run(const store::WorkItem &item)
                                                 "deduplicate by"));
     }
     const qint64 now = m_clockMs();
+    purgeExpiredStateNowAndThen(m_store, now);
     std::unique_lock lock(m_mutex);
     if (now >= m_nextSweepMs) {
         sweep(now);

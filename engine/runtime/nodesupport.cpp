@@ -3,6 +3,8 @@
 #include "engine/json/intake.h"
 #include "engine/runtime/jsonpointer.h"
 
+#include <atomic>
+
 namespace syncline::engine::runtime {
 
 QString settingText(const nlohmann::json &settings, const char *key)
@@ -63,6 +65,17 @@ QString keyText(const json::Value &value)
         return QString::fromUtf8(toBytes(value));
     }
     return {};
+}
+
+void purgeExpiredStateNowAndThen(store::MessageStore &store, qint64 nowMs)
+{
+    constexpr qint64 kEveryMs = 10 * 60'000;
+    static std::atomic<qint64> nextMs{0};
+    qint64 due = nextMs;
+    if (nowMs < due || !nextMs.compare_exchange_strong(due, nowMs + kEveryMs)) {
+        return;
+    }
+    (void) store.purgeExpiredState(); // a failure leaves rows that read as absent anyway
 }
 
 Result<KeySetting> KeySetting::parse(const QString &what, const QString &source)

@@ -4,6 +4,7 @@
 #include "engine/expr/expression.h"
 #include "engine/json/value.h"
 #include "engine/runtime/noderunner.h"
+#include "engine/store/messagestore.h"
 
 #include <QString>
 
@@ -27,6 +28,10 @@ QByteArray toBytes(const json::Value &value);
 /// A scalar as key text: a string as it is, a number as its JSON text, true/false; an object
 /// or array as its compact JSON text; empty for null and nothing.
 QString keyText(const json::Value &value);
+
+/// Deletes expired node state (dedupe keys, closed-member markers, written ids) now and then:
+/// at most every ten minutes in a process, run by whichever stateful node gets there first.
+void purgeExpiredStateNowAndThen(store::MessageStore &store, qint64 nowMs);
 
 /// A business key setting: a JSON pointer when it starts with "/", else a JSONata expression;
 /// when empty, the message's own business key.

@@ -140,6 +140,7 @@ NodeOutcome WriteNode::run(const store::WorkItem &item)
         }
         values.append(value.value());
     }
+    purgeExpiredStateNowAndThen(m_store, m_clockMs());
     std::lock_guard lock(m_mutex);
     return m_format == Format::Sqlite ? writeRow(item, values)
                                       : appendLine(item, *payload, values);

@@ -181,10 +181,12 @@ private slots:
                                                  .toStdString()},
                                  {"auth", {{"type", "none"}}}};
         net::HttpClient client;
-        auto http = std::make_shared<HttpNode>(node(plan), *HttpNodeSettings::fromJson(
-                                                               node(plan).settings),
-                                               *SystemTarget::fromDocument(system, {}), h.store(),
-                                               client, h.clock());
+        Result<SystemTarget> target = SystemTarget::fromDocument(system, {});
+        QVERIFY2(target.ok(), qPrintable(target.ok() ? QString() : target.error().message));
+        Result<HttpNodeSettings> settings = HttpNodeSettings::fromJson(node(plan).settings);
+        QVERIFY2(settings.ok(), qPrintable(settings.ok() ? QString() : settings.error().message));
+        auto http = std::make_shared<HttpNode>(node(plan), *settings, *target, h.store(), client,
+                                               h.clock());
         auto sink = std::make_shared<Sink>();
         h.start(plan, {{str("first"), http},
                        {str("find"), *LookupNode::create(node(plan, "find"), {}, h.store())},
