@@ -235,10 +235,16 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
         }
     }
 
+    Result<net::HttpHeaders> auth = m_target.authorization(m_client);
+    if (!auth) { // nothing was sent: a technical failure the retry policy handles
+        (void) m_store.finishEffect({QString::fromLatin1(key), store::EffectState::Failed, 0, {},
+                                     auth.error().message});
+        return NodeOutcome::retry(auth.error().code, auth.error().message);
+    }
     net::HttpRequest request;
     request.method = m_settings.method;
     request.url = url;
-    request.headers = m_target.authHeaders + m_settings.headers;
+    request.headers = *auth + m_settings.headers;
     request.headers.append({"X-Correlation-ID", item.message.correlationId.toUtf8()});
     if (m_settings.method != "GET" && m_settings.method != "DELETE") {
         request.headers.append(qMakePair(QByteArray("Content-Type"), QByteArray("application/json")));
@@ -273,6 +279,12 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
 
     const net::HttpResponse &response = *outcome.response;
     finished.httpStatus = response.status;
+    if (response.status == 401 && m_target.rejected(request.headers)) {
+        // An expired or revoked OAuth token, not a business refusal: a new token, a new try.
+        finished.detail = QStringLiteral("%1 refused the access token").arg(m_target.id);
+        (void) m_store.finishEffect(finished);
+        return NodeOutcome::retry(QStringLiteral("AUTH_REJECTED"), finished.detail);
+    }
     switch (classifyHttpStatus(response.status)) {
     case CallVerdict::Ok: {
         m_target.breaker->recordSuccess();

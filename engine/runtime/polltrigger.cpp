@@ -306,7 +306,11 @@ std::optional<net::HttpOutcome> PollTrigger::call(const QString &cursor,
                        + QString::fromLatin1(QUrl::toPercentEncoding(m_settings.cursorParam))
                        + u'=' + QString::fromLatin1(QUrl::toPercentEncoding(cursor));
     }
-    request.headers = m_system.authHeaders + m_settings.headers;
+    Result<net::HttpHeaders> auth = m_system.authorization(m_client);
+    if (!auth) {
+        return net::HttpOutcome{auth.error(), false};
+    }
+    request.headers = *auth + m_settings.headers;
     request.headers.append(qMakePair(QByteArray("Accept"), QByteArray("application/json")));
     request.totalTimeoutMs = m_settings.timeoutMs > 0 ? m_settings.timeoutMs : m_system.timeoutMs;
     request.maxResponseBytes = m_settings.maxResponseBytes;
@@ -317,7 +321,11 @@ std::optional<net::HttpOutcome> PollTrigger::call(const QString &cursor,
             return std::nullopt;
         }
     }
-    return pending.get();
+    net::HttpOutcome outcome = pending.get();
+    if (outcome.response && outcome.response->status == 401) {
+        m_system.rejected(request.headers); // an OAuth token is fetched anew next round
+    }
+    return outcome;
 }
 
 Result<void> PollTrigger::commitPage(const Page &page, const QString &oldCursor,

@@ -76,13 +76,50 @@ Result<SystemTarget> SystemTarget::fromDocument(const nlohmann::json &system,
         const QByteArray user = text(auth, "username").toUtf8();
         target.authHeaders.append(
             {QByteArray("Authorization"), "Basic " + (user + ':' + *secret).toBase64()});
+    } else if (type == QLatin1String("oauth2ClientCredentials")) {
+        OAuthSettings settings{target.id, text(auth, "tokenUrl"), text(auth, "clientId"), *secret, {}};
+        for (const nlohmann::json &scope : auth.value("scopes", nlohmann::json::array())) {
+            if (scope.is_string()) {
+                settings.scopes.append(QString::fromStdString(scope.get<std::string>()));
+            }
+        }
+        if (settings.tokenUrl.isEmpty() || settings.clientId.isEmpty()) {
+            return targetError(target.id, QStringLiteral("OAuth 2 needs auth.tokenUrl and "
+                                                         "auth.clientId"));
+        }
+        target.oauth = std::make_shared<OAuthClient>(std::move(settings));
     } else {
-        return targetError(target.id, QStringLiteral("authentication \"%1\" cannot be used by "
-                                                     "this engine yet; use apiKey, bearer or "
-                                                     "basic")
+        return targetError(target.id, QStringLiteral("authentication \"%1\" is not known; use "
+                                                     "apiKey, bearer, basic or "
+                                                     "oauth2ClientCredentials")
                                           .arg(type));
     }
     return target;
+}
+
+Result<net::HttpHeaders> SystemTarget::authorization(net::HttpClient &client) const
+{
+    if (!oauth) {
+        return authHeaders;
+    }
+    Result<QByteArray> token = oauth->authorization(client);
+    if (!token) {
+        return token.error();
+    }
+    return net::HttpHeaders{qMakePair(QByteArray("Authorization"), *token)};
+}
+
+bool SystemTarget::rejected(const net::HttpHeaders &sent) const
+{
+    if (!oauth) {
+        return false;
+    }
+    for (const auto &[name, value] : sent) {
+        if (name == "Authorization") {
+            oauth->rejected(value);
+        }
+    }
+    return true;
 }
 
 SystemTargets::SystemTargets(SecretResolver secrets)

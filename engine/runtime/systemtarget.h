@@ -3,6 +3,7 @@
 #include "engine/core/result.h"
 #include "engine/net/httpclient.h"
 #include "engine/runtime/circuitbreaker.h"
+#include "engine/runtime/oauthclient.h"
 #include "engine/runtime/ratelimiter.h"
 
 #include <QHash>
@@ -33,6 +34,14 @@ struct SystemTarget
     net::HttpHeaders authHeaders;
     std::shared_ptr<CircuitBreaker> breaker;
     std::shared_ptr<RateLimiter> limiter; // null: no limit
+    std::shared_ptr<OAuthClient> oauth;   // OAuth 2 client credentials; null: static headers
+
+    /// The headers that authenticate a call: the static ones (API key, basic, bearer) or a
+    /// current OAuth 2 access token. Fails with AUTH_TOKEN when no token can be had.
+    Result<net::HttpHeaders> authorization(net::HttpClient &client) const;
+    /// The system answered 401 to these headers: an OAuth token is fetched anew next time.
+    /// True when that can help (so the call is worth retrying).
+    bool rejected(const net::HttpHeaders &sent) const;
 
     /// From a workspace system document. Errors name the system and what is missing (a secret
     /// reference that does not resolve names the reference, never a value).
