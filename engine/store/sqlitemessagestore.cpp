@@ -414,7 +414,7 @@ Result<QList<WorkItem>> SqliteMessageStore::claim(const QString &flowId, int flo
         std::sort(items.begin(), items.end(),
                   [](const WorkItem &a, const WorkItem &b) { return a.id < b.id; });
         return {};
-    }).get();
+    }, Completion::Executed).get(); // a claim lost with its transaction is an expired lease
     if (!done) {
         return done.error();
     }

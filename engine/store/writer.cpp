@@ -15,6 +15,8 @@ struct Pending
 {
     WriteJob job;
     std::function<void(Result<void>)> done;
+    Completion when = Completion::Committed;
+    bool answered = false; // an Executed job's caller heard back already
 };
 
 bool isStorageFault(const Error &error)
@@ -100,7 +102,9 @@ void Writer::Impl::runBatch(std::vector<Pending> &batch)
     const auto failAll = [&](const Error &error) {
         recordFault(error);
         for (Pending &pending : batch) {
-            pending.done(error);
+            if (!pending.answered) {
+                pending.done(error);
+            }
         }
     };
     if (Result<void> begin = connection.exec("BEGIN IMMEDIATE"); !begin) {
@@ -128,6 +132,10 @@ void Writer::Impl::runBatch(std::vector<Pending> &batch)
             (void) connection.exec("ROLLBACK TO job");
         }
         (void) connection.exec("RELEASE job");
+        if (pending.when == Completion::Executed) {
+            pending.answered = true;
+            pending.done(result);
+        }
         results.push_back(std::move(result));
     }
     if (Result<void> commit = connection.exec("COMMIT"); !commit) {
@@ -147,7 +155,9 @@ void Writer::Impl::runBatch(std::vector<Pending> &batch)
     }
     recordCommit(qint64(batch.size()) - failed, failed, fault);
     for (size_t i = 0; i < batch.size(); ++i) {
-        batch[i].done(std::move(results[i]));
+        if (!batch[i].answered) {
+            batch[i].done(std::move(results[i]));
+        }
     }
 }
 
@@ -216,20 +226,22 @@ Result<std::unique_ptr<Writer>> Writer::start(const QString &path,
     return std::unique_ptr<Writer>(new Writer(std::move(impl)));
 }
 
-std::future<Result<void>> Writer::submit(WriteJob job)
+std::future<Result<void>> Writer::submit(WriteJob job, Completion when)
 {
     auto promise = std::make_shared<std::promise<Result<void>>>();
     std::future<Result<void>> future = promise->get_future();
-    submit(std::move(job), [promise](Result<void> result) { promise->set_value(std::move(result)); });
+    submit(
+        std::move(job),
+        [promise](Result<void> result) { promise->set_value(std::move(result)); }, when);
     return future;
 }
 
-void Writer::submit(WriteJob job, std::function<void(Result<void>)> done)
+void Writer::submit(WriteJob job, std::function<void(Result<void>)> done, Completion when)
 {
     {
         std::lock_guard lock(d->mutex);
         if (!d->stopping) {
-            d->queue.push_back(Pending{std::move(job), std::move(done)});
+            d->queue.push_back(Pending{std::move(job), std::move(done), when});
             d->stats.queued = qint64(d->queue.size());
             d->wake.notify_one();
             return;

@@ -16,6 +16,15 @@ namespace syncline::engine::store {
 /// of the same group commit are unaffected.
 using WriteJob = std::function<Result<void>(Connection &)>;
 
+/// When a job's caller hears back.
+enum class Completion {
+    Committed, // after the transaction holding the job committed (durable)
+    /// Right after the job ran inside the open transaction: its changes are visible to every
+    /// later job, not yet durable, and undone if the commit fails. Only for changes whose loss
+    /// the engine recovers from anyway, such as a claim (a lost claim is an expired lease).
+    Executed,
+};
+
 struct WriterOptions
 {
     /// Most jobs committed in one transaction.
@@ -54,10 +63,12 @@ public:
 
     /// Queues `job`; the future is ready once the job's transaction committed (or failed).
     /// Thread-safe. After stop(), jobs fail with STORE_BUSY.
-    std::future<Result<void>> submit(WriteJob job);
+    std::future<Result<void>> submit(WriteJob job, Completion when = Completion::Committed);
     /// Queues `job`; `done` runs on the writer's thread once the job's transaction committed (or
-    /// failed). It must be quick and must not submit and wait on the writer.
-    void submit(WriteJob job, std::function<void(Result<void>)> done);
+    /// failed), or with Completion::Executed once the job ran. It must be quick and must not
+    /// submit and wait on the writer.
+    void submit(WriteJob job, std::function<void(Result<void>)> done,
+                Completion when = Completion::Committed);
 
     /// False while writes are failing for a storage reason: callers stop acknowledging.
     bool healthy() const;
