@@ -152,10 +152,22 @@ Result<void> AggregateNode::loadOnce()
     }
     // Groups by opener; a key may have an open group and older ones past their window.
     QHash<QString, Group> byOpener;
+    QList<store::StateWrite> stale;
     for (const store::StateEntry &entry : *entries) {
         const nlohmann::json value = nlohmann::json::parse(entry.value.toStdString(), nullptr,
                                                            false);
         if (!value.is_object()) {
+            continue;
+        }
+        // A member's own step can commit after the step that closed its group (both ran at
+        // once): its row came back after the close deleted it, and the marker says so.
+        const QString messageId = QString::fromStdString(value.value("messageId", ""));
+        Result<std::optional<QByteArray>> closed = m_store.state(m_closedScope, messageId);
+        if (!closed) {
+            return closed.error();
+        }
+        if (closed->has_value()) {
+            stale.append({m_scope, entry.key, std::nullopt, 0});
             continue;
         }
         const QString opener = QString::fromStdString(value.value("opener", ""));
@@ -163,7 +175,7 @@ Result<void> AggregateNode::loadOnce()
         group.key = entry.key.section(kSeparator, 0, -2);
         group.openerId = opener;
         group.openedAtMs = value.value("openedAt", qint64(0));
-        group.members.append({QString::fromStdString(value.value("messageId", "")),
+        group.members.append({messageId,
                               QString::fromStdString(value.value("correlationId", "")),
                               QString::fromStdString(value.value("value", "")),
                               value.value("at", qint64(0))});
@@ -182,6 +194,9 @@ Result<void> AggregateNode::loadOnce()
         } else {
             m_expired.insert(group.openerId, group);
         }
+    }
+    if (!stale.isEmpty()) {
+        (void) m_store.writeState(stale); // left behind, they are skipped again next time
     }
     m_loaded = true;
     return {};

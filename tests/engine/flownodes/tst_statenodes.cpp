@@ -283,6 +283,31 @@ private slots:
         QCOMPARE(sink->count(), 1);
     }
 
+    void aMemberRowCommittedAfterItsGroupClosedIsNotCountedAgain()
+    {
+        Harness h;
+        auto plan = h.plan(flow("aggregate", {{"value", "quantity"}, {"count", 2}}));
+        const QString scope = AggregateNode::scopeOf(QStringLiteral("usage"), QStringLiteral("first"));
+        // What two concurrent steps can leave: the member's row (its step committed last) and
+        // the marker of the close that already counted it.
+        const QByteArray row = R"({"opener":"m-0","openedAt":1,"messageId":"m-0","correlationId":"c",
+                                   "value":"5","at":1})";
+        QVERIFY(h.store()
+                    .writeState({{scope, QStringLiteral("\x1fm-0"), row, 0},
+                                 {AggregateNode::closedScopeOf(QStringLiteral("usage"),
+                                                               QStringLiteral("first")),
+                                  QStringLiteral("m-0"), QByteArray("closed"), 0}})
+                    .ok());
+        auto sink = std::make_shared<Sink>();
+        h.start(plan, {{QStringLiteral("first"), *AggregateNode::create(firstNode(plan), h.store(), h.clock())},
+                       {QStringLiteral("sink"), sink}});
+        h.ingest(usage("e-1", "S1", "1"));
+        h.ingest(usage("e-2", "S1", "2"));
+        QTRY_COMPARE(sink->count(), 1);
+        QCOMPARE(text(sink->payloads().at(0)["sum"]), QStringLiteral("3"));
+        QTRY_COMPARE(h.store().stateEntries(scope)->size(), 0);
+    }
+
     void aggregateRefusesAValueThatIsNotANumber()
     {
         Harness h;
