@@ -173,4 +173,19 @@ QList<DeployedVersion> Deployer::versions() const
     return m_versions;
 }
 
+Result<SystemTarget> Deployer::system(const QString &systemId)
+{
+    model::Workspace current;
+    {
+        std::lock_guard lock(m_mutex);
+        current = m_current;
+    }
+    const model::WorkspaceObject *system = current.find(model::ObjectKind::System, systemId);
+    if (!system) {
+        return Error::make(QStringLiteral("SYSTEM_INVALID"),
+                           QStringLiteral("no system \"%1\" is deployed").arg(systemId));
+    }
+    return m_targets->get(system->document);
+}
+
 } // namespace syncline::engine::runtime

@@ -50,6 +50,8 @@ public:
     Result<void> resumeOlderVersions();
 
     QList<DeployedVersion> versions() const;
+    /// The shared target of a system of the deployed workspace (for polls).
+    Result<SystemTarget> system(const QString &systemId);
 
 private:
     struct Built;

@@ -7,9 +7,12 @@
 #include "engine/runtime/deploybundle.h"
 #include "engine/runtime/deployer.h"
 #include "engine/runtime/executor.h"
+#include "engine/runtime/manualintake.h"
 #include "engine/runtime/metrics.h"
 #include "engine/runtime/nodefactory.h"
 #include "engine/runtime/nodetypes.h"
+#include "engine/runtime/topicregistry.h"
+#include "engine/runtime/triggerhost.h"
 #include "engine/runtime/webhookingress.h"
 #include "engine/store/sqlitemessagestore.h"
 
@@ -77,6 +80,9 @@ struct Engine::Impl
     std::shared_ptr<BackPressure> backPressure = std::make_shared<BackPressure>();
     std::unique_ptr<WebhookIngress> ingress;
     std::unique_ptr<Executor> executor;
+    std::shared_ptr<TopicRegistry> topics = std::make_shared<TopicRegistry>();
+    std::shared_ptr<ManualIntake> manual;
+    std::unique_ptr<TriggerHost> triggers;
     std::unique_ptr<Deployer> deployer;
     std::unique_ptr<AdminApi> admin;
     QThreadPool adminWork; // admin requests that block (a deployment) run here, not on the server
@@ -100,6 +106,7 @@ struct Engine::Impl
     QByteArray flowsJson() const;
     QByteArray queuesJson() const;
     QByteArray metricsJson() const;
+    QByteArray triggersJson() const;
 };
 
 Result<DeployReport> Engine::Impl::deploy(const model::Workspace &workspace)
@@ -109,6 +116,9 @@ Result<DeployReport> Engine::Impl::deploy(const model::Workspace &workspace)
         return report;
     }
     ingress->setTriggers(report->webhooks);
+    if (Result<void> started = triggers->setTriggers(report->latest); !started) {
+        return started.error();
+    }
     return report;
 }
 
@@ -171,6 +181,27 @@ QByteArray Engine::Impl::queuesJson() const
     return QByteArray::fromStdString(nlohmann::json({{"queues", queues}}).dump());
 }
 
+QByteArray Engine::Impl::triggersJson() const
+{
+    nlohmann::json list = nlohmann::json::array();
+    for (const TriggerStatus &t : triggers->statuses()) {
+        list.push_back({{"flow", t.flowId.toStdString()},
+                        {"version", t.flowVersion},
+                        {"node", t.nodeId.toStdString()},
+                        {"type", t.type.toStdString()},
+                        {"messages", t.messages},
+                        {"duplicates", t.duplicates},
+                        {"runs", t.runs},
+                        {"skipped", t.skipped},
+                        {"failures", t.failures},
+                        {"failing", t.failing()},
+                        {"lastError", t.lastError.toStdString()},
+                        {"lastSuccessAt", t.lastSuccessAtMs},
+                        {"nextRunAt", t.nextRunAtMs}});
+    }
+    return QByteArray::fromStdString(nlohmann::json({{"triggers", list}}).dump());
+}
+
 QByteArray Engine::Impl::metricsJson() const
 {
     nlohmann::json nodes = nlohmann::json::array();
@@ -209,6 +240,12 @@ void Engine::Impl::addRoutes()
     admin->add({"GET", "/api/v1/queues", json([this] { return queuesJson(); })});
     admin->add({"GET", "/api/v1/metrics", json([this] { return metricsJson(); })});
     admin->add({"GET", "/api/v1/node-types", json([] { return nodeTypesJson(); })});
+    admin->add({"GET", "/api/v1/triggers", json([this] { return triggersJson(); })});
+    admin->add({"POST", "/api/v1/flows/{flow}/triggers/{trigger}/messages",
+                [this](const AdminCall &call, const net::Responder &respond) {
+                    manual->handle(call.param("flow"), call.param("trigger"), call.request,
+                                   respond);
+                }});
     admin->add({"POST", "/api/v1/deployments",
                 [this](const AdminCall &call, const net::Responder &respond) {
                     deployRequest(call.request, respond);
@@ -315,11 +352,28 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
         }
     };
     impl->ingress = std::make_unique<WebhookIngress>(*impl->store, ingressOptions);
+    const auto held = [raw](const QString &flowId, int version, const QString &node) {
+        return raw->backPressure->held(flowId, version, node);
+    };
+    ManualIntakeOptions manualOptions;
+    manualOptions.onStored = ingressOptions.onStored;
+    manualOptions.held = held;
+    impl->manual = std::make_shared<ManualIntake>(*impl->store, manualOptions);
+    TriggerHostServices triggerServices;
+    triggerServices.context = {impl->store.get(), nowMs, ingressOptions.onStored, held};
+    triggerServices.http = &impl->http;
+    triggerServices.system = [raw](const QString &systemId) {
+        return raw->deployer->system(systemId);
+    };
+    triggerServices.topics = impl->topics;
+    triggerServices.manual = impl->manual;
+    impl->triggers = std::make_unique<TriggerHost>(triggerServices);
     impl->deployer = std::make_unique<Deployer>(
         *impl->store, *impl->executor, NodeServices{.store = *impl->store,
                                           .http = impl->http,
                                           .secrets = options.secrets,
-                                          .clockMs = nowMs});
+                                          .clockMs = nowMs,
+                                          .topics = impl->topics});
     if (Result<DeployReport> deployed = impl->deploy(loaded.workspace); !deployed) {
         return deployed.error();
     }
@@ -332,6 +386,7 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
     if (Result<void> started = impl->executor->start(); !started) {
         return started.error();
     }
+    impl->triggers->start();
     net::HttpServerOptions serverOptions;
     serverOptions.host = options.listenHost;
     serverOptions.port = options.listenPort;
@@ -347,6 +402,7 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
                                                                           std::move(respond));
                                                  });
     if (!listening) {
+        impl->triggers->stop();
         impl->executor->stop();
         return listening.error();
     }
@@ -427,6 +483,7 @@ void Engine::stop()
     if (d->sampler.joinable()) {
         d->sampler.join();
     }
+    d->triggers->stop();
     d->executor->stop();
 }
 

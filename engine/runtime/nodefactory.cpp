@@ -110,18 +110,19 @@ constexpr BuilderEntry kBuilders[] = {
     {"route", &buildRoute},
     {"split", &buildSplit},
     {"http", &buildHttp},
-    {"publish", &buildPublish},
     {"aggregate", &buildAggregate},
     {"dedupe", &buildDedupe},
     {"lookup", &buildLookup},
     {"write", &buildWrite},
     {"delay", &buildDelay},
     {"errorBranch", &buildErrorBranch},
+    {"publish", &buildPublish},
 };
 
 // Trigger types the engine itself runs (they have no runner).
 constexpr const char *kTriggers[] = {
-    "webhook",
+    "webhook", // the webhook ingress
+    "schedule", "poll", "subscribe", "manual", // the trigger host
 };
 
 NodeBuilder builderFor(const QString &type)

@@ -255,6 +255,41 @@ private slots:
         QVERIFY(!adminGet("/api/v1/flows", token()).body.contains("\"version\":3"));
     }
 
+    void aManualTriggerStartsAFlow()
+    {
+        const QByteArray flow = R"({"id": "manual-invoice", "name": "Invoice posted by hand",
+  "nodes": [
+    {"id": "start", "type": "manual", "settings": {"businessKey": "/data/object/number"}},
+    {"id": "to-canonical", "type": "map", "settings": {"mapping": "stripe-invoice"}},
+    {"id": "post", "type": "http", "settings": {"system": "erp", "path": "/invoices", "businessKey": "/number"}}
+  ],
+  "edges": [{"from": "start", "to": "to-canonical"}, {"from": "to-canonical", "to": "post"}]})";
+        QFile file(m_dir->filePath(QStringLiteral("ws/flows/manual-invoice.flow.json")));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(flow);
+        file.close();
+        QFile payload(m_dir->filePath(QStringLiteral("payload.json")));
+        QVERIFY(payload.open(QIODevice::WriteOnly));
+        payload.write(stripeInvoice(QStringLiteral("evt_manual"), QStringLiteral("INV-77")));
+        payload.close();
+        QVERIFY(startEngine());
+
+        QProcess cli;
+        cli.start(kEngine, {QStringLiteral("trigger"), QStringLiteral("--engine"),
+                            QStringLiteral("http://127.0.0.1:%1").arg(m_port),
+                            QStringLiteral("--token-file"),
+                            m_dir->filePath(QStringLiteral("engine.db.token")),
+                            QStringLiteral("manual-invoice"), QStringLiteral("start"),
+                            payload.fileName()});
+        QVERIFY(cli.waitForFinished(20000));
+        QCOMPARE(cli.exitCode(), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(m_erp->documents(), 1, 15000);
+        QCOMPARE(m_erp->document(QStringLiteral("INV-77")).value(QStringLiteral("amount")),
+                 QJsonValue(QStringLiteral("19.99")));
+        QCOMPARE(adminGet("/api/v1/triggers", token()).status, 200);
+        QVERIFY(adminGet("/api/v1/node-types", token()).body.contains("\"schedule\""));
+    }
+
     void refusesToStart_data()
     {
         QTest::addColumn<QString>("breakage");

@@ -179,7 +179,8 @@ private:
             NodeServices{.store = *m_store,
                          .http = m_http,
                          .secrets = [](const QString &) { return std::optional<QByteArray>("key-1"); },
-                         .clockMs = nowMs});
+                         .clockMs = nowMs,
+                         .topics = {}});
     }
 
     void close()

@@ -106,7 +106,8 @@ private slots:
         auto store = store::SqliteMessageStore::open(dir.filePath(QStringLiteral("s.db")));
         QVERIFY(store.ok());
         net::HttpClient http;
-        NodeFactory factory(model::Workspace(), {.store = **store, .http = http});
+        NodeFactory factory(model::Workspace(),
+                            {.store = **store, .http = http, .secrets = {}, .clockMs = {}, .topics = {}});
         Result<FlowPlan> plan = FlowPlan::fromDocument(
             parse(R"({"id":"f","nodes":[{"id":"in","type":"webhook"},)"
                   R"({"id":"post","type":"http","settings":{"system":"erp","path":"/x","timeoutMs":-5}}],)"
