@@ -108,6 +108,10 @@ Result<HttpNodeSettings> HttpNodeSettings::fromJson(const nlohmann::json &settin
     if (const auto t = settings.find("timeoutMs"); t != settings.end() && t->is_number_integer()) {
         s.timeoutMs = t->get<int>();
     }
+    if (const auto t = settings.find("connectTimeoutMs");
+        t != settings.end() && t->is_number_integer()) {
+        s.connectTimeoutMs = t->get<int>();
+    }
     if (const auto m = settings.find("maxResponseBytes");
         m != settings.end() && m->is_number_integer()) {
         s.maxResponseBytes = m->get<qint64>();
@@ -255,6 +259,9 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
         request.headers.append({m_target.idempotencyHeader, key});
     }
     request.totalTimeoutMs = m_settings.timeoutMs > 0 ? m_settings.timeoutMs : m_target.timeoutMs;
+    if (m_settings.connectTimeoutMs > 0) {
+        request.connectTimeoutMs = m_settings.connectTimeoutMs;
+    }
     request.maxResponseBytes = m_settings.maxResponseBytes;
     const net::HttpOutcome outcome = m_client.send(request).get();
 

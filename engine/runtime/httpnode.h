@@ -28,6 +28,7 @@ struct HttpNodeSettings
     };
     std::optional<IdMap> idMap;
     int timeoutMs = 0;                   // 0: the system's
+    int connectTimeoutMs = 0;            // 0: the HTTP client's (5 s)
     qint64 maxResponseBytes = 1024 * 1024;
 
     static Result<HttpNodeSettings> fromJson(const nlohmann::json &settings);

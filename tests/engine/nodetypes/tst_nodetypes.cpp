@@ -64,7 +64,7 @@ private slots:
         QTest::addColumn<QString>("problem"); // empty: valid
 
         QTest::newRow("http ok") << "http"
-                                 << QByteArray(R"({"system":"erp","path":"/orders","method":"PUT","retry":{"maxAttempts":3}})")
+                                 << QByteArray(R"({"system":"erp","path":"/orders","method":"PUT","connectTimeoutMs":2000,"retry":{"maxAttempts":3}})")
                                  << QString();
         QTest::newRow("http bad method") << "http"
                                          << QByteArray(R"({"system":"erp","path":"/x","method":"FETCH"})")
