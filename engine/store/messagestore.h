@@ -37,6 +37,8 @@ public:
 
     /// Claims up to `limit` ready work items of a node for `leaseMs`. A claim that is not
     /// completed in time (the engine crashed) becomes ready again through releaseExpiredClaims.
+    /// Returns before the claim is durable: a claim lost in a crash or a failed commit is like
+    /// an expired lease (the step commit then fails with STALE_CLAIM).
     virtual Result<QList<WorkItem>> claim(const QString &flowId, int flowVersion,
                                           const QString &nodeId, int limit, qint64 leaseMs)
         = 0;
@@ -55,6 +57,10 @@ public:
     /// Commits an effect's intent before it runs. When the key is known already, returns the
     /// existing record (with attempts counted up) so the caller can skip a succeeded effect.
     virtual Result<EffectRecord> beginEffect(const EffectIntent &intent) = 0;
+    /// Records an effect's outcome. Unlike the other writes it returns once the outcome is
+    /// written, before it is durable: it becomes durable no later than the caller's next write
+    /// (the step commit), so a crash loses both or neither of them — as a crash during the call
+    /// would, which a retry with the same key or an Uncertain effect already covers.
     virtual Result<void> finishEffect(const EffectOutcome &outcome) = 0;
     virtual Result<std::optional<EffectRecord>> effect(const QString &idempotencyKey) = 0;
 

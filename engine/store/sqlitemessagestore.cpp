@@ -646,7 +646,7 @@ Result<void> SqliteMessageStore::finishEffect(const EffectOutcome &outcome)
             }
         }
         return {};
-    }).get();
+    }, Completion::Executed).get(); // durable with the step commit the caller submits next
 }
 
 Result<std::optional<EffectRecord>> SqliteMessageStore::effect(const QString &idempotencyKey)
