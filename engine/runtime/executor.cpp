@@ -40,7 +40,8 @@ struct Slot
     std::atomic<bool> pending{true};
     std::atomic<quint64> generation{0}; // bumped by every notify
     std::atomic<qint64> dueAtMs{std::numeric_limits<qint64>::max()};
-    std::atomic<int> inFlight{0};
+    std::atomic<int> inFlight{0};   // workers running this node (its concurrency)
+    std::atomic<int> committing{0}; // steps run and waiting for their commit
 };
 
 // A queue a committed step feeds: its node, flow, and the payload bytes added.
@@ -51,6 +52,9 @@ struct Fed
     qint64 bytes = 0;
     bool wake = true; // false: a retry put back, woken by the ticker when due
 };
+
+// Steps of one node waiting for their commit at most; beyond, the node waits for the writer.
+constexpr int kMaxCommitting = 512;
 
 QString slotKey(const QString &flowId, int version, const QString &nodeId)
 {
@@ -136,7 +140,8 @@ Slot *Executor::Impl::pick()
     // starve the others. A held node keeps its pending mark; the ticker looks again.
     for (size_t i = 0; i < nodeSlots.size(); ++i) {
         Slot &slot = *nodeSlots[(nextSlot + i) % nodeSlots.size()];
-        if (slot.pending && slot.inFlight < slot.node->concurrency && !held(slot)) {
+        if (slot.pending && slot.inFlight < slot.node->concurrency
+            && slot.committing < kMaxCommitting && !held(slot)) {
             nextSlot = (nextSlot + i + 1) % nodeSlots.size();
             return &slot;
         }
@@ -156,17 +161,18 @@ void Executor::Impl::workerLoop()
             if (!running) {
                 return;
             }
-            const int spare = slot->node->concurrency - slot->inFlight;
-            take = isBlockingType(slot->node->type) ? 1 : std::min(spare, options.claimBatch);
-            slot->inFlight += take; // reserved before the claim, so others see it
+            // One worker runs a claimed batch in turn; a blocking node's calls run in parallel
+            // instead, one per worker. Reserved before the claim, so others see it.
+            take = isBlockingType(slot->node->type) ? 1 : options.claimBatch;
+            ++slot->inFlight;
             generation = slot->generation;
         }
         Result<QList<store::WorkItem>> claimed = store.claim(slot->plan->flowId,
                                                              slot->plan->version, slot->node->id,
                                                              take, options.leaseMs);
         const int got = claimed ? int(claimed->size()) : 0;
-        slot->inFlight -= take - got;
         if (got == 0) {
+            --slot->inFlight;
             // Nothing ready: sleep on this node unless work arrived while we looked.
             quint64 expected = generation;
             if (slot->generation.compare_exchange_strong(expected, generation)) {
@@ -191,6 +197,10 @@ void Executor::Impl::workerLoop()
         for (const store::WorkItem &item : *claimed) {
             process(*slot, item);
         }
+        // Free for the next batch while these commit: the group commit's fsync is not the
+        // node's work, and waiting for it would cap a node at a batch per fsync.
+        --slot->inFlight;
+        wake.notify_one();
     }
 }
 
@@ -299,16 +309,18 @@ void Executor::Impl::commit(Slot &slot, store::StepResult step, QList<Fed> fed, 
     const QString flowId = slot.plan->flowId;
     const int version = slot.plan->version;
     const QString nodeId = slot.node->id;
+    if (options.backPressure) {
+        // Counted before the worker frees the node, so its next claim already sees the queue
+        // (a failed commit overstates it until the next sample).
+        for (const Fed &queue : fed) {
+            options.backPressure->queued(queue.flowId, queue.nodeId, 1, queue.bytes);
+        }
+    }
+    ++slot.committing;
     store.completeStepAsync(std::move(step), [this, &slot, flowId, version, nodeId,
                                               fed = std::move(fed),
                                               retryAtMs](Result<void> done) {
-        if (done && options.backPressure) {
-            // Counted before the slot frees up, so its next claim already sees the queue.
-            for (const Fed &queue : fed) {
-                options.backPressure->queued(queue.flowId, queue.nodeId, 1, queue.bytes);
-            }
-        }
-        --slot.inFlight;
+        --slot.committing;
         metrics.addInFlight(flowId, nodeId, -1);
         const auto finishCommit = [this] {
             std::lock_guard commitsLock(commitsMutex);
