@@ -229,6 +229,13 @@ Result<Statement *> Connection::cached(std::string_view sql)
     return &found->second;
 }
 
+void Connection::resetCached()
+{
+    for (auto &[sql, statement] : d->statements) {
+        statement.reset(false);
+    }
+}
+
 Result<int> Connection::userVersion()
 {
     Result<Statement> statement = prepare("PRAGMA user_version");

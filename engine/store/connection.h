@@ -76,6 +76,10 @@ public:
     /// A statement prepared once per connection and kept, reset and unbound, for the hot paths.
     /// The pointer stays valid for the connection's lifetime.
     Result<Statement *> cached(std::string_view sql);
+    /// Resets every cached statement. A statement left after its first row keeps a read open on
+    /// the connection; across a commit that pins an old snapshot, and the WAL can then never be
+    /// checkpointed (it grows without end). The writer calls this before each commit.
+    void resetCached();
 
     /// PRAGMA user_version, the schema version the migrations record.
     Result<int> userVersion();

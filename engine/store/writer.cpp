@@ -138,6 +138,7 @@ void Writer::Impl::runBatch(std::vector<Pending> &batch)
         }
         results.push_back(std::move(result));
     }
+    connection.resetCached(); // no read left open across the commit (see resetCached)
     if (Result<void> commit = connection.exec("COMMIT"); !commit) {
         (void) connection.exec("ROLLBACK");
         failAll(commit.error());
