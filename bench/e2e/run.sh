@@ -238,7 +238,7 @@ fi
 
 # --- Report -----------------------------------------------------------------------------------------
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-machine="$cpu, $(nproc) cores, $(uname -sr), node $(node --version), Node-RED $nr_version with jsonata-js $js_version, wrk $(wrk -v 2>&1 | head -n1 | cut -d' ' -f2)"
+machine="$cpu, $(nproc) cores, $(uname -sr), node $(node --version), Node-RED $nr_version with jsonata-js $js_version, wrk $( (wrk -v 2>&1 || true) | head -n1 | cut -d' ' -f2)"
 python3 - "$results" "$repo/docs/performance.md" "$machine" "$seconds" "$fill_messages" <<'PY'
 import json, sys, datetime, os
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
