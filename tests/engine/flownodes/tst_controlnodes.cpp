@@ -94,8 +94,10 @@ private slots:
         h.advance(29'000);
         QTRY_COMPARE(h.store().queueDepths()->value(0).delayed, 1);
         QCOMPARE(sink->count(), 0);
-        h.advance(11'000); // past the hold, and past the executor's ten-second sweep
-        QTRY_COMPARE(sink->count(), 1);
+        h.advance(1'000); // the hold is over
+        // After a restart the executor finds held work on its ten-second sweep; the test's
+        // clock stands still, so move it on while waiting (the ticker may start late).
+        QTRY_VERIFY((h.advance(1'000), sink->count() == 1));
         QCOMPARE(sink->messages().at(0).messageId, id); // the message itself, unchanged
     }
 

@@ -278,8 +278,10 @@ private slots:
         QVERIFY(outcome.errorDetail.startsWith(QStringLiteral("already aggregated")));
 
         // The window's timer of the closed group finds nothing left to close.
+        // (Queued before the restart, it is found on the executor's ten-second sweep: move the
+        // clock on while waiting.)
         h.advance(3'600'000);
-        QTRY_COMPARE(h.unfinished(), 0);
+        QTRY_VERIFY((h.advance(1'000), h.unfinished() == 0));
         QCOMPARE(sink->count(), 1);
     }
 
