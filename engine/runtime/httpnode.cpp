@@ -3,6 +3,7 @@
 #include "engine/json/intake.h"
 #include "engine/runtime/jsonpointer.h"
 #include "engine/runtime/outcome.h"
+#include "engine/runtime/nodesupport.h"
 
 #include <QCryptographicHash>
 #include <QThread>
@@ -11,13 +12,6 @@
 namespace syncline::engine::runtime {
 
 namespace {
-
-QString settingText(const nlohmann::json &settings, const char *key)
-{
-    const auto it = settings.find(key);
-    return it != settings.end() && it->is_string() ? QString::fromStdString(it->get<std::string>())
-                                                   : QString();
-}
 
 // "/invoices/{/data/number}" with the payload's values, each percent-encoded.
 Result<QString> expandPath(const QString &path, const json::Value &payload)

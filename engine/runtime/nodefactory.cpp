@@ -5,17 +5,11 @@
 #include "engine/runtime/nodetypes.h"
 #include "engine/runtime/publishnode.h"
 #include "engine/runtime/transformnodes.h"
+#include "engine/runtime/nodesupport.h"
 
 namespace syncline::engine::runtime {
 
 namespace {
-
-QString settingText(const nlohmann::json &settings, const char *key)
-{
-    const auto it = settings.find(key);
-    return it != settings.end() && it->is_string() ? QString::fromStdString(it->get<std::string>())
-                                                   : QString();
-}
 
 Result<std::shared_ptr<NodeRunner>> buildValidate(NodeFactory &factory, const PlannedNode &node)
 {

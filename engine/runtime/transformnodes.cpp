@@ -1,32 +1,13 @@
 #include "engine/runtime/transformnodes.h"
 
 #include "engine/json/intake.h"
+#include "engine/runtime/nodesupport.h"
 
 #include <algorithm>
 
 namespace syncline::engine::runtime {
 
 namespace {
-
-QString settingText(const nlohmann::json &settings, const char *key)
-{
-    const auto it = settings.find(key);
-    return it != settings.end() && it->is_string() ? QString::fromStdString(it->get<std::string>())
-                                                   : QString();
-}
-
-Result<expr::Expression> compileSetting(const QString &what, const QString &source)
-{
-    const QByteArray utf8 = source.toUtf8();
-    expr::ExprResult<expr::Expression> compiled = expr::Expression::compile(
-        std::string_view(utf8.constData(), size_t(utf8.size())));
-    if (!compiled) {
-        const Error error = compiled.error().toError();
-        return Error::make(QStringLiteral("SETTINGS_INVALID"),
-                           QStringLiteral("%1: %2").arg(what, error.message));
-    }
-    return std::move(compiled).value();
-}
 
 // Reads the message payload strictly; a stored payload was accepted once, so a refusal here
 // means the store was changed behind the engine's back.
@@ -38,12 +19,6 @@ std::optional<NodeOutcome> readPayload(const store::WorkItem &item, json::Value 
     }
     payload = read.value();
     return std::nullopt;
-}
-
-QByteArray toBytes(const json::Value &value)
-{
-    const std::string text = json::toJsonText(value);
-    return QByteArray(text.data(), qsizetype(text.size()));
 }
 
 json::Value setPath(const json::Value &target, const QStringList &path, qsizetype at,

@@ -4,6 +4,7 @@
 #include "engine/runtime/polltrigger.h"
 #include "engine/runtime/scheduletrigger.h"
 #include "engine/runtime/topicregistry.h"
+#include "engine/runtime/nodesupport.h"
 
 #include <QDateTime>
 
@@ -16,13 +17,6 @@ namespace {
 
 // Longest single wait: a clock that jumps (NTP, suspend) is looked at again this often.
 constexpr qint64 kMaxWaitMs = 30'000;
-
-QString settingText(const nlohmann::json &settings, const char *key)
-{
-    const auto it = settings.find(key);
-    return it != settings.end() && it->is_string() ? QString::fromStdString(it->get<std::string>())
-                                                   : QString();
-}
 
 } // namespace
 

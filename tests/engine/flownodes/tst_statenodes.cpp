@@ -305,9 +305,9 @@ private slots:
                        {QStringLiteral("sink"), sink}});
         h.ingest(usage("e-1", "S1", "1"));
         h.ingest(usage("e-2", "S1", "2"));
-        QTRY_COMPARE(sink->count(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(sink->count(), 1, 20000);
         QCOMPARE(text(sink->payloads().at(0)["sum"]), QStringLiteral("3"));
-        QTRY_COMPARE(h.store().stateEntries(scope)->size(), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(h.store().stateEntries(scope)->size(), 0, 20000);
     }
 
     void aggregateRefusesAValueThatIsNotANumber()
