@@ -260,7 +260,7 @@ for connections in (16, 64):
         throughput = min(ours['acceptedPerSecond'], ours['deliveredPerSecond']) / max(theirs['deliveredPerSecond'], 1e-9)
         latency = theirs['p99Ms'] / max(ours['p99Ms'], 1e-9)
         ratios.append(f"- {connections} connections: Syncline {throughput:.1f}× Node-RED's throughput "
-                      f"(the lower of accepted and delivered), p99 {latency:.1f}× lower "
+                      f"(the lower of accepted and delivered); Node-RED's p99 / Syncline's {latency:.1f}× "
                       f"({ours['p99Ms']:.1f} ms against {theirs['p99Ms']:.1f} ms); lost: Syncline "
                       f"{ours['lost']}, Node-RED {theirs['lost']}.")
 mb = lambda kb: kb / 1024
@@ -281,7 +281,7 @@ section = "\n".join([
     *table, "", *ratios, "", mem, "",
     "Commands (ports vary):", "",
     "```",
-    f"taskset -c 0 syncline-engine run WS --db engine.db --listen 127.0.0.1:PORT",
+    f"taskset -c 0 syncline-engine run WS --db engine.db --listen 127.0.0.1:PORT --workers 64   # http node concurrency 64",
     f"taskset -c 0 node node_modules/node-red/red.js --settings settings.js --userDir DIR --port PORT",
     f"taskset -c 1 wrk -t1 -c16|-c64 -d{seconds}s --latency -s bench/e2e/post_invoice.lua URL -- invoice_event.json TAG",
     f"taskset -c 1 node bench/e2e/fill.js URL invoice_event.json {fill} 64 mem",
