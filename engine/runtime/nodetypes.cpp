@@ -83,6 +83,10 @@ NodeTypeInfo readType(const QString &path)
     info.settingsSchema = doc["settings"];
     info.settingsSchema["$schema"] = "http://json-schema.org/draft-07/schema#";
     if (!info.isTrigger()) {
+        // Any node with an input can have an error edge (failures go there, not to the queue).
+        if (!info.outputs.contains(QStringLiteral("error"))) {
+            info.outputs.append(QStringLiteral("error"));
+        }
         for (const auto &[key, schema] : commonSettings().items()) {
             info.settingsSchema["properties"][key] = schema;
         }

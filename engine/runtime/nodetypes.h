@@ -20,7 +20,7 @@ struct NodeTypeInfo
     QString title;
     QString summary;
     /// Outputs a node of this type can send on: "" is the default output, "*" means the names
-    /// come from its settings (a route's outputs).
+    /// come from its settings (a route's outputs); every node with an input also has "error".
     QStringList outputs;
     /// JSON Schema (draft-07) of the node's settings, including the settings every non-trigger
     /// node takes (retry, concurrency). Titles, descriptions, defaults and enums are there for a

@@ -55,6 +55,8 @@ private slots:
         const NodeTypeInfo *webhook = findNodeType(QStringLiteral("webhook"));
         QVERIFY(webhook && webhook->isTrigger());
         QVERIFY(!webhook->settingsSchema["properties"].contains("retry"));
+        QVERIFY(http->outputs.contains(QStringLiteral("error")));
+        QVERIFY(!webhook->outputs.contains(QStringLiteral("error")));
     }
 
     void settingsAreCheckedWithPointers_data()
