@@ -19,11 +19,6 @@ qint64 at(const char *iso)
     return QDateTime::fromString(QString::fromLatin1(iso), Qt::ISODate).toMSecsSinceEpoch();
 }
 
-QString iso(qint64 ms, const QTimeZone &zone)
-{
-    return QDateTime::fromMSecsSinceEpoch(ms, zone).toString(Qt::ISODate);
-}
-
 } // namespace
 
 class TestSchedule : public QObject
