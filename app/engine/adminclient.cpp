@@ -2,8 +2,6 @@
 
 #include "cli.h"
 
-#include "engine/net/httpclient.h"
-
 #include <QFile>
 
 namespace syncline::cli {
@@ -62,18 +60,21 @@ std::variant<AdminClient, int> AdminClient::fromOptions(const QCommandLineParser
 
 std::optional<AdminAnswer> AdminClient::get(const QString &path, QString &error) const
 {
-    return send("GET", path, {}, 5000, error);
+    return send("GET", path, {}, {}, 5000, error);
 }
 
 std::optional<AdminAnswer> AdminClient::post(const QString &path, const QByteArray &body,
-                                             QString &error, int timeoutMs) const
+                                             QString &error,
+                                             const engine::net::HttpHeaders &headers,
+                                             int timeoutMs) const
 {
-    return send("POST", path, body, timeoutMs, error);
+    return send("POST", path, body, headers, timeoutMs, error);
 }
 
 std::optional<AdminAnswer> AdminClient::send(const QByteArray &method, const QString &path,
-                                             const QByteArray &body, int timeoutMs,
-                                             QString &error) const
+                                             const QByteArray &body,
+                                             const engine::net::HttpHeaders &headers,
+                                             int timeoutMs, QString &error) const
 {
     engine::net::HttpClient client;
     engine::net::HttpRequest request;
@@ -84,6 +85,7 @@ std::optional<AdminAnswer> AdminClient::send(const QByteArray &method, const QSt
         request.headers.append(qMakePair(QByteArray("Content-Type"), QByteArray("application/json")));
         request.body = body;
     }
+    request.headers += headers;
     request.totalTimeoutMs = timeoutMs;
     const engine::net::HttpOutcome outcome = client.send(request).get();
     if (!outcome.response) {

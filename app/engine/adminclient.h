@@ -5,6 +5,8 @@
 #include <QCommandLineParser>
 #include <QString>
 
+#include "engine/net/httpclient.h"
+
 #include <nlohmann/json.hpp>
 
 #include <optional>
@@ -36,7 +38,8 @@ public:
     /// says why). Any HTTP status comes back as an answer.
     std::optional<AdminAnswer> get(const QString &path, QString &error) const;
     std::optional<AdminAnswer> post(const QString &path, const QByteArray &body,
-                                    QString &error, int timeoutMs = 60'000) const;
+                                    QString &error, const engine::net::HttpHeaders &headers = {},
+                                    int timeoutMs = 60'000) const;
 
     /// The "detail" of a problem document, else the body as text.
     static QString problemText(const AdminAnswer &answer);
@@ -44,7 +47,8 @@ public:
 private:
     AdminClient(QString base, QByteArray token);
     std::optional<AdminAnswer> send(const QByteArray &method, const QString &path,
-                                    const QByteArray &body, int timeoutMs, QString &error) const;
+                                    const QByteArray &body, const engine::net::HttpHeaders &headers,
+                                    int timeoutMs, QString &error) const;
 
     QString m_base;
     QByteArray m_token;

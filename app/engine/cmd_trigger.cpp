@@ -1,12 +1,10 @@
+#include "adminclient.h"
 #include "cli.h"
 
 #include "engine/json/intake.h"
-#include "engine/net/httpclient.h"
 
 #include <QFile>
 #include <QUrl>
-
-#include <nlohmann/json.hpp>
 
 #include <cstdio>
 
@@ -58,14 +56,6 @@ int runTrigger(const QStringList &arguments)
         "it.\nExits 0 when the message was accepted (or had been with the same idempotency "
         "key), 1 when the engine refused it or cannot be reached, 2 on bad usage or a payload "
         "that is not JSON."));
-    const QCommandLineOption engineUrl(QStringLiteral("engine"),
-                                       QStringLiteral("The engine (default "
-                                                      "http://127.0.0.1:8780)."),
-                                       QStringLiteral("URL"),
-                                       QStringLiteral("http://127.0.0.1:8780"));
-    const QCommandLineOption tokenFile(QStringLiteral("token-file"),
-                                       QStringLiteral("File holding the admin token."),
-                                       QStringLiteral("FILE"));
     const QCommandLineOption key(QStringLiteral("idempotency-key"),
                                  QStringLiteral("Sending again with the same key creates "
                                                 "nothing new (safe retries from scripts)."),
@@ -76,7 +66,8 @@ int runTrigger(const QStringList &arguments)
                                          QStringLiteral("ID"));
     const QCommandLineOption json(QStringLiteral("json"),
                                   QStringLiteral("Print the engine's answer as JSON."));
-    parser.addOptions({engineUrl, tokenFile, key, correlation, json});
+    AdminClient::addOptions(parser);
+    parser.addOptions({key, correlation, json});
     parser.addPositionalArgument(QStringLiteral("flow"), QStringLiteral("The flow's id."));
     parser.addPositionalArgument(QStringLiteral("trigger"),
                                  QStringLiteral("The id of its manual trigger node."));
@@ -91,72 +82,51 @@ int runTrigger(const QStringList &arguments)
         return usageError(kCommand, QStringLiteral("give FLOW TRIGGER and optionally a payload "
                                                    "file"));
     }
-    if (!parser.isSet(tokenFile)) {
-        return usageError(kCommand, QStringLiteral("--token-file is required"));
+    const auto client = AdminClient::fromOptions(parser, kCommand);
+    if (const int *exit = std::get_if<int>(&client)) {
+        return *exit;
     }
-    QFile file(parser.value(tokenFile));
-    if (!file.open(QIODevice::ReadOnly)) {
-        return usageError(kCommand, QStringLiteral("cannot read %1: %2")
-                                        .arg(file.fileName(), file.errorString()));
-    }
-    const QByteArray token = file.readAll().trimmed();
+    const AdminClient &engine = std::get<AdminClient>(client);
     QString error;
     const std::optional<QByteArray> payload = readPayload(positional.value(2), error);
     if (!payload) {
         return usageError(kCommand, error);
     }
-    QString base = parser.value(engineUrl);
-    while (base.endsWith(u'/')) {
-        base.chop(1);
-    }
-
-    engine::net::HttpRequest request;
-    request.method = "POST";
-    request.url = base + QStringLiteral("/api/v1/flows/%1/triggers/%2/messages")
-                             .arg(QString::fromLatin1(QUrl::toPercentEncoding(positional[0])),
-                                  QString::fromLatin1(QUrl::toPercentEncoding(positional[1])));
-    request.headers = {{"Authorization", "Bearer " + token},
-                       {"Content-Type", "application/json"}};
+    engine::net::HttpHeaders headers;
     if (parser.isSet(key)) {
-        request.headers.append({"Idempotency-Key", parser.value(key).toUtf8()});
+        headers.append({"Idempotency-Key", parser.value(key).toUtf8()});
     }
     if (parser.isSet(correlation)) {
-        request.headers.append({"X-Correlation-ID", parser.value(correlation).toUtf8()});
+        headers.append({"X-Correlation-ID", parser.value(correlation).toUtf8()});
     }
-    request.body = *payload;
-    request.totalTimeoutMs = 30'000;
-    engine::net::HttpClient client;
-    const engine::net::HttpOutcome outcome = client.send(request).get();
-    if (!outcome.response) {
-        err(QStringLiteral("syncline-engine trigger: no engine answers at %1: %2\n")
-                .arg(base, outcome.response.error().message));
+    const QString path = QStringLiteral("/api/v1/flows/%1/triggers/%2/messages")
+                             .arg(QString::fromLatin1(QUrl::toPercentEncoding(positional[0])),
+                                  QString::fromLatin1(QUrl::toPercentEncoding(positional[1])));
+    const std::optional<AdminAnswer> response = engine.post(path, *payload, error, headers, 30'000);
+    if (!response) {
+        err(QStringLiteral("syncline-engine trigger: %1\n").arg(error));
         return kExitProblems;
     }
-    const engine::net::HttpResponse &response = *outcome.response;
-    const QByteArray &body = response.body;
-    const nlohmann::json answer = nlohmann::json::parse(body.constData(),
-                                                        body.constData() + body.size(), nullptr,
-                                                        false);
-    const bool accepted = response.status == 202 || response.status == 200;
+    const nlohmann::json &answer = response->body;
+    const bool accepted = response->status == 202 || response->status == 200;
     if (parser.isSet(json)) {
-        (accepted ? out : err)(QString::fromUtf8(body) + u'\n');
+        (accepted ? out : err)(QString::fromStdString(answer.dump()) + u'\n');
         return accepted ? kExitOk : kExitProblems;
     }
     if (accepted) {
         out(QStringLiteral("%1: message %2, correlation %3\n")
-                .arg(response.status == 202 ? QStringLiteral("accepted")
+                .arg(response->status == 202 ? QStringLiteral("accepted")
                                             : QStringLiteral("accepted before (same "
                                                              "idempotency key)"),
                      text(answer, "messageId"), text(answer, "correlationId")));
         return kExitOk;
     }
-    const QString detail = answer.is_object() ? text(answer, "detail") : QString::fromUtf8(body);
     err(QStringLiteral("syncline-engine trigger: the engine answered %1%2: %3\n")
-            .arg(response.status)
+            .arg(response->status)
             .arg(answer.is_object() && answer.contains("code")
                      ? QStringLiteral(" ") + text(answer, "code")
                      : QString(),
-                 detail));
+                 AdminClient::problemText(*response)));
     return kExitProblems;
 }
 
