@@ -48,6 +48,7 @@ struct Slot
 struct Fed
 {
     QString flowId;
+    int flowVersion = 0;
     QString nodeId;
     qint64 bytes = 0;
     bool wake = true; // false: a retry put back, woken by the ticker when due
@@ -295,11 +296,15 @@ void Executor::Impl::process(Slot &slot, const store::WorkItem &item)
         if (output.nodeId.isEmpty()) {
             continue; // recorded for lineage only
         }
-        fed.append({output.message ? output.message->flowId : flowId, output.nodeId,
+        // A published message feeds another flow's version (a subscriber), not this one.
+        const bool elsewhere = output.message && !output.message->flowId.isEmpty();
+        fed.append({elsewhere ? output.message->flowId : flowId,
+                    elsewhere ? output.message->flowVersion : slot.plan->version, output.nodeId,
                     (output.message ? output.message->payload : item.message.payload).size()});
     }
     if (retryAt > 0) {
-        fed.append({flowId, node.id, item.message.payload.size(), false}); // back in its queue
+        fed.append({flowId, slot.plan->version, node.id, item.message.payload.size(),
+                    false}); // back in its queue
     }
     commit(slot, std::move(step), std::move(fed), retryAt);
 }
@@ -340,7 +345,8 @@ void Executor::Impl::commit(Slot &slot, store::StepResult step, QList<Fed> fed, 
             if (!queue.wake) {
                 continue;
             }
-            if (Slot *target = byKey.value(slotKey(flowId, version, queue.nodeId))) {
+            if (Slot *target = byKey.value(slotKey(queue.flowId, queue.flowVersion,
+                                                   queue.nodeId))) {
                 ++target->generation;
                 target->pending = true;
             }

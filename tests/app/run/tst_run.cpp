@@ -4,6 +4,7 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -290,6 +291,39 @@ private slots:
         QVERIFY(adminGet("/api/v1/node-types", token()).body.contains("\"schedule\""));
     }
 
+    void aPublishedMessageReachesItsSubscriberAtOnce()
+    {
+        writeFile(QStringLiteral("ws/flows/announce.flow.json"), R"({"id": "announce", "name": "Announce invoices",
+  "nodes": [
+    {"id": "start", "type": "manual"},
+    {"id": "tell", "type": "publish", "settings": {"topic": "invoices"}}
+  ],
+  "edges": [{"from": "start", "to": "tell"}]})");
+        writeFile(QStringLiteral("ws/flows/listen.flow.json"), R"({"id": "listen", "name": "Post announced invoices",
+  "nodes": [
+    {"id": "heard", "type": "subscribe", "settings": {"topic": "invoices"}},
+    {"id": "to-canonical", "type": "map", "settings": {"mapping": "stripe-invoice"}},
+    {"id": "post", "type": "http", "settings": {"system": "erp", "path": "/invoices", "businessKey": "/number"}}
+  ],
+  "edges": [{"from": "heard", "to": "to-canonical"}, {"from": "to-canonical", "to": "post"}]})");
+        QVERIFY(startEngine());
+        HttpRequest request;
+        request.method = "POST";
+        request.url = QStringLiteral("http://127.0.0.1:%1/api/v1/flows/announce/triggers/start/messages")
+                          .arg(m_port);
+        request.headers = {{"Authorization", "Bearer " + token()}};
+        request.body = stripeInvoice(QStringLiteral("evt_pub"), QStringLiteral("INV-88"));
+        QElapsedTimer sent;
+        sent.start();
+        QCOMPARE(m_client.send(request).get().response->status, 202);
+        // The subscriber's queue is woken by the publish step's commit, not found by the
+        // executor's ten-second sweep.
+        QTRY_COMPARE_WITH_TIMEOUT(m_erp->documents(), 1, 15000);
+        QVERIFY2(sent.elapsed() < 5000, qPrintable(QString::number(sent.elapsed())));
+        QCOMPARE(m_erp->document(QStringLiteral("INV-88")).value(QStringLiteral("amount")),
+                 QJsonValue(QStringLiteral("19.99")));
+    }
+
     void refusesToStart_data()
     {
         QTest::addColumn<QString>("breakage");
@@ -345,6 +379,13 @@ private:
         text.replace("http://127.0.0.1:9/erp", erpUrl.toUtf8());
         QVERIFY(erp.open(QIODevice::WriteOnly | QIODevice::Truncate));
         erp.write(text);
+    }
+
+    void writeFile(const QString &relative, const QByteArray &text)
+    {
+        QFile file(m_dir->filePath(relative));
+        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        file.write(text);
     }
 
     void replaceInFile(const QString &relative, const QByteArray &from, const QByteArray &to)
