@@ -241,11 +241,7 @@ void Engine::Impl::addRoutes()
     admin->add({"GET", "/api/v1/metrics", json([this] { return metricsJson(); })});
     admin->add({"GET", "/api/v1/node-types", json([] { return nodeTypesJson(); })});
     admin->add({"GET", "/api/v1/triggers", json([this] { return triggersJson(); })});
-    admin->add({"POST", "/api/v1/flows/{flow}/triggers/{trigger}/messages",
-                [this](const AdminCall &call, const net::Responder &respond) {
-                    manual->handle(call.param("flow"), call.param("trigger"), call.request,
-                                   respond);
-                }});
+    admin->add(manual->route());
     admin->add({"POST", "/api/v1/deployments",
                 [this](const AdminCall &call, const net::Responder &respond) {
                     deployRequest(call.request, respond);

@@ -6,10 +6,6 @@ namespace syncline::engine::runtime {
 
 namespace {
 
-constexpr QByteArrayView kPrefix = "/api/v1/flows/";
-constexpr QByteArrayView kTriggers = "triggers";
-constexpr QByteArrayView kMessages = "messages";
-
 net::ServerResponse problem(int status, const char *code, const QString &title,
                             const QString &detail, const QByteArray &extra = {})
 {
@@ -55,18 +51,12 @@ std::optional<ManualTrigger> ManualIntake::trigger(const QString &flowId,
     return found == m_triggers.cend() ? std::nullopt : std::optional(*found);
 }
 
-std::optional<std::pair<QString, QString>> ManualIntake::parsePath(const QByteArray &path)
+AdminRoute ManualIntake::route()
 {
-    if (!path.startsWith(kPrefix)) {
-        return std::nullopt;
-    }
-    const QList<QByteArray> parts = path.mid(kPrefix.size()).split('/');
-    if (parts.size() != 4 || parts[1] != kTriggers || parts[3] != kMessages || parts[0].isEmpty()
-        || parts[2].isEmpty()) {
-        return std::nullopt;
-    }
-    return std::pair{QString::fromUtf8(QByteArray::fromPercentEncoding(parts[0])),
-                     QString::fromUtf8(QByteArray::fromPercentEncoding(parts[2]))};
+    return {"POST", "/api/v1/flows/{flow}/triggers/{trigger}/messages",
+            [this](const AdminCall &call, const net::Responder &respond) {
+                handle(call.param("flow"), call.param("trigger"), call.request, respond);
+            }};
 }
 
 void ManualIntake::handle(const QString &flowId, const QString &triggerId,
@@ -77,14 +67,6 @@ void ManualIntake::handle(const QString &flowId, const QString &triggerId,
         respond(problem(404, "UNKNOWN_TRIGGER", QStringLiteral("Unknown trigger"),
                         QStringLiteral("no deployed flow %1 has a manual trigger %2")
                             .arg(flowId, triggerId)));
-        return;
-    }
-    if (request.method != "POST") {
-        net::ServerResponse response = problem(405, "METHOD_NOT_ALLOWED",
-                                               QStringLiteral("Method not allowed"),
-                                               QStringLiteral("a flow is started with POST"));
-        response.headers.append(qMakePair(QByteArray("Allow"), QByteArray("POST")));
-        respond(response);
         return;
     }
     if (request.body.size() > manual->limits.maxBytes) {

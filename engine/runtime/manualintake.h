@@ -2,6 +2,7 @@
 
 #include "engine/json/intake.h"
 #include "engine/net/httpserver.h"
+#include "engine/runtime/adminapi.h"
 #include "engine/store/messagestore.h"
 
 #include <QHash>
@@ -50,8 +51,9 @@ public:
     /// Replaces the active triggers (on deploy).
     void setTriggers(const QList<ManualTrigger> &triggers);
 
-    /// The flow and trigger named by an API path, when it is a manual trigger path.
-    static std::optional<std::pair<QString, QString>> parsePath(const QByteArray &path);
+    /// POST /api/v1/flows/{flow}/triggers/{trigger}/messages, for the admin API (which checks
+    /// the token and the method).
+    AdminRoute route();
     void handle(const QString &flowId, const QString &triggerId,
                 const net::ServerRequest &request, const net::Responder &respond);
 
