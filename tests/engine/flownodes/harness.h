@@ -193,4 +193,23 @@ private:
     std::shared_ptr<const runtime::FlowPlan> m_plan;
 };
 
+// in → first (the node under test) → sink; "other" hangs off `output` of first when given.
+inline nlohmann::json singleNodeFlow(const char *flowId, const char *type,
+                                     const nlohmann::json &settings, const char *output = nullptr)
+{
+    nlohmann::json document = {
+        {"id", flowId},
+        {"name", flowId},
+        {"nodes",
+         {{{"id", "in"}, {"type", "webhook"}},
+          {{"id", "first"}, {"type", type}, {"settings", settings}},
+          {{"id", "sink"}, {"type", "map"}},
+          {{"id", "other"}, {"type", "map"}}}},
+        {"edges", {{{"from", "in"}, {"to", "first"}}, {{"from", "first"}, {"to", "sink"}}}}};
+    if (output) {
+        document["edges"].push_back({{"from", "first"}, {"to", "other"}, {"output", output}});
+    }
+    return document;
+}
+
 } // namespace flownodes

@@ -22,22 +22,9 @@ namespace {
 
 using Runners = QHash<QString, std::shared_ptr<NodeRunner>>;
 
-// in → first (the node under test) → sink; "other" hangs off `output` when given.
 nlohmann::json flow(const char *type, const nlohmann::json &settings, const char *output = nullptr)
 {
-    nlohmann::json document = {
-        {"id", "orders"},
-        {"name", "Orders"},
-        {"nodes",
-         {{{"id", "in"}, {"type", "webhook"}},
-          {{"id", "first"}, {"type", type}, {"settings", settings}},
-          {{"id", "sink"}, {"type", "map"}},
-          {{"id", "other"}, {"type", "map"}}}},
-        {"edges", {{{"from", "in"}, {"to", "first"}}, {{"from", "first"}, {"to", "sink"}}}}};
-    if (output) {
-        document["edges"].push_back({{"from", "first"}, {"to", "other"}, {"output", output}});
-    }
-    return document;
+    return flownodes::singleNodeFlow("orders", type, settings, output);
 }
 
 const PlannedNode &node(const std::shared_ptr<const FlowPlan> &plan, const char *id = "first")

@@ -10,22 +10,9 @@ using flownodes::Sink;
 
 namespace {
 
-nlohmann::json flow(const char *type, const nlohmann::json &settings, bool extraOutput = false,
-                    const char *output = "")
+nlohmann::json flow(const char *type, const nlohmann::json &settings, const char *output = nullptr)
 {
-    nlohmann::json document = {
-        {"id", "usage"},
-        {"name", "Usage"},
-        {"nodes",
-         {{{"id", "in"}, {"type", "webhook"}},
-          {{"id", "first"}, {"type", type}, {"settings", settings}},
-          {{"id", "sink"}, {"type", "map"}},
-          {{"id", "other"}, {"type", "map"}}}},
-        {"edges", {{{"from", "in"}, {"to", "first"}}, {{"from", "first"}, {"to", "sink"}}}}};
-    if (extraOutput) {
-        document["edges"].push_back({{"from", "first"}, {"to", "other"}, {"output", output}});
-    }
-    return document;
+    return flownodes::singleNodeFlow("usage", type, settings, output);
 }
 
 QByteArray usage(const char *event, const char *subscription, const char *quantity)
@@ -88,7 +75,7 @@ private slots:
         Harness h;
         auto plan = h.plan(flow("dedupe", {{"key", "event & '/' & subscription"},
                                            {"windowMs", 60'000}},
-                                true, "duplicate"));
+                                "duplicate"));
         auto sink = std::make_shared<Sink>();
         auto duplicates = std::make_shared<Sink>();
         h.start(plan, {{QStringLiteral("first"), *DedupeNode::create(firstNode(plan), h.store(), h.clock())},
