@@ -114,13 +114,14 @@ Result<DeployReport> Deployer::deploy(const model::Workspace &workspace)
     }
     m_current = workspace;
     m_versions.clear();
+    QSet<QPair<QString, int>> latest;
     for (const Pending &p : pending) {
         m_versions.append({p.flowId, p.version, true});
+        latest.insert({p.flowId, p.version});
     }
-    for (const auto &[flowId, version] : m_running) {
-        if (!report.created.contains(QStringLiteral("%1 v%2").arg(flowId).arg(version))
-            && !report.unchanged.contains(QStringLiteral("%1 v%2").arg(flowId).arg(version))) {
-            m_versions.append({flowId, version, false});
+    for (const QPair<QString, int> &running : std::as_const(m_running)) {
+        if (!latest.contains(running)) {
+            m_versions.append({running.first, running.second, false});
         }
     }
     return report;
