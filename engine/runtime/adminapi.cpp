@@ -15,6 +15,8 @@ QString titleFor(int status)
         return QStringLiteral("Bad request");
     case 401:
         return QStringLiteral("Unauthorized");
+    case 403:
+        return QStringLiteral("Forbidden");
     case 404:
         return QStringLiteral("Not found");
     case 405:
@@ -34,7 +36,7 @@ QString titleFor(int status)
 
 // The path parameters when `path` matches `pattern`.
 std::optional<QHash<QByteArray, QByteArray>> match(const QByteArray &pattern,
-                                                  const QByteArray &path)
+                                                   const QByteArray &path)
 {
     const QList<QByteArray> want = pattern.split('/');
     const QList<QByteArray> have = path.split('/');
@@ -59,9 +61,21 @@ std::optional<QHash<QByteArray, QByteArray>> match(const QByteArray &pattern,
 
 } // namespace
 
-AdminApi::AdminApi(QByteArray token)
-    : m_token(std::move(token))
-{}
+AdminApi::AdminApi(Authenticator authenticate)
+    : m_authenticate(std::move(authenticate))
+{
+}
+
+Authenticator AdminApi::singleToken(QByteArray token, QString userId)
+{
+    return [token = std::move(token), userId = std::move(userId)](
+               const QByteArray &given) -> std::optional<security::Principal> {
+        if (!net::constantTimeEquals(given, token)) {
+            return std::nullopt;
+        }
+        return security::Principal{userId, security::Role::Admin};
+    };
+}
 
 void AdminApi::add(AdminRoute route)
 {
@@ -76,19 +90,25 @@ bool AdminApi::handles(const QByteArray &path)
 net::ServerResponse AdminApi::problem(int status, const char *code, const QString &detail)
 {
     const QString slug = titleFor(status).toLower().replace(u' ', u'-');
-    return net::ServerResponse::problem(status, QStringLiteral("urn:syncline:problem:") + slug,
-                                        titleFor(status), detail,
+    return net::ServerResponse::problem(status,
+                                        QStringLiteral("urn:syncline:problem:") + slug,
+                                        titleFor(status),
+                                        detail,
                                         QByteArray(R"({"code":")") + code + "\"}");
 }
 
 void AdminApi::handle(const net::ServerRequest &request, const net::Responder &respond) const
 {
     const QByteArray authorization = request.header("authorization");
-    const QByteArray given = authorization.startsWith("Bearer ") ? authorization.mid(7).trimmed()
-                                                                  : QByteArray();
-    if (given.isEmpty() || !net::constantTimeEquals(given, m_token)) {
-        net::ServerResponse denied = problem(
-            401, "UNAUTHORIZED", QStringLiteral("the admin API needs Authorization: Bearer <token>"));
+    const QByteArray given =
+        authorization.startsWith("Bearer ") ? authorization.mid(7).trimmed() : QByteArray();
+    const std::optional<security::Principal> caller =
+        given.isEmpty() ? std::nullopt : m_authenticate(given);
+    if (!caller) {
+        net::ServerResponse denied =
+            problem(401,
+                    "UNAUTHORIZED",
+                    QStringLiteral("the admin API needs Authorization: Bearer <token>"));
         denied.headers.append(qMakePair(QByteArray("WWW-Authenticate"), QByteArray("Bearer")));
         respond(denied);
         return;
@@ -103,19 +123,30 @@ void AdminApi::handle(const net::ServerRequest &request, const net::Responder &r
             allowed.append(route.method);
             continue;
         }
-        route.handle(AdminCall{request, std::move(*params)}, respond);
+        if (!security::allows(caller->role, route.permission)) {
+            respond(problem(403,
+                            "FORBIDDEN",
+                            QStringLiteral("%1 (role %2) may not %3")
+                                .arg(caller->userId,
+                                     security::roleName(caller->role),
+                                     security::permissionName(route.permission))));
+            return;
+        }
+        route.handle(AdminCall{request, std::move(*params), *caller}, respond);
         return;
     }
     if (!allowed.isEmpty()) {
         net::ServerResponse refused = problem(
-            405, "METHOD_NOT_ALLOWED",
-            QStringLiteral("%1 takes %2").arg(QString::fromUtf8(request.path),
-                                              QString::fromUtf8(allowed.join(", "))));
+            405,
+            "METHOD_NOT_ALLOWED",
+            QStringLiteral("%1 takes %2")
+                .arg(QString::fromUtf8(request.path), QString::fromUtf8(allowed.join(", "))));
         refused.headers.append(qMakePair(QByteArray("Allow"), allowed.join(", ")));
         respond(refused);
         return;
     }
-    respond(problem(404, "NOT_FOUND",
+    respond(problem(404,
+                    "NOT_FOUND",
                     QStringLiteral("%1 is not part of the admin API (try /api/v1/health)")
                         .arg(QString::fromUtf8(request.path))));
 }

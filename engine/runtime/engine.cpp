@@ -235,18 +235,25 @@ void Engine::Impl::addRoutes()
             respond(net::ServerResponse::json(200, source()));
         };
     };
-    admin->add({"GET", "/api/v1/health", json([this] { return healthJson(); })});
-    admin->add({"GET", "/api/v1/flows", json([this] { return flowsJson(); })});
-    admin->add({"GET", "/api/v1/queues", json([this] { return queuesJson(); })});
-    admin->add({"GET", "/api/v1/metrics", json([this] { return metricsJson(); })});
-    admin->add({"GET", "/api/v1/node-types", json([] { return nodeTypesJson(); })});
-    admin->add({"GET", "/api/v1/triggers", json([this] { return triggersJson(); })});
+    admin->add({"GET", "/api/v1/health", security::Permission::ReadOperations,
+                json([this] { return healthJson(); })});
+    admin->add({"GET", "/api/v1/flows", security::Permission::ReadOperations,
+                json([this] { return flowsJson(); })});
+    admin->add({"GET", "/api/v1/queues", security::Permission::ReadOperations,
+                json([this] { return queuesJson(); })});
+    admin->add({"GET", "/api/v1/metrics", security::Permission::ReadOperations,
+                json([this] { return metricsJson(); })});
+    admin->add({"GET", "/api/v1/node-types", security::Permission::ReadOperations,
+                json([] { return nodeTypesJson(); })});
+    admin->add({"GET", "/api/v1/triggers", security::Permission::ReadOperations,
+                json([this] { return triggersJson(); })});
     admin->add(manual->route());
-    admin->add({"POST", "/api/v1/deployments",
+    admin->add({"POST", "/api/v1/deployments", security::Permission::Deploy,
                 [this](const AdminCall &call, const net::Responder &respond) {
                     deployRequest(call.request, respond);
                 }});
-    admin->add({"GET", "/metrics", [this](const AdminCall &, const net::Responder &respond) {
+    admin->add({"GET", "/metrics", security::Permission::ReadOperations,
+                [this](const AdminCall &, const net::Responder &respond) {
                     const std::string text = metrics.prometheusText();
                     respond({200,
                              {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"}},
@@ -376,7 +383,7 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
     if (Result<void> resumed = impl->deployer->resumeOlderVersions(); !resumed) {
         return resumed.error();
     }
-    impl->admin = std::make_unique<AdminApi>(options.adminToken);
+    impl->admin = std::make_unique<AdminApi>(AdminApi::singleToken(options.adminToken));
     impl->addRoutes();
     impl->adminWork.setMaxThreadCount(1);
     if (Result<void> started = impl->executor->start(); !started) {

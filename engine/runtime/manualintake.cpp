@@ -54,6 +54,7 @@ std::optional<ManualTrigger> ManualIntake::trigger(const QString &flowId,
 AdminRoute ManualIntake::route()
 {
     return {"POST", "/api/v1/flows/{flow}/triggers/{trigger}/messages",
+            security::Permission::RunManualTrigger,
             [this](const AdminCall &call, const net::Responder &respond) {
                 handle(call.param("flow"), call.param("trigger"), call.request, respond);
             }};

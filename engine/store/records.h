@@ -154,6 +154,29 @@ struct QueueDepth
     qint64 bytes = 0;    // payload bytes of the ready and delayed ones (back pressure)
 };
 
+/// An operator action or deployment, written in the same transaction as the action itself.
+struct AuditRecord
+{
+    QString actor;      // user id
+    QString role;       // the actor's role at the time, e.g. "admin"
+    QString action;     // e.g. "deploy", "replay", "repair", "discard", "unmask", "user.create"
+    QString objectType; // e.g. "flow", "exception", "user", "secret"
+    QString objectId;
+    QString reason;     // required for replay, discard and unmask (the caller checks)
+    QByteArray detail;  // JSON object with what else matters (never a secret value); may be empty
+};
+
+/// A stored audit record. Records form a hash chain: `hash` covers `previousHash` and every
+/// field, so changing, removing or reordering a record breaks every link after it.
+struct AuditEntry
+{
+    qint64 sequence = 0; // 1, 2, 3, ... without gaps
+    qint64 atMs = 0;
+    AuditRecord record;
+    QByteArray previousHash; // hex; 64 zeros for the first record
+    QByteArray hash;         // hex SHA-256
+};
+
 QString effectStateName(EffectState state);
 std::optional<EffectState> effectStateFromName(const QString &name);
 

@@ -106,9 +106,28 @@ CREATE TABLE node_state(
 CREATE INDEX node_state_expiry ON node_state(expires_at) WHERE expires_at > 0;
 )sql";
 
+constexpr auto kVersion3 = R"sql(
+CREATE TABLE audit(
+    sequence      INTEGER PRIMARY KEY,
+    at            INTEGER NOT NULL,
+    actor         TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    action        TEXT NOT NULL,
+    object_type   TEXT NOT NULL,
+    object_id     TEXT NOT NULL,
+    reason        TEXT NOT NULL,
+    detail        BLOB NOT NULL,
+    previous_hash TEXT NOT NULL,
+    hash          TEXT NOT NULL
+);
+CREATE INDEX audit_object ON audit(object_type, object_id);
+CREATE INDEX audit_actor ON audit(actor, at);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "messages, work items, steps, lineage and the effect ledger", kVersion1},
     {2, "durable node state: dedupe keys, aggregates, cursors, learned ids", kVersion2},
+    {3, "the hash-chained audit trail", kVersion3},
 };
 
 } // namespace

@@ -78,7 +78,7 @@ private slots:
         trigger.businessKeyPointer = QStringLiteral("/account");
         trigger.limits.maxBytes = 1024;
         m_intake->setTriggers({trigger});
-        m_admin = std::make_unique<AdminApi>("t0ken");
+        m_admin = std::make_unique<AdminApi>(AdminApi::singleToken("t0ken"));
         m_admin->add(m_intake->route());
         QVERIFY(m_server.listen({}, [this](net::ServerRequest request, net::Responder respond) {
             m_admin->handle(request, respond);
