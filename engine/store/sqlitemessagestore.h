@@ -53,10 +53,16 @@ public:
     bool acceptingWrites() const override;
     WriterSnapshot writerSnapshot() const;
 
+    /// For the other SQLite stores of the same file (exceptions, users, lineage): they write
+    /// through this store's writer, so their changes share its transactions and group commits.
+    Writer &writer() const { return *m_writer; }
+    /// A new read-only connection (one per reading thread; never blocks the writer).
+    Result<Connection> reader() const;
+    /// The store's clock, in milliseconds since the epoch.
+    qint64 now() const;
+
 private:
     SqliteMessageStore(QString path, std::unique_ptr<Writer> writer, SqliteStoreOptions options);
-    Result<Connection> reader() const;
-    qint64 now() const;
 
     QString m_path;
     std::unique_ptr<Writer> m_writer;
