@@ -106,20 +106,6 @@ enum class StepStatus {
     Failed,    // cannot go on: parked for the exception queue
 };
 
-/// Everything one node step commits, in one transaction.
-struct StepResult
-{
-    qint64 workItemId = 0;
-    StepStatus status = StepStatus::Succeeded;
-    QString errorCode;
-    QString errorDetail;
-    qint64 startedAtMs = 0;
-    qint64 finishedAtMs = 0;
-    qint64 retryAtMs = 0; // for Retrying
-    QList<StepOutput> outputs;
-    QList<StateWrite> stateWrites;
-};
-
 enum class EffectState { Pending, Succeeded, Failed, Uncertain };
 
 /// What an effect is about to do, committed before it runs.
@@ -143,6 +129,23 @@ struct EffectOutcome
     int httpStatus = 0;
     QByteArray externalIds; // JSON object of ids the target returned, e.g. {"erpDocument": "SO-1"}
     QString detail;
+};
+
+/// Everything one node step commits, in one transaction.
+struct StepResult
+{
+    qint64 workItemId = 0;
+    StepStatus status = StepStatus::Succeeded;
+    QString errorCode;
+    QString errorDetail;
+    qint64 startedAtMs = 0;
+    qint64 finishedAtMs = 0;
+    qint64 retryAtMs = 0; // for Retrying
+    QList<StepOutput> outputs;
+    QList<StateWrite> stateWrites;
+    /// The outcome of the node's effect (see MessageStore::finishEffect), recorded with the step
+    /// — also when the claim turned out stale, since the call happened either way.
+    std::optional<EffectOutcome> effect = std::nullopt;
 };
 
 struct EffectRecord
