@@ -1,5 +1,7 @@
 #pragma once
 
+#include "engine/store/exceptionrecords.h"
+
 #include <QByteArray>
 #include <QList>
 #include <QString>
@@ -104,6 +106,10 @@ struct StepResult
     qint64 retryAtMs = 0; // for Retrying
     QList<StepOutput> outputs;
     QList<StateWrite> stateWrites;
+    /// For Failed: the exception the step becomes, committed with it. Without one, the store
+    /// derives it from the error code (its category, the step's node and input, owner by
+    /// category as docs/operations.md says, no SLA beyond the default).
+    std::optional<NewException> exception;
 };
 
 enum class EffectState { Pending, Succeeded, Failed, Uncertain };
