@@ -204,21 +204,21 @@ int main(int argc, char **argv)
     ExceptionFilter rare;
     rare.reasonCode = QStringLiteral("WRITE_FAILED");
     ExceptionFilter key;
-    key.businessKey = QStringLiteral("INV-123456");
+    key.businessKey = QStringLiteral("INV-%1").arg(count / 7);
     ExceptionFilter old = unresolved;
     old.createdBeforeMs = kNowMs - 30 * kDayMs;
     ExceptionFilter recent;
     recent.createdAfterMs = kNowMs - kDayMs;
 
-    // The cursor 200 pages (10,000 exceptions) into the unresolved queue.
+    // The cursor 2,000 pages (100,000 exceptions) into the unresolved queue.
     std::optional<ExceptionCursor> deep;
-    for (int i = 0; i < 200; ++i) {
+    for (int i = 0; i < 2000 && (i == 0 || deep); ++i) {
         deep = store.list(unresolved, deep, 50)->next;
     }
     const QList<Case> cases = {
         {"page 1: unresolved, newest first", [&] { return pageRows(store, unresolved); }},
         {"page 1: finance's queue", [&] { return pageRows(store, finance); }},
-        {"page 201 (10,000 deep, by cursor)", [&] { return pageRows(store, unresolved, deep); }},
+        {"page 2,001 (100,000 deep, by cursor)", [&] { return pageRows(store, unresolved, deep); }},
         {"page 1: one flow and node, unresolved", [&] { return pageRows(store, flowNode); }},
         {"page 1: a rare reason code", [&] { return pageRows(store, rare); }},
         {"page 1: older than 30 days, unresolved", [&] { return pageRows(store, old); }},
@@ -246,15 +246,16 @@ int main(int argc, char **argv)
     // What OFFSET paging would cost at the same depth, for contrast.
     const Timing offset = measure(repeat, [&] {
         Result<Connection> c = messages.reader();
-        Result<Statement> s = c->prepare("SELECT id FROM exceptions WHERE state <> 'resolved'"
-                                         " ORDER BY created_at DESC, id DESC LIMIT 50 OFFSET 10000");
+        Result<Statement> s = c->prepare("SELECT * FROM exceptions WHERE state <> 'resolved'"
+                                         " ORDER BY created_at DESC, id DESC"
+                                         " LIMIT 50 OFFSET 100000");
         qint64 rows = 0;
         while (*s->step()) {
             ++rows;
         }
         return rows;
     });
-    std::printf("| (contrast) page 201 by OFFSET | %lld | %.2f | %.2f |\n",
+    std::printf("| (contrast) page 2,001 by OFFSET | %lld | %.2f | %.2f |\n",
                 static_cast<long long>(offset.rows), offset.medianMs, offset.p95Ms);
     return 0;
 }
