@@ -93,6 +93,10 @@ class NodeRunner
 public:
     virtual ~NodeRunner() = default;
     virtual NodeOutcome run(const store::WorkItem &item) = 0;
+    /// True for a pure node — no effect, no state, no waiting, the same outcome for the same
+    /// payload (validate, map, route): the engine may run it on an arriving message before
+    /// storing it, so the message is committed once, already past it.
+    virtual bool runsInline() const { return false; }
 };
 
 } // namespace syncline::engine::runtime

@@ -20,6 +20,7 @@ public:
     ValidateNode(QString schemaId, schema::SchemaValidator validator,
                  QHash<QString, QString> reasonCodes = {});
     NodeOutcome run(const store::WorkItem &item) override;
+    bool runsInline() const override { return true; }
 
 private:
     QString m_schemaId;
@@ -47,6 +48,7 @@ public:
     static Result<std::shared_ptr<MapNode>> create(const QString &mappingId,
                                                    const nlohmann::json &fields);
     NodeOutcome run(const store::WorkItem &item) override;
+    bool runsInline() const override { return true; }
 
     /// The mapping applied to `input`, without a message (for fixtures and the studio).
     Result<json::Value> apply(const json::Value &input) const;
@@ -66,6 +68,7 @@ class RouteNode final : public NodeRunner
 public:
     static Result<std::shared_ptr<RouteNode>> create(const nlohmann::json &settings);
     NodeOutcome run(const store::WorkItem &item) override;
+    bool runsInline() const override { return true; }
 
 private:
     struct Route
