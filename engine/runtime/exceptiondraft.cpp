@@ -49,8 +49,7 @@ store::NewException draftException(const FlowPlan &plan,
                                    const PlannedNode &node,
                                    const store::WorkItem &item,
                                    const NodeOutcome &outcome,
-                                   const QString &reasonCode,
-                                   qint64 nowMs)
+                                   const QString &reasonCode)
 {
     store::NewException e;
     e.reasonCode = reasonCode;
@@ -61,7 +60,7 @@ store::NewException draftException(const FlowPlan &plan,
     e.facts = outcome.errorFacts;
     e.ownerRole =
         outcome.ownerRole.isEmpty() ? plan.policy.ownerFor(e.category) : outcome.ownerRole;
-    e.slaDueAtMs = nowMs + plan.policy.slaMs(e.category);
+    e.slaMs = plan.policy.slaMs(e.category);
     if (node.type == QLatin1String("errorBranch")) {
         resumeBeforeErrorBranch(plan, node, item, e);
     }

@@ -15,7 +15,6 @@ store::NewException draftException(const FlowPlan &plan,
                                    const PlannedNode &node,
                                    const store::WorkItem &item,
                                    const NodeOutcome &outcome,
-                                   const QString &reasonCode,
-                                   qint64 nowMs);
+                                   const QString &reasonCode);
 
 } // namespace syncline::engine::runtime

@@ -298,8 +298,7 @@ void Executor::Impl::process(Slot &slot, const store::WorkItem &item)
         break;
     }
     if (step.status == store::StepStatus::Failed) {
-        step.exception = draftException(*slot.plan, node, item, outcome, step.errorCode,
-                                        finished);
+        step.exception = draftException(*slot.plan, node, item, outcome, step.errorCode);
     }
     divertToErrorBranch(node, item, step);
     wakeWhenDue(*slot.plan, step.outputs);

@@ -175,8 +175,8 @@ NewException derivedFrom(const StepResult &step, qint64 atMs)
     if (e.ownerRole.isEmpty()) {
         e.ownerRole = defaultOwnerRole(e.category);
     }
-    if (e.slaDueAtMs == 0) {
-        e.slaDueAtMs = atMs + kDefaultSlaHours * kHourMs;
+    if (e.slaMs == 0) {
+        e.slaMs = kDefaultSlaHours * kHourMs;
     }
     return e;
 }
@@ -208,7 +208,7 @@ insertException(Connection &c, const FailedStep &failed, const StepResult &step,
     s.bind(10, e.resumeMessageId.isEmpty() ? failed.messageId : e.resumeMessageId);
     s.bind(11, failed.workItemId).bind(12, step.errorDetail).bind(13, failed.attempt);
     s.bind(14, failed.correlationId).bind(15, failed.businessKey).bind(16, e.ownerRole);
-    s.bind(17, e.slaDueAtMs).bind(18, *previous).bind(19, e.replayBlocker);
+    s.bind(17, atMs + e.slaMs).bind(18, *previous).bind(19, e.replayBlocker);
     if (Result<void> r = s.run(); !r) {
         return r;
     }

@@ -178,15 +178,20 @@ bool talliesAnswer(const ExceptionFilter &filter)
            !filter.createdBeforeMs && !filter.createdAfterMs && !filter.overdueAtMs;
 }
 
-// The exceptions a count scans: by age alone, through the index on created_at that also holds
-// every grouped column, so no table row is read (the planner would rather skip-scan the reason
-// index); by business key or correlation id, through their own indexes.
+// The exceptions a count scans: by age alone, through an index on created_at that also holds
+// every grouped column — the unresolved ones' own when only those count — so no table row is
+// read (the planner would rather skip-scan the reason index); by business key or correlation
+// id, through their own indexes.
 QString countedFrom(const ExceptionFilter &filter)
 {
     const bool byAge = filter.createdBeforeMs || filter.createdAfterMs;
-    return byAge && filter.businessKey.isEmpty() && filter.correlationId.isEmpty()
-               ? QStringLiteral("exceptions e INDEXED BY exceptions_created")
-               : QStringLiteral("exceptions e");
+    if (!byAge || !filter.businessKey.isEmpty() || !filter.correlationId.isEmpty()) {
+        return QStringLiteral("exceptions e");
+    }
+    const bool unresolvedOnly = filter.states != ExceptionFilter::States::Any &&
+                                filter.states != ExceptionFilter::States::Resolved;
+    return unresolvedOnly ? QStringLiteral("exceptions e INDEXED BY exceptions_unresolved")
+                          : QStringLiteral("exceptions e INDEXED BY exceptions_created");
 }
 
 const char *groupColumns(ExceptionGroup group)
@@ -293,8 +298,8 @@ Result<qint64> countExceptions(Connection &c, const ExceptionFilter &filter)
                       where);
     }
     const Where where = whereFor(filter);
-    return single(c, QStringLiteral("SELECT count(*) FROM ") + countedFrom(filter) + where.sql(),
-                  where);
+    return single(
+        c, QStringLiteral("SELECT count(*) FROM ") + countedFrom(filter) + where.sql(), where);
 }
 
 Result<QList<GroupCount>>

@@ -33,7 +33,7 @@ struct NewException
     QString resumeMessageId;
     QString replayBlocker; // non-empty: why this one cannot be replayed (discard it instead)
     QString ownerRole;     // the role whose queue it is in
-    qint64 slaDueAtMs = 0;
+    qint64 slaMs = 0;      // due this long after it is raised; 0: kDefaultSlaHours
 };
 
 /// An exception as stored.

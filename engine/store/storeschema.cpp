@@ -157,11 +157,14 @@ CREATE TABLE exceptions(
 );
 -- Every list is newest first, (created_at, id) descending, paged by keyset: each index ends in
 -- created_at (and the rowid), so a filtered page is a range scan however deep it is. The one on
--- created_at also covers the grouped columns, so counts by age read no table rows.
+-- created_at (all, and the unresolved ones) also cover the grouped columns, so counts by age read
+-- no table rows.
 CREATE INDEX exceptions_created ON exceptions(created_at, state, category, reason_code,
                                               owner_role, flow_id, node_id);
 CREATE INDEX exceptions_queue ON exceptions(owner_role, created_at) WHERE state <> 'resolved';
-CREATE INDEX exceptions_unresolved ON exceptions(created_at) WHERE state <> 'resolved';
+CREATE INDEX exceptions_unresolved ON exceptions(created_at, state, category, reason_code,
+                                                 owner_role, flow_id, node_id)
+    WHERE state <> 'resolved';
 CREATE INDEX exceptions_flow ON exceptions(flow_id, node_id, created_at);
 CREATE INDEX exceptions_reason ON exceptions(reason_code, created_at);
 CREATE INDEX exceptions_business_key ON exceptions(business_key, created_at)

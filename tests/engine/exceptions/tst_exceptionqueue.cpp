@@ -102,7 +102,7 @@ private:
             exception = NewException{};
             exception->category = s.category;
             exception->ownerRole = s.owner;
-            exception->slaDueAtMs = s.atMs + 24 * kHour;
+            exception->slaMs = 24 * kHour;
         }
         step.exception = exception;
         if (Result<void> done = m_store->completeStep(step); !done.ok()) {
