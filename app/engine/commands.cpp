@@ -12,6 +12,8 @@ int runTrigger(const QStringList &arguments);
 int runJson(const QStringList &arguments);
 int runSchema(const QStringList &arguments);
 int runValidate(const QStringList &arguments);
+int runUsers(const QStringList &arguments);
+int runAudit(const QStringList &arguments);
 
 namespace {
 constexpr Command kCommands[] = {
@@ -24,6 +26,8 @@ constexpr Command kCommands[] = {
     {"status", "Show a running engine's health, flows and queues", runStatus},
     {"deploy", "Deploy a workspace's flows to a running engine", runDeploy},
     {"trigger", "Start a flow through its manual trigger on a running engine", runTrigger},
+    {"users", "List, add and change the users of a running engine's admin API", runUsers},
+    {"audit", "List a running engine's audit trail, or verify the chain in a database", runAudit},
 };
 } // namespace
 

@@ -41,6 +41,10 @@ struct Principal
     Role role = Role::Viewer;
 };
 
+/// The engine itself: the administrator behind the bootstrap token (--token-file) and the author
+/// of the deployment made when the engine starts.
+Principal enginePrincipal();
+
 /// The permission matrix (docs/operations.md prints it); the one place that decides.
 bool allows(Role role, Permission permission);
 
