@@ -45,7 +45,8 @@ struct Principal
 /// of the deployment made when the engine starts.
 Principal enginePrincipal();
 
-/// The permission matrix (docs/operations.md prints it); the one place that decides.
+/// The permission matrix (docs/security.md prints it, checked by tst_access); the one place
+/// that decides.
 bool allows(Role role, Permission permission);
 
 QString roleName(Role role);
