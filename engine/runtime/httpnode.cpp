@@ -313,7 +313,7 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
         if (response.status >= 500 || response.status == 429) {
             m_target.breaker->recordFailure(m_clockMs());
         }
-        finished.detail = excerpt(response.body);
+        finished.detail = m_target.redact(excerpt(response.body), request.headers);
         const auto retryAfter = parseRetryAfter(response.header("retry-after"), m_clockMs());
         return NodeOutcome::retry(QStringLiteral("HTTP_%1").arg(response.status),
                                   QStringLiteral("%1 answered %2: %3")
@@ -325,12 +325,12 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
     }
     case CallVerdict::Fail:
         m_target.breaker->recordSuccess(); // the system works; the request is what is wrong
-        finished.detail = excerpt(response.body);
+        finished.detail = m_target.redact(excerpt(response.body), request.headers);
         return NodeOutcome::fail(QStringLiteral("HTTP_4XX"),
                                  QStringLiteral("%1 refused the request with %2: %3")
                                      .arg(m_target.id)
                                      .arg(response.status)
-                                     .arg(excerpt(response.body)))
+                                     .arg(finished.detail))
             .withEffect(finished);
     }
     return NodeOutcome::fail(QStringLiteral("HTTP_4XX"), QStringLiteral("unexpected status"));

@@ -1,5 +1,6 @@
 #include "../access/enginefixture.h"
 
+#include "engine/security/redaction.h"
 #include "engine/security/secretcatalog.h"
 #include "engine/security/secretsfile.h"
 
@@ -138,6 +139,24 @@ private slots:
         QCOMPARE(*catalog.lookup()(QStringLiteral("secret:crm/token")),
                  QByteArray("from-keychain"));
         qunsetenv("SYNCLINE_SECRET_BILLING_WEBHOOK_SIGNING");
+    }
+
+    void echoedSecretsAreCutFromText()
+    {
+        const QByteArray secret = "s3cret/value+1";
+        const QList<QByteArray> forms = security::secretForms(secret);
+        QVERIFY(forms.contains(secret));
+        QVERIFY(forms.contains(QByteArray("s3cret%2Fvalue%2B1")));
+        QVERIFY(forms.contains(secret.toBase64()));
+        const QString echoed = QStringLiteral("bad key s3cret/value+1 (form: s3cret%2Fvalue%2B1, "
+                                              "basic: %1)")
+                                   .arg(QString::fromLatin1(secret.toBase64()));
+        QCOMPARE(security::redact(echoed, forms),
+                 QStringLiteral("bad key [secret] (form: [secret], basic: [secret])"));
+        // A value too short to cut without cutting the message is left alone.
+        QVERIFY(!security::secretForms("ab").contains("ab"));
+        QCOMPARE(security::redact(QStringLiteral("about tabs"), {"ab"}),
+                 QStringLiteral("about tabs"));
     }
 
     void theApiNeverShowsAValueAndRecordsEveryChange()
