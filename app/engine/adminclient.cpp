@@ -131,6 +131,16 @@ std::optional<AdminAnswer> AdminClient::send(const QByteArray &method, const QSt
     return answer;
 }
 
+QString AdminClient::memberText(const nlohmann::json &object, const char *key)
+{
+    const auto it = object.find(key);
+    if (it == object.end() || it->is_null()) {
+        return {};
+    }
+    return it->is_string() ? QString::fromStdString(it->get<std::string>())
+                           : QString::fromStdString(it->dump());
+}
+
 QString AdminClient::problemText(const AdminAnswer &answer)
 {
     if (answer.body.is_object() && answer.body.contains("detail")

@@ -48,6 +48,10 @@ public:
     /// (`error` says why).
     std::optional<nlohmann::json> logIn(QString &error) const;
 
+    /// A member of a JSON answer as text: a string as is, null or absent as "", anything else
+    /// as JSON.
+    static QString memberText(const nlohmann::json &object, const char *key);
+
     /// The "detail" of a problem document, else the body as text.
     static QString problemText(const AdminAnswer &answer);
 

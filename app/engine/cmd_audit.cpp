@@ -18,12 +18,7 @@ const QString kCommand = QStringLiteral("audit");
 
 QString text(const nlohmann::json &object, const char *key)
 {
-    const auto it = object.find(key);
-    if (it == object.end() || it->is_null()) {
-        return {};
-    }
-    return it->is_string() ? QString::fromStdString(it->get<std::string>())
-                           : QString::fromStdString(it->dump());
+    return AdminClient::memberText(object, key);
 }
 
 QString entryLine(const nlohmann::json &entry)

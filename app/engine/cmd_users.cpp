@@ -13,12 +13,7 @@ const QString kCommand = QStringLiteral("users");
 
 QString text(const nlohmann::json &object, const char *key)
 {
-    const auto it = object.find(key);
-    if (it == object.end() || it->is_null()) {
-        return {};
-    }
-    return it->is_string() ? QString::fromStdString(it->get<std::string>())
-                           : QString::fromStdString(it->dump());
+    return AdminClient::memberText(object, key);
 }
 
 QString userPath(const QString &id, const char *suffix = "")

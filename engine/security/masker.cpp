@@ -87,13 +87,7 @@ private:
 
     bool object(const std::string &owner, const std::optional<PiiMatch> &match, int depth)
     {
-        punctuation();
-        whitespace();
-        if (peek('}')) {
-            punctuation();
-            return true;
-        }
-        while (true) {
+        return sequence('}', [&] {
             std::optional<std::string> name = stringToken(true);
             if (!name) {
                 return false;
@@ -106,36 +100,31 @@ private:
             whitespace();
             const std::string key = PiiMarks::normalise(*name);
             const std::optional<PiiMatch> member = match ? match : m_marks.classify(owner, key);
-            if (!value(key, member, depth + 1)) {
-                return false;
-            }
-            whitespace();
-            if (peek('}')) {
-                punctuation();
-                return true;
-            }
-            if (!peek(',')) {
-                return false;
-            }
-            punctuation();
-            whitespace();
-        }
+            return value(key, member, depth + 1);
+        });
     }
 
     bool array(const std::string &owner, const std::optional<PiiMatch> &match, int depth)
     {
+        return sequence(']', [&] { return value(owner, match, depth + 1); });
+    }
+
+    // The opening bracket, then `item`s separated by commas up to `close`.
+    template<typename Item>
+    bool sequence(char close, const Item &item)
+    {
         punctuation();
         whitespace();
-        if (peek(']')) {
+        if (peek(close)) {
             punctuation();
             return true;
         }
         while (true) {
-            if (!value(owner, match, depth + 1)) {
+            if (!item()) {
                 return false;
             }
             whitespace();
-            if (peek(']')) {
+            if (peek(close)) {
                 punctuation();
                 return true;
             }
