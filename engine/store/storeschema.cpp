@@ -221,12 +221,25 @@ CREATE TABLE exception_repairs(
 ) WITHOUT ROWID;
 )sql";
 
+constexpr auto kUsers = R"sql(
+CREATE TABLE users(
+    user_id      TEXT PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    role         TEXT NOT NULL CHECK (role IN ('viewer', 'analyst', 'finance', 'admin')),
+    token_hash   TEXT NOT NULL UNIQUE,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    disabled_at  INTEGER
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "messages, work items, steps, lineage and the effect ledger", kVersion1},
     {2, "durable node state: dedupe keys, aggregates, cursors, learned ids", kVersion2},
     {3, "the hash-chained audit trail", kVersion3},
     {4, "the exception work queue: exceptions, their tallies, history and repaired inputs",
      kVersion4},
+    {5, "users of the admin API and the hashes of their tokens", kUsers},
 };
 
 } // namespace
