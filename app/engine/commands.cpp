@@ -12,6 +12,7 @@ int runTrigger(const QStringList &arguments);
 int runJson(const QStringList &arguments);
 int runSchema(const QStringList &arguments);
 int runValidate(const QStringList &arguments);
+int runLineage(const QStringList &arguments);
 
 namespace {
 constexpr Command kCommands[] = {
@@ -24,6 +25,8 @@ constexpr Command kCommands[] = {
     {"status", "Show a running engine's health, flows and queues", runStatus},
     {"deploy", "Deploy a workspace's flows to a running engine", runDeploy},
     {"trigger", "Start a flow through its manual trigger on a running engine", runTrigger},
+    {"lineage", "Show a transaction's lineage by correlation id, business key or external id",
+     runLineage},
 };
 } // namespace
 

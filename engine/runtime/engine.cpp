@@ -7,6 +7,7 @@
 #include "engine/runtime/deploybundle.h"
 #include "engine/runtime/deployer.h"
 #include "engine/runtime/executor.h"
+#include "engine/runtime/lineageroutes.h"
 #include "engine/runtime/manualintake.h"
 #include "engine/runtime/metrics.h"
 #include "engine/runtime/nodefactory.h"
@@ -14,6 +15,7 @@
 #include "engine/runtime/topicregistry.h"
 #include "engine/runtime/triggerhost.h"
 #include "engine/runtime/webhookingress.h"
+#include "engine/store/sqlitelineagestore.h"
 #include "engine/store/sqlitemessagestore.h"
 
 #include <QDateTime>
@@ -248,6 +250,9 @@ void Engine::Impl::addRoutes()
     admin->add({"GET", "/api/v1/triggers", security::Permission::ReadOperations,
                 json([this] { return triggersJson(); })});
     admin->add(manual->route());
+    for (AdminRoute &route : lineageRoutes(std::make_shared<store::SqliteLineageStore>(*store))) {
+        admin->add(std::move(route));
+    }
     admin->add({"POST", "/api/v1/deployments", security::Permission::Deploy,
                 [this](const AdminCall &call, const net::Responder &respond) {
                     deployRequest(call.request, respond);
