@@ -134,8 +134,8 @@ Result<QStringList> queryPlans(const QString &path)
             steps.append(plan->qtext(3));
         }
         const QString statement = QString::fromLatin1(sql).simplified();
-        lines.append(QStringLiteral("%1 … → %2")
-                         .arg(statement.left(statement.indexOf(QStringLiteral(" FROM"))),
+        lines.append(QStringLiteral("…%1 → %2")
+                         .arg(statement.mid(statement.indexOf(QStringLiteral(" FROM "))),
                               steps.join(QStringLiteral("; "))));
     }
     return lines;

@@ -35,6 +35,22 @@ struct Member
     QString flowId;
 };
 
+// An HTTP call a node made for a message, and the id the target returned.
+struct Call
+{
+    QString messageId;
+    QString flow;
+    int version = 1;
+    QString correlationId;
+    QString node;
+    QString businessKey;
+    QString target;
+    QString method;
+    QString url;
+    const char *idName = "";
+    QString idValue;
+};
+
 // Writes transactions inside one writer job; keeps what spans jobs (open aggregates, counters).
 class TransactionWriter
 {
@@ -67,20 +83,8 @@ private:
     Result<void>
     edge(const QString &parent, const QString &child, const QString &node, const char *kind);
     // Steps and the ledger row of an HTTP call; 5 % succeed on a second attempt after a 503,
-    // `fails` ends with a 422 and parks the message. Returns the attempts made.
-    Result<void> call(const QString &messageId,
-                      const QString &flow,
-                      int version,
-                      const QString &correlationId,
-                      const QString &node,
-                      const QString &businessKey,
-                      const QString &target,
-                      const QString &method,
-                      const QString &url,
-                      const char *idName,
-                      const QString &idValue,
-                      qint64 at,
-                      bool fails = false);
+    // `fails` ends with a 422 and parks the message.
+    Result<void> call(const Call &c, qint64 at, bool fails = false);
 
     Result<void> invoice(qint64 n, qint64 at);
     Result<void> usage(qint64 n, qint64 at);
@@ -157,54 +161,45 @@ Result<void> TransactionWriter::edge(const QString &parent,
     return (*s)->run();
 }
 
-Result<void> TransactionWriter::call(const QString &messageId,
-                                     const QString &flow,
-                                     int version,
-                                     const QString &correlationId,
-                                     const QString &node,
-                                     const QString &businessKey,
-                                     const QString &target,
-                                     const QString &method,
-                                     const QString &url,
-                                     const char *idName,
-                                     const QString &idValue,
-                                     qint64 at,
-                                     bool fails)
+Result<void> TransactionWriter::call(const Call &c, qint64 at, bool fails)
 {
-    const bool retried = !fails && std::uniform_int_distribution<int>(0, 99)(m_rng) < 5;
     int attempt = 1;
-    if (retried) {
-        if (Result<void> r = step(messageId,
-                                  flow,
-                                  version,
-                                  node,
+    if (!fails && std::uniform_int_distribution<int>(0, 99)(m_rng) < 5) {
+        const QString busy = QStringLiteral("%1 answered 503: upstream busy").arg(c.target);
+        if (Result<void> r = step(c.messageId,
+                                  c.flow,
+                                  c.version,
+                                  c.node,
                                   attempt++,
                                   "retrying",
                                   at,
                                   QStringLiteral("HTTP_503"),
-                                  QStringLiteral("%1 answered 503: upstream busy").arg(target));
+                                  busy);
             !r) {
             return r;
         }
         at += 200;
     }
+    const QString refused = QStringLiteral("%1 refused the request with 422").arg(c.target);
     if (Result<void> r =
-            step(messageId,
-                 flow,
-                 version,
-                 node,
-                 attempt,
-                 fails ? "failed" : "succeeded",
-                 at,
-                 fails ? QStringLiteral("HTTP_4XX") : QString(),
-                 fails ? QStringLiteral("%1 refused the request with 422").arg(target) : QString());
+            fails ? step(c.messageId,
+                         c.flow,
+                         c.version,
+                         c.node,
+                         attempt,
+                         "failed",
+                         at,
+                         QStringLiteral("HTTP_4XX"),
+                         refused)
+                  : step(c.messageId, c.flow, c.version, c.node, attempt, "succeeded", at);
         !r) {
         return r;
     }
-    const QString key = runtime::HttpNode::idempotencyKey(correlationId, flow, node, businessKey);
+    const QString key =
+        runtime::HttpNode::idempotencyKey(c.correlationId, c.flow, c.node, c.businessKey);
     const QByteArray ids =
         fails ? QByteArray()
-              : QStringLiteral(R"({"%1":"%2"})").arg(QLatin1String(idName), idValue).toUtf8();
+              : QStringLiteral(R"({"%1":"%2"})").arg(QLatin1String(c.idName), c.idValue).toUtf8();
     Result<store::Statement *> s = m_c->cached(
         "INSERT INTO effects(idempotency_key, message_id, correlation_id, flow_id, node_id,"
         " business_key, target, method, url, state, attempts, http_status, external_ids, detail,"
@@ -213,28 +208,28 @@ Result<void> TransactionWriter::call(const QString &messageId,
         return s.error();
     }
     store::Statement &e = **s;
-    e.bind(1, key).bind(2, messageId).bind(3, correlationId).bind(4, flow).bind(5, node);
-    e.bind(6, businessKey).bind(7, target).bind(8, method).bind(9, url);
+    e.bind(1, key).bind(2, c.messageId).bind(3, c.correlationId).bind(4, c.flow);
+    e.bind(5, c.node).bind(6, c.businessKey).bind(7, c.target).bind(8, c.method).bind(9, c.url);
     e.bind(10, std::string_view(fails ? "failed" : "succeeded")).bind(11, attempt);
-    e.bind(12, fails ? 422 : method == QLatin1String("POST") ? 201 : 200);
+    e.bind(12, fails ? 422 : c.method == QLatin1String("POST") ? 201 : 200);
     e.bindBlob(13, bytes(ids));
     e.bind(14, fails ? QStringLiteral(R"({"error":{"code":"TAX_CODE_MISSING"}})") : QString());
     e.bind(15, at).bind(16, at + 30);
     if (Result<void> r = e.run(); !r) {
         return r;
     }
-    if (fails) {
-        Result<store::Statement *> parked =
-            m_c->cached("INSERT INTO work_items(message_id, flow_id, flow_version, node_id, state,"
-                        " available_at, attempts) VALUES (?, ?, ?, ?, 'failed', ?, ?)");
-        if (!parked) {
-            return parked.error();
-        }
-        (*parked)->bind(1, messageId).bind(2, flow).bind(3, version).bind(4, node);
-        (*parked)->bind(5, at).bind(6, attempt);
-        return (*parked)->run();
+    if (!fails) {
+        return store::indexExternalIds(*m_c, key, ids);
     }
-    return store::indexExternalIds(*m_c, key, ids);
+    Result<store::Statement *> parked =
+        m_c->cached("INSERT INTO work_items(message_id, flow_id, flow_version, node_id, state,"
+                    " available_at, attempts) VALUES (?, ?, ?, ?, 'failed', ?, ?)");
+    if (!parked) {
+        return parked.error();
+    }
+    (*parked)->bind(1, c.messageId).bind(2, c.flow).bind(3, c.version).bind(4, c.node);
+    (*parked)->bind(5, at).bind(6, attempt);
+    return (*parked)->run();
 }
 
 Result<void> TransactionWriter::invoice(qint64 n, qint64 at)
@@ -284,17 +279,17 @@ Result<void> TransactionWriter::invoice(qint64 n, qint64 at)
         return r;
     }
     const bool fails = std::uniform_int_distribution<int>(0, 99)(m_rng) == 0;
-    if (Result<void> r = call(*invoice,
-                              flow,
-                              3,
-                              correlation,
-                              QStringLiteral("post-invoice"),
-                              number,
-                              QStringLiteral("erp"),
-                              QStringLiteral("POST"),
-                              QStringLiteral("https://erp.example.com/api/ar/invoices"),
-                              "erpDocument",
-                              QStringLiteral("AR-%1").arg(500000 + n),
+    if (Result<void> r = call({.messageId = *invoice,
+                               .flow = flow,
+                               .version = 3,
+                               .correlationId = correlation,
+                               .node = QStringLiteral("post-invoice"),
+                               .businessKey = number,
+                               .target = QStringLiteral("erp"),
+                               .method = QStringLiteral("POST"),
+                               .url = QStringLiteral("https://erp.example.com/api/ar/invoices"),
+                               .idName = "erpDocument",
+                               .idValue = QStringLiteral("AR-%1").arg(500000 + n)},
                               at + 10,
                               fails);
         !r || fails) {
@@ -320,17 +315,17 @@ Result<void> TransactionWriter::invoice(qint64 n, qint64 at)
         if (Result<void> r = edge(*invoice, *child, QStringLiteral("split-lines"), "split"); !r) {
             return r;
         }
-        if (Result<void> r = call(*child,
-                                  flow,
-                                  3,
-                                  correlation,
-                                  QStringLiteral("post-line"),
-                                  lineKey,
-                                  QStringLiteral("erp"),
-                                  QStringLiteral("POST"),
-                                  QStringLiteral("https://erp.example.com/api/ar/lines"),
-                                  "erpLine",
-                                  QStringLiteral("ARL-%1-%2").arg(500000 + n).arg(k),
+        if (Result<void> r = call({.messageId = *child,
+                                   .flow = flow,
+                                   .version = 3,
+                                   .correlationId = correlation,
+                                   .node = QStringLiteral("post-line"),
+                                   .businessKey = lineKey,
+                                   .target = QStringLiteral("erp"),
+                                   .method = QStringLiteral("POST"),
+                                   .url = QStringLiteral("https://erp.example.com/api/ar/lines"),
+                                   .idName = "erpLine",
+                                   .idValue = QStringLiteral("ARL-%1-%2").arg(500000 + n).arg(k)},
                                   at + 320 + k);
             !r) {
             return r;
@@ -350,18 +345,19 @@ Result<void> TransactionWriter::invoice(qint64 n, qint64 at)
     if (Result<void> r = edge(*invoice, *published, QStringLiteral("announce"), "publish"); !r) {
         return r;
     }
-    return call(*published,
-                crmFlow,
-                1,
-                correlation,
-                QStringLiteral("update-crm"),
-                number,
-                QStringLiteral("crm"),
-                QStringLiteral("PATCH"),
-                QStringLiteral("https://crm.example.com/services/data/v59.0/sobjects/Invoice__c"),
-                "crmActivity",
-                QStringLiteral("a0B%1").arg(7000000 + n),
-                at + 410);
+    return call(
+        {.messageId = *published,
+         .flow = crmFlow,
+         .version = 1,
+         .correlationId = correlation,
+         .node = QStringLiteral("update-crm"),
+         .businessKey = number,
+         .target = QStringLiteral("crm"),
+         .method = QStringLiteral("PATCH"),
+         .url = QStringLiteral("https://crm.example.com/services/data/v59.0/sobjects/Invoice__c"),
+         .idName = "crmActivity",
+         .idValue = QStringLiteral("a0B%1").arg(7000000 + n)},
+        at + 410);
 }
 
 Result<void> TransactionWriter::usage(qint64 n, qint64 at)
@@ -436,17 +432,17 @@ Result<void> TransactionWriter::usage(qint64 n, qint64 at)
         }
     }
     ++m_aggregates;
-    return call(*aggregate,
-                flow,
-                2,
-                members.first().correlationId,
-                QStringLiteral("post-usage"),
-                group,
-                QStringLiteral("billing"),
-                QStringLiteral("POST"),
-                QStringLiteral("https://billing.example.com/v1/usage_records"),
-                "billingUsageRecord",
-                QStringLiteral("mbur_%1").arg(m_aggregates, 8, 10, QLatin1Char('0')),
+    return call({.messageId = *aggregate,
+                 .flow = flow,
+                 .version = 2,
+                 .correlationId = members.first().correlationId,
+                 .node = QStringLiteral("post-usage"),
+                 .businessKey = group,
+                 .target = QStringLiteral("billing"),
+                 .method = QStringLiteral("POST"),
+                 .url = QStringLiteral("https://billing.example.com/v1/usage_records"),
+                 .idName = "billingUsageRecord",
+                 .idValue = QStringLiteral("mbur_%1").arg(m_aggregates, 8, 10, QLatin1Char('0'))},
                 at + 20);
 }
 
@@ -484,17 +480,17 @@ Result<void> TransactionWriter::customer(qint64 n, qint64 at)
     if (Result<void> r = edge(*source, *mapped, QStringLiteral("to-canonical"), "next"); !r) {
         return r;
     }
-    return call(*mapped,
-                flow,
-                1,
-                correlation,
-                QStringLiteral("upsert-erp-customer"),
-                account,
-                QStringLiteral("erp"),
-                QStringLiteral("PUT"),
-                QStringLiteral("https://erp.example.com/api/customers/%1").arg(account),
-                "erpCustomer",
-                QStringLiteral("C%1").arg(300000 + n),
+    return call({.messageId = *mapped,
+                 .flow = flow,
+                 .version = 1,
+                 .correlationId = correlation,
+                 .node = QStringLiteral("upsert-erp-customer"),
+                 .businessKey = account,
+                 .target = QStringLiteral("erp"),
+                 .method = QStringLiteral("PUT"),
+                 .url = QStringLiteral("https://erp.example.com/api/customers/%1").arg(account),
+                 .idName = "erpCustomer",
+                 .idValue = QStringLiteral("C%1").arg(300000 + n)},
                 at + 10);
 }
 

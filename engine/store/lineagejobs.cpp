@@ -94,6 +94,46 @@ QList<ExternalId> externalIdsFrom(const QByteArray &text)
     return ids;
 }
 
+// Runs the cached statement `sql` with `value` for ?1 and hands each row to `row` until it
+// returns false.
+template<typename RowFn>
+Result<void> eachRow(Connection &c, const char *sql, const QString &value, RowFn &&row)
+{
+    Result<Statement *> s = c.cached(sql);
+    if (!s) {
+        return s.error();
+    }
+    (*s)->bind(1, value);
+    for (;;) {
+        Result<bool> next = (*s)->step();
+        if (!next) {
+            return next.error();
+        }
+        if (!*next || !row(std::as_const(**s))) {
+            return {};
+        }
+    }
+}
+
+LineageEffect effectFrom(const Statement &r)
+{
+    LineageEffect e;
+    e.idempotencyKey = r.qtext(0);
+    e.nodeId = r.qtext(2);
+    e.businessKey = r.qtext(3);
+    e.target = r.qtext(4);
+    e.method = r.qtext(5);
+    e.url = r.qtext(6);
+    e.state = r.qtext(7);
+    e.attempts = int(r.int64(8));
+    e.httpStatus = int(r.int64(9));
+    e.externalIds = externalIdsFrom(blob(r, 10));
+    e.detail = r.qtext(11);
+    e.createdAtMs = r.int64(12);
+    e.updatedAtMs = r.int64(13);
+    return e;
+}
+
 // Breadth first from the matched messages, so that a truncated graph keeps what is nearest to
 // them. Neighbours are lineage edges both ways and messages sharing a correlation id.
 class Walk
@@ -112,10 +152,10 @@ public:
     LineageGraph graph(const LineageQuery &query);
 
 private:
-    // Adds a message unless known or the graph is full (then marks it truncated).
-    void add(LineageMessage message);
-    Result<void> addById(const QString &messageId);
-    Result<void> addRows(Statement &s, bool matched);
+    // Adds the messages `sql` finds for `value` that are not known yet, until the graph is full
+    // (then it is marked truncated and the rest is not read).
+    Result<void> addRows(const char *sql, const QString &value, bool matched);
+    Result<void> addById(const QString &messageId, bool matched = false);
     Result<void> follow(const char *sql, const LineageMessage &from, bool down);
 
     Connection &m_c;
@@ -129,132 +169,75 @@ private:
     QSet<QPair<QString, QString>> m_edgeSeen;
 };
 
-void Walk::add(LineageMessage message)
+Result<void> Walk::addRows(const char *sql, const QString &value, bool matched)
 {
-    if (m_at.contains(message.messageId)) {
-        if (message.matched) {
-            m_messages[m_at.value(message.messageId)].matched = true;
-        }
-        return;
-    }
-    if (m_messages.size() >= m_max) {
-        m_truncated = true;
-        return;
-    }
-    m_at.insert(message.messageId, m_messages.size());
-    m_frontier.enqueue(m_messages.size());
-    m_messages.append(std::move(message));
-}
-
-Result<void> Walk::addRows(Statement &s, bool matched)
-{
-    for (;;) {
-        Result<bool> row = s.step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            return {};
-        }
+    return eachRow(m_c, sql, value, [&](const Statement &s) {
         LineageMessage m = messageFrom(s);
-        m.matched = matched;
-        add(std::move(m));
-        if (m_truncated) {
-            return {}; // full: the rest is not read
+        if (const auto known = m_at.constFind(m.messageId); known != m_at.cend()) {
+            m_messages[*known].matched = m_messages[*known].matched || matched;
+            return true;
         }
-    }
+        if (m_messages.size() >= m_max) {
+            m_truncated = true;
+            return false;
+        }
+        m.matched = matched;
+        m_at.insert(m.messageId, m_messages.size());
+        m_frontier.enqueue(m_messages.size());
+        m_messages.append(std::move(m));
+        return true;
+    });
 }
 
-Result<void> Walk::addById(const QString &messageId)
+Result<void> Walk::addById(const QString &messageId, bool matched)
 {
-    if (m_at.contains(messageId)) {
+    if (const auto known = m_at.constFind(messageId); known != m_at.cend()) {
+        m_messages[*known].matched = m_messages[*known].matched || matched;
         return {};
     }
-    if (m_messages.size() >= m_max) {
-        m_truncated = true;
-        return {};
-    }
-    Result<Statement *> s = m_c.cached(kMessageById);
-    if (!s) {
-        return s.error();
-    }
-    (*s)->bind(1, messageId);
-    return addRows(**s, false);
+    return addRows(kMessageById, messageId, matched);
 }
 
 Result<void> Walk::seed(const LineageQuery &query)
 {
-    if (query.key == LineageKey::ExternalId) {
-        Result<Statement *> s = m_c.cached(kMessageIdsByExternalId);
-        if (!s) {
-            return s.error();
-        }
-        (*s)->bind(1, query.value);
-        QStringList ids;
-        for (;;) {
-            Result<bool> row = (*s)->step();
-            if (!row) {
-                return row.error();
-            }
-            if (!*row) {
-                break;
-            }
-            ids.append((*s)->qtext(0));
-        }
-        for (const QString &id : std::as_const(ids)) {
-            if (Result<void> r = addById(id); !r) {
-                return r;
-            }
-            if (const auto at = m_at.find(id); at != m_at.end()) {
-                m_messages[*at].matched = true;
-            }
-        }
-        return {};
-    }
-    Result<Statement *> s = m_c.cached(
-        query.key == LineageKey::BusinessKey ? kMessagesByBusinessKey : kMessagesByCorrelation);
-    if (!s) {
-        return s.error();
-    }
-    (*s)->bind(1, query.value);
-    if (query.key == LineageKey::CorrelationId) {
+    switch (query.key) {
+    case LineageKey::CorrelationId:
         m_correlations.insert(query.value);
+        return addRows(kMessagesByCorrelation, query.value, true);
+    case LineageKey::BusinessKey:
+        return addRows(kMessagesByBusinessKey, query.value, true);
+    case LineageKey::ExternalId:
+        break;
     }
-    return addRows(**s, true);
+    QStringList ids;
+    Result<void> read = eachRow(m_c, kMessageIdsByExternalId, query.value, [&](const Statement &s) {
+        ids.append(s.qtext(0));
+        return true;
+    });
+    for (qsizetype i = 0; read && i < ids.size(); ++i) {
+        read = addById(ids[i], true);
+    }
+    return read;
 }
 
 Result<void> Walk::follow(const char *sql, const LineageMessage &from, bool down)
 {
-    Result<Statement *> s = m_c.cached(sql);
-    if (!s) {
-        return s.error();
-    }
-    (*s)->bind(1, from.messageId);
     QList<LineageEdge> found;
-    for (;;) {
-        Result<bool> row = (*s)->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            break;
-        }
-        const QString other = (*s)->qtext(0);
-        found.append({down ? from.messageId : other,
-                      down ? other : from.messageId,
-                      (*s)->qtext(1),
-                      (*s)->qtext(2)});
-    }
-    for (const LineageEdge &edge : std::as_const(found)) {
+    Result<void> read = eachRow(m_c, sql, from.messageId, [&](const Statement &s) {
+        const QString other = s.qtext(0);
+        found.append(
+            {down ? from.messageId : other, down ? other : from.messageId, s.qtext(1), s.qtext(2)});
+        return true;
+    });
+    for (qsizetype i = 0; read && i < found.size(); ++i) {
+        const LineageEdge &edge = found[i];
         if (!m_edgeSeen.contains({edge.parentId, edge.childId})) {
             m_edgeSeen.insert({edge.parentId, edge.childId});
             m_edges.append(edge);
         }
-        if (Result<void> r = addById(down ? edge.childId : edge.parentId); !r) {
-            return r;
-        }
+        read = addById(down ? edge.childId : edge.parentId);
     }
-    return {};
+    return read;
 }
 
 Result<void> Walk::expand()
@@ -262,22 +245,19 @@ Result<void> Walk::expand()
     while (!m_frontier.isEmpty()) {
         // A copy: adding messages may move the list's storage.
         const LineageMessage from = m_messages.at(m_frontier.dequeue());
+        Result<void> read;
         if (!m_correlations.contains(from.correlationId)) {
             m_correlations.insert(from.correlationId);
-            Result<Statement *> s = m_c.cached(kMessagesByCorrelation);
-            if (!s) {
-                return s.error();
-            }
-            (*s)->bind(1, from.correlationId);
-            if (Result<void> r = addRows(**s, false); !r) {
-                return r;
-            }
+            read = addRows(kMessagesByCorrelation, from.correlationId, false);
         }
-        if (Result<void> r = follow(kChildren, from, true); !r) {
-            return r;
+        if (read) {
+            read = follow(kChildren, from, true);
         }
-        if (Result<void> r = follow(kParents, from, false); !r) {
-            return r;
+        if (read) {
+            read = follow(kParents, from, false);
+        }
+        if (!read) {
+            return read;
         }
     }
     return {};
@@ -288,26 +268,18 @@ Result<void> Walk::attachStepsAndEffects()
     QSet<QString> correlations;
     for (LineageMessage &m : m_messages) {
         correlations.insert(m.correlationId);
-        Result<Statement *> s = m_c.cached(kSteps);
-        if (!s) {
-            return s.error();
-        }
-        (*s)->bind(1, m.messageId);
-        for (;;) {
-            Result<bool> row = (*s)->step();
-            if (!row) {
-                return row.error();
-            }
-            if (!*row) {
-                break;
-            }
-            m.steps.append({(*s)->qtext(0),
-                            int((*s)->int64(1)),
-                            (*s)->qtext(2),
-                            (*s)->qtext(3),
-                            (*s)->qtext(4),
-                            (*s)->int64(5),
-                            (*s)->int64(6)});
+        Result<void> read = eachRow(m_c, kSteps, m.messageId, [&](const Statement &s) {
+            m.steps.append({s.qtext(0),
+                            int(s.int64(1)),
+                            s.qtext(2),
+                            s.qtext(3),
+                            s.qtext(4),
+                            s.int64(5),
+                            s.int64(6)});
+            return true;
+        });
+        if (!read) {
+            return read;
         }
         // By commit order from the index; runs at two nodes at once may commit out of order.
         std::stable_sort(
@@ -316,39 +288,17 @@ Result<void> Walk::attachStepsAndEffects()
             });
     }
     for (const QString &correlationId : std::as_const(correlations)) {
-        Result<Statement *> s = m_c.cached(kEffectsByCorrelation);
-        if (!s) {
-            return s.error();
-        }
-        (*s)->bind(1, correlationId);
-        for (;;) {
-            Result<bool> row = (*s)->step();
-            if (!row) {
-                return row.error();
-            }
-            if (!*row) {
-                break;
-            }
-            const auto at = m_at.find((*s)->qtext(1));
-            if (at == m_at.end()) {
-                continue; // a message of this correlation left out of a truncated graph
-            }
-            const Statement &r = **s;
-            LineageEffect e;
-            e.idempotencyKey = r.qtext(0);
-            e.nodeId = r.qtext(2);
-            e.businessKey = r.qtext(3);
-            e.target = r.qtext(4);
-            e.method = r.qtext(5);
-            e.url = r.qtext(6);
-            e.state = r.qtext(7);
-            e.attempts = int(r.int64(8));
-            e.httpStatus = int(r.int64(9));
-            e.externalIds = externalIdsFrom(blob(r, 10));
-            e.detail = r.qtext(11);
-            e.createdAtMs = r.int64(12);
-            e.updatedAtMs = r.int64(13);
-            m_messages[*at].effects.append(std::move(e));
+        Result<void> read =
+            eachRow(m_c, kEffectsByCorrelation, correlationId, [&](const Statement &s) {
+                // A message of this correlation may be left out of a
+                // truncated graph.
+                if (const auto at = m_at.constFind(s.qtext(1)); at != m_at.cend()) {
+                    m_messages[*at].effects.append(effectFrom(s));
+                }
+                return true;
+            });
+        if (!read) {
+            return read;
         }
     }
     for (LineageMessage &m : m_messages) {
