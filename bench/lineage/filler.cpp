@@ -3,6 +3,7 @@
 #include "engine/runtime/httpnode.h"
 #include "engine/store/lineagejobs.h"
 
+#include <QDateTime>
 #include <QHash>
 #include <QUuid>
 
@@ -409,7 +410,11 @@ Result<void> TransactionWriter::usage(qint64 n, qint64 at)
         return {};
     }
     const QList<Member> members = std::exchange(open, {});
-    const QString group = QStringLiteral("sub_%1/api_calls/2027-01").arg(subscription);
+    // Grouped per subscription, metric and hour, as a usage rollup keys its groups.
+    const QString group = QStringLiteral("sub_%1/api_calls/%2")
+                              .arg(subscription)
+                              .arg(QDateTime::fromMSecsSinceEpoch(at, Qt::UTC)
+                                       .toString(QStringLiteral("yyyy-MM-ddTHH")));
     const QByteArray total =
         QStringLiteral(
             R"({"group":"%1","count":%2,"sum":"%3","firstAt":"2027-01-01T00:00:00.000Z",)"
@@ -562,11 +567,46 @@ Result<void> sample(store::Connection &c, FillReport &report, std::mt19937_64 &r
 
 } // namespace
 
-Result<FillReport> fillStore(store::SqliteMessageStore &store,
-                             qint64 messages,
-                             const std::function<void(const FillReport &)> &progress)
+struct Filler::Impl
 {
-    Result<store::Connection> reader = store.reader();
+    explicit Impl(store::SqliteMessageStore &s)
+        : store(s)
+        , writer(rng)
+    {
+    }
+
+    // Writes transactions `first`, `first` + 1, ... in one commit.
+    Result<void> write(qint64 first, int count)
+    {
+        return store.writer()
+            .submit([this, first, count](store::Connection &c) -> Result<void> {
+                for (qint64 t = first; t < first + count; ++t) {
+                    if (Result<void> r = writer.transaction(c, t); !r) {
+                        return r;
+                    }
+                }
+                return {};
+            })
+            .get();
+    }
+
+    store::SqliteMessageStore &store;
+    std::mt19937_64 rng;
+    TransactionWriter writer;
+    qint64 next = 0; // the next transaction's number
+};
+
+Filler::Filler(store::SqliteMessageStore &store)
+    : d(std::make_unique<Impl>(store))
+{
+}
+
+Filler::~Filler() = default;
+
+Result<FillReport> Filler::fill(qint64 messages,
+                                const std::function<void(const FillReport &)> &progress)
+{
+    Result<store::Connection> reader = d->store.reader();
     if (!reader) {
         return reader.error();
     }
@@ -577,27 +617,15 @@ Result<FillReport> fillStore(store::SqliteMessageStore &store,
     if (!stored || !sources) {
         return !stored ? stored.error() : sources.error();
     }
-    std::mt19937_64 rng(20270101 + *sources);
-    TransactionWriter writer(rng);
-    writer.messages = *stored;
-    qint64 transaction = *sources;
-    while (writer.messages < messages) {
-        const qint64 first = transaction;
-        Result<void> job = store.writer()
-                               .submit([&](store::Connection &c) -> Result<void> {
-                                   for (qint64 t = first; t < first + kTransactionsPerJob; ++t) {
-                                       if (Result<void> r = writer.transaction(c, t); !r) {
-                                           return r;
-                                       }
-                                   }
-                                   return {};
-                               })
-                               .get();
-        if (!job) {
+    d->rng.seed(20270101 + *sources);
+    d->writer.messages = *stored;
+    d->next = *sources;
+    while (d->writer.messages < messages) {
+        if (Result<void> job = d->write(d->next, kTransactionsPerJob); !job) {
             return job.error();
         }
-        transaction += kTransactionsPerJob;
-        report.messages = writer.messages;
+        d->next += kTransactionsPerJob;
+        report.messages = d->writer.messages;
         progress(report);
     }
     for (auto [field, sql] :
@@ -612,8 +640,15 @@ Result<FillReport> fillStore(store::SqliteMessageStore &store,
         }
         *field = *n;
     }
-    if (Result<void> r = sample(*reader, report, rng); !r) {
+    if (Result<void> r = sample(*reader, report, d->rng); !r) {
         return r.error();
     }
     return report;
+}
+
+Result<void> Filler::add(int transactions)
+{
+    const qint64 first = d->next;
+    d->next += transactions;
+    return d->write(first, transactions);
 }

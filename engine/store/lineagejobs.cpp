@@ -246,14 +246,16 @@ Result<void> Walk::expand()
         // A copy: adding messages may move the list's storage.
         const LineageMessage from = m_messages.at(m_frontier.dequeue());
         Result<void> read;
-        if (!m_correlations.contains(from.correlationId)) {
+        // Once full, only the edges among the messages kept are still looked for.
+        if (!m_truncated && !m_correlations.contains(from.correlationId)) {
             m_correlations.insert(from.correlationId);
             read = addRows(kMessagesByCorrelation, from.correlationId, false);
         }
         if (read) {
             read = follow(kChildren, from, true);
         }
-        if (read) {
+        // A message without a causation id was ingested, not derived: no edge leads to it.
+        if (read && !from.causationId.isEmpty()) {
             read = follow(kParents, from, false);
         }
         if (!read) {

@@ -4,6 +4,12 @@
 
 namespace syncline::engine::store {
 
+namespace {
+
+constexpr std::size_t kMostIdle = 4; // connections kept between queries
+
+} // namespace
+
 SqliteLineageStore::SqliteLineageStore(const SqliteMessageStore &store)
     : m_store(store)
 {
@@ -11,11 +17,33 @@ SqliteLineageStore::SqliteLineageStore(const SqliteMessageStore &store)
 
 Result<std::optional<LineageGraph>> SqliteLineageStore::lineage(const LineageQuery &query)
 {
-    Result<Connection> c = m_store.reader();
-    if (!c) {
-        return c.error();
+    std::optional<Connection> connection;
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_idle.empty()) {
+            connection.emplace(std::move(m_idle.back()));
+            m_idle.pop_back();
+        }
     }
-    return readLineage(*c, query);
+    if (!connection) {
+        Result<Connection> opened = m_store.reader();
+        if (!opened) {
+            return opened.error();
+        }
+        connection.emplace(std::move(*opened));
+        // Pages read through the mapping cost no system call; the mapping lasts as long as the
+        // connection (a fresh one each query would fault every page in again).
+        (void)connection->exec("PRAGMA mmap_size = 2147418112");
+    }
+    Result<std::optional<LineageGraph>> graph = readLineage(*connection, query);
+    if (!graph) {
+        return graph; // the connection goes: whatever failed may have been the connection
+    }
+    std::lock_guard lock(m_mutex);
+    if (m_idle.size() < kMostIdle) {
+        m_idle.push_back(std::move(*connection));
+    }
+    return graph;
 }
 
 } // namespace syncline::engine::store
