@@ -31,9 +31,6 @@ Result<std::optional<LineageGraph>> SqliteLineageStore::lineage(const LineageQue
             return opened.error();
         }
         connection.emplace(std::move(*opened));
-        // Pages read through the mapping cost no system call; the mapping lasts as long as the
-        // connection (a fresh one each query would fault every page in again).
-        (void)connection->exec("PRAGMA mmap_size = 2147418112");
     }
     Result<std::optional<LineageGraph>> graph = readLineage(*connection, query);
     if (!graph) {
