@@ -149,9 +149,18 @@ void Engine::Impl::sample()
 QByteArray Engine::Impl::healthJson() const
 {
     const bool healthy = store->acceptingWrites();
+    const store::WriterSnapshot writer = store->writerSnapshot();
     nlohmann::json health = {{"status", healthy ? "ok" : "degraded"},
                              {"store", healthy ? "accepting" : "not accepting writes"},
-                             {"executor", executor->snapshot().running ? "running" : "stopped"}};
+                             {"executor", executor->snapshot().running ? "running" : "stopped"},
+                             {"writer",
+                              {{"transactions", writer.transactions},
+                               {"committedJobs", writer.committedJobs},
+                               {"failedJobs", writer.failedJobs},
+                               {"queued", writer.queued}}}};
+    if (!writer.lastError.isEmpty()) {
+        health["writer"]["lastError"] = writer.lastError.toStdString();
+    }
     return QByteArray::fromStdString(health.dump());
 }
 
@@ -359,6 +368,9 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
             raw->executor->notify(flowId, version, node);
         }
     };
+    ingressOptions.prepare = [raw](store::IngestRequest &request) {
+        return raw->executor->prepareArrival(request);
+    };
     impl->ingress = std::make_unique<WebhookIngress>(*impl->store, ingressOptions);
     const auto held = [raw](const QString &flowId, int version, const QString &node) {
         return raw->backPressure->held(flowId, version, node);
@@ -366,9 +378,11 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
     ManualIntakeOptions manualOptions;
     manualOptions.onStored = ingressOptions.onStored;
     manualOptions.held = held;
+    manualOptions.prepare = ingressOptions.prepare;
     impl->manual = std::make_shared<ManualIntake>(*impl->store, manualOptions);
     TriggerHostServices triggerServices;
-    triggerServices.context = {impl->store.get(), nowMs, ingressOptions.onStored, held};
+    triggerServices.context = {impl->store.get(), nowMs, ingressOptions.onStored, held,
+                               ingressOptions.prepare};
     triggerServices.http = &impl->http;
     triggerServices.system = [raw](const QString &systemId) {
         return raw->deployer->system(systemId);

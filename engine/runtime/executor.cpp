@@ -62,6 +62,38 @@ QString slotKey(const QString &flowId, int version, const QString &nodeId)
     return flowId + u'\n' + QString::number(version) + u'\n' + nodeId;
 }
 
+// What a node that went on produced, each output at a node: an output without a node goes to
+// each successor on the node's chosen output.
+QList<store::StepOutput> resolveOutputs(const PlannedNode &node, const NodeOutcome &outcome)
+{
+    QList<store::StepOutput> outputs;
+    const QStringList successors = node.successors(outcome.output);
+    if (!outcome.outputs.isEmpty()) {
+        for (const store::StepOutput &output : outcome.outputs) {
+            if (!output.nodeId.isEmpty()) {
+                outputs.append(output);
+                continue;
+            }
+            for (const QString &next : successors) {
+                store::StepOutput routed = output;
+                routed.nodeId = next;
+                outputs.append(routed);
+            }
+        }
+    } else if (!outcome.routedOutputs.isEmpty()) {
+        for (const QString &output : outcome.routedOutputs) {
+            for (const QString &next : node.successors(output)) {
+                outputs.append({next, std::nullopt});
+            }
+        }
+    } else if (outcome.passInput) {
+        for (const QString &next : successors) {
+            outputs.append({next, std::nullopt});
+        }
+    }
+    return outputs;
+}
+
 } // namespace
 
 struct Executor::Impl
@@ -229,38 +261,15 @@ void Executor::Impl::process(Slot &slot, const store::WorkItem &item)
     step.errorCode = outcome.errorCode;
     step.errorDetail = outcome.errorDetail;
     step.stateWrites = outcome.stateWrites;
+    step.effect = outcome.effect;
     qint64 retryAt = 0;
 
     switch (outcome.kind) {
-    case NodeOutcome::Kind::Continue: {
+    case NodeOutcome::Kind::Continue:
         step.status = store::StepStatus::Succeeded;
-        const QStringList successors = node.successors(outcome.output);
-        if (!outcome.outputs.isEmpty()) {
-            for (const store::StepOutput &output : outcome.outputs) {
-                if (!output.nodeId.isEmpty()) {
-                    step.outputs.append(output);
-                    continue;
-                }
-                for (const QString &next : successors) {
-                    store::StepOutput routed = output;
-                    routed.nodeId = next;
-                    step.outputs.append(routed);
-                }
-            }
-        } else if (!outcome.routedOutputs.isEmpty()) {
-            for (const QString &output : outcome.routedOutputs) {
-                for (const QString &next : node.successors(output)) {
-                    step.outputs.append({next, std::nullopt});
-                }
-            }
-        } else if (outcome.passInput) {
-            for (const QString &next : successors) {
-                step.outputs.append({next, std::nullopt});
-            }
-        }
+        step.outputs = resolveOutputs(node, outcome);
         metrics.recordProcessed(flowId, node.id, double(finished - started));
         break;
-    }
     case NodeOutcome::Kind::Retry: {
         const std::optional<qint64> delay = node.retry.nextDelayMs(
             item.attempts + 1, finished - item.message.createdAtMs, outcome.retryAfterMs,
@@ -341,6 +350,7 @@ void Executor::Impl::commit(Slot &slot, store::StepResult step, QList<Fed> fed, 
         }
         ++stepsCompleted;
         std::unique_lock lock(mutex);
+        int ready = 1; // this node may take its next batch now that its commit landed
         for (const Fed &queue : fed) {
             if (!queue.wake) {
                 continue;
@@ -349,6 +359,7 @@ void Executor::Impl::commit(Slot &slot, store::StepResult step, QList<Fed> fed, 
                                                    queue.nodeId))) {
                 ++target->generation;
                 target->pending = true;
+                ++ready;
             }
         }
         if (retryAtMs > 0) {
@@ -356,8 +367,13 @@ void Executor::Impl::commit(Slot &slot, store::StepResult step, QList<Fed> fed, 
             while (retryAtMs < due && !slot.dueAtMs.compare_exchange_weak(due, retryAtMs)) {
             }
         }
-        wake.notify_all();
         lock.unlock();
+        // One worker per queue that got work, not all of them: with dozens of workers on few
+        // cores, waking every one per commit costs more than the steps (the ticker wakes all
+        // now and then, should a wakeup be missed).
+        for (int i = 0; i < ready; ++i) {
+            wake.notify_one();
+        }
         finishCommit(); // last: after this, stop() may let the executor go
     });
 }
@@ -398,6 +414,52 @@ void Executor::Impl::tickerLoop()
         }
         wake.notify_all();
     }
+}
+
+QList<Arrival> Executor::prepareArrival(store::IngestRequest &request)
+{
+    const store::NewMessage &message = request.message;
+    store::WorkItem item;
+    static_cast<store::NewMessage &>(item.message) = message;
+    QList<store::StepOutput> outputs;
+    QString at = request.firstNodes.size() == 1 ? request.firstNodes.constFirst() : QString();
+    // Along a chain of single successors: a node that feeds several goes through the queues.
+    while (!at.isEmpty()) {
+        Slot *slot = nullptr;
+        {
+            std::lock_guard lock(d->mutex);
+            slot = d->byKey.value(slotKey(message.flowId, message.flowVersion, at));
+        }
+        if (!slot || !slot->runner->runsInline() || d->held(*slot)) {
+            break;
+        }
+        const qint64 started = d->now();
+        const NodeOutcome outcome = slot->runner->run(item);
+        const qint64 finished = d->now();
+        if (outcome.kind != NodeOutcome::Kind::Continue) {
+            break;
+        }
+        QList<store::StepOutput> produced = resolveOutputs(*slot->node, outcome);
+        d->metrics.recordProcessed(message.flowId, at, double(finished - started));
+        request.inlineSteps.append({at, started, finished});
+        outputs = std::move(produced);
+        const bool passedOn = outputs.size() == 1 && !outputs.constFirst().message
+                              && outputs.constFirst().availableAtMs == 0;
+        at = passedOn ? outputs.constFirst().nodeId : QString();
+    }
+    if (request.inlineSteps.isEmpty()) {
+        return arrivalsAtFirstNodes(request);
+    }
+    request.inlineOutputs = outputs;
+    QList<Arrival> arrivals;
+    for (const store::StepOutput &output : outputs) {
+        if (!output.nodeId.isEmpty()) {
+            arrivals.append({output.nodeId, (output.message ? output.message->payload
+                                                            : message.payload)
+                                                .size()});
+        }
+    }
+    return arrivals;
 }
 
 Executor::Executor(store::MessageStore &store, Metrics &metrics, ExecutorOptions options)

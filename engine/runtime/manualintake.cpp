@@ -118,8 +118,10 @@ void ManualIntake::handle(const QString &flowId, const QString &triggerId,
     ingest.message.headers = R"({"trigger":"manual"})";
     ingest.message.payload = request.body;
     const int retryAfter = m_options.retryAfterSeconds;
-    m_store.ingestAsync(std::move(ingest), [this, respond, manual = *manual,
-                                            retryAfter](Result<store::IngestResult> stored) {
+    const QStringList waitsAt = arrivalNodes(m_options.prepare ? m_options.prepare(ingest)
+                                                               : arrivalsAtFirstNodes(ingest));
+    m_store.ingestAsync(std::move(ingest), [this, respond, manual = *manual, retryAfter,
+                                            waitsAt](Result<store::IngestResult> stored) {
         if (!stored) {
             respond(unavailable(QStringLiteral("the message could not be stored: %1; nothing "
                                                "was accepted")
@@ -137,7 +139,7 @@ void ManualIntake::handle(const QString &flowId, const QString &triggerId,
         ++m_accepted;
         respond(net::ServerResponse::json(202, ids));
         if (m_options.onStored) {
-            m_options.onStored(manual.flowId, manual.flowVersion, manual.firstNodes);
+            m_options.onStored(manual.flowId, manual.flowVersion, waitsAt);
         }
     });
 }

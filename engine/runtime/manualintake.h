@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/runtime/arrival.h"
 #include "engine/json/intake.h"
 #include "engine/net/httpserver.h"
 #include "engine/runtime/adminapi.h"
@@ -35,6 +36,9 @@ struct ManualIntakeOptions
     std::function<std::optional<QString>(const QString &flowId, int flowVersion,
                                          const QString &nodeId)>
         held;
+    /// Runs the pure nodes a message meets first before it is stored; unset: it waits at its
+    /// first nodes.
+    PrepareArrival prepare;
 };
 
 /// Takes `POST /api/v1/flows/<flow>/triggers/<trigger>/messages` (behind the admin API's bearer

@@ -35,6 +35,15 @@ struct NodeOutcome
     /// Durable node state (a dedupe key, an aggregate's member, a learned id), committed in the
     /// same transaction as the step, whatever its outcome.
     QList<store::StateWrite> stateWrites;
+    /// How the node's effect ended (its intent was committed before the call), committed with
+    /// the step: a crash loses both or neither.
+    std::optional<store::EffectOutcome> effect;
+
+    NodeOutcome &&withEffect(store::EffectOutcome outcome) &&
+    {
+        effect = std::move(outcome);
+        return std::move(*this);
+    }
 
     static NodeOutcome next(const QString &output = {})
     {
@@ -85,6 +94,10 @@ class NodeRunner
 public:
     virtual ~NodeRunner() = default;
     virtual NodeOutcome run(const store::WorkItem &item) = 0;
+    /// True for a pure node — no effect, no state, no waiting, the same outcome for the same
+    /// payload (validate, map, route): the engine may run it on an arriving message before
+    /// storing it, so the message is committed once, already past it.
+    virtual bool runsInline() const { return false; }
 };
 
 } // namespace syncline::engine::runtime

@@ -16,6 +16,7 @@ class ValidateNode final : public NodeRunner
 public:
     ValidateNode(QString schemaId, schema::SchemaValidator validator);
     NodeOutcome run(const store::WorkItem &item) override;
+    bool runsInline() const override { return true; }
 
 private:
     QString m_schemaId;
@@ -42,6 +43,7 @@ public:
     static Result<std::shared_ptr<MapNode>> create(const QString &mappingId,
                                                    const nlohmann::json &fields);
     NodeOutcome run(const store::WorkItem &item) override;
+    bool runsInline() const override { return true; }
 
     /// The mapping applied to `input`, without a message (for fixtures and the studio).
     Result<json::Value> apply(const json::Value &input) const;
@@ -59,6 +61,7 @@ class RouteNode final : public NodeRunner
 public:
     static Result<std::shared_ptr<RouteNode>> create(const nlohmann::json &settings);
     NodeOutcome run(const store::WorkItem &item) override;
+    bool runsInline() const override { return true; }
 
 private:
     struct Route

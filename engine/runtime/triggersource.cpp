@@ -30,6 +30,8 @@ Result<store::IngestResult> TriggerSource::ingest(store::IngestRequest request)
     request.firstNodes = m_target.firstNodes;
     request.message.flowId = m_target.flowId;
     request.message.flowVersion = m_target.flowVersion;
+    const QStringList waitsAt = arrivalNodes(m_context.prepare ? m_context.prepare(request)
+                                                               : arrivalsAtFirstNodes(request));
     Result<store::IngestResult> stored = m_context.store->ingest(request);
     if (!stored) {
         return stored;
@@ -40,7 +42,7 @@ Result<store::IngestResult> TriggerSource::ingest(store::IngestRequest request)
     }
     updateStatus([](TriggerStatus &s) { ++s.messages; });
     if (m_context.onStored) {
-        m_context.onStored(m_target.flowId, m_target.flowVersion, m_target.firstNodes);
+        m_context.onStored(m_target.flowId, m_target.flowVersion, waitsAt);
     }
     return stored;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/runtime/arrival.h"
 #include "engine/store/messagestore.h"
 
 #include <QString>
@@ -38,6 +39,9 @@ struct TriggerContext
     std::function<std::optional<QString>(const QString &flowId, int flowVersion,
                                          const QString &nodeId)>
         held;
+    /// Runs the pure nodes a message meets first before it is stored; unset: it waits at its
+    /// first nodes.
+    PrepareArrival prepare;
 };
 
 /// What the admin API and the status panel show of one trigger. Counts since start.

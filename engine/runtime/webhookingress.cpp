@@ -167,10 +167,10 @@ void WebhookIngress::handle(net::ServerRequest request, net::Responder respond)
 
     const QString flowId = hook->flowId;
     const int flowVersion = hook->flowVersion;
-    const QStringList firstNodes = hook->firstNodes;
-    const qint64 bytes = request.body.size();
-    m_store.ingestAsync(std::move(ingest), [this, respond, flowId, flowVersion, firstNodes,
-                                            bytes](Result<store::IngestResult> stored) {
+    const QList<Arrival> arrivals = m_options.prepare ? m_options.prepare(ingest)
+                                                      : arrivalsAtFirstNodes(ingest);
+    m_store.ingestAsync(std::move(ingest), [this, respond, flowId, flowVersion,
+                                            arrivals](Result<store::IngestResult> stored) {
         if (!stored) {
             respond(throttle(QStringLiteral("the message could not be stored: %1; nothing was "
                                             "accepted")
@@ -184,13 +184,13 @@ void WebhookIngress::handle(net::ServerRequest request, net::Responder respond)
         }
         ++m_accepted;
         if (m_options.backPressure) {
-            for (const QString &node : firstNodes) {
-                m_options.backPressure->queued(flowId, node, 1, bytes);
+            for (const Arrival &arrival : arrivals) {
+                m_options.backPressure->queued(flowId, arrival.nodeId, 1, arrival.bytes);
             }
         }
         respond(net::ServerResponse::json(202, idsBody(*stored)));
         if (m_options.onStored) {
-            m_options.onStored(flowId, flowVersion, firstNodes);
+            m_options.onStored(flowId, flowVersion, arrivalNodes(arrivals));
         }
     });
 }

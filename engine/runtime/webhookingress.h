@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/runtime/arrival.h"
 #include "engine/json/intake.h"
 #include "engine/net/httpserver.h"
 #include "engine/net/signature.h"
@@ -49,6 +50,9 @@ struct WebhookIngressOptions
     std::function<qint64()> clockSeconds;
     /// Called once a new message is committed, with where it waits (to wake the executor).
     std::function<void(const QString &flowId, int flowVersion, const QStringList &nodes)> onStored;
+    /// Runs the pure nodes a message meets first before it is stored; unset: it waits at its
+    /// first nodes.
+    PrepareArrival prepare;
 };
 
 /// What a panel polls: requests by outcome since start.

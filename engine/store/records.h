@@ -26,8 +26,6 @@ struct StoredMessage : NewMessage
     qint64 createdAtMs = 0;
 };
 
-/// A message arriving from outside (webhook, poll, schedule). `source` and `deliveryId` identify
-/// a delivery so that a repeated delivery is recognised and creates nothing.
 /// A change to durable node state — a dedupe key, an aggregate's member, a poll cursor, an id
 /// learned from a target — committed in the same transaction as the step or ingest that caused
 /// it, so that state and messages never disagree after a crash.
@@ -47,13 +45,42 @@ struct StateEntry
     qint64 updatedAtMs = 0;
 };
 
+/// What a node produced for the next nodes. Without a message, the input message itself moves
+/// on to `nodeId` (no copy); with one, a child message is stored and linked in the lineage.
+struct StepOutput
+{
+    QString nodeId;
+    std::optional<NewMessage> message;
+    QString edgeKind = QStringLiteral("next"); // next, split, aggregate, publish
+    qint64 availableAtMs = 0; // 0: ready at once; later: waits (a window, a delay)
+    /// With a message: more messages it derives from besides the step's input (an aggregate's
+    /// members), each linked to it in the lineage like the input, with `edgeKind`.
+    QStringList alsoFrom = {};
+};
+
+/// A step of a pure node (validate, map, route) the engine ran on a message before queueing it
+/// anywhere — at ingest, on the arriving message — so that the message is stored already past
+/// those nodes in one commit. Recorded like an executed step (attempt 1, succeeded).
+struct InlineStep
+{
+    QString nodeId;
+    qint64 startedAtMs = 0;
+    qint64 finishedAtMs = 0;
+};
+
+/// A message arriving from outside (webhook, poll, schedule). `source` and `deliveryId` identify
+/// a delivery so that a repeated delivery is recognised and creates nothing.
 struct IngestRequest
 {
     NewMessage message;
     QString source;          // e.g. "<flow>/<trigger>"
     QString deliveryId;      // the sender's event or delivery id; empty = never a duplicate
-    QStringList firstNodes;  // nodes the message is queued at
+    QStringList firstNodes;  // nodes the message is queued at (without inline steps)
     QList<StateWrite> stateWrites; // committed with the message (e.g. the poll cursor after it)
+    /// When not empty: the nodes already run on the message, in order; `inlineOutputs` (what
+    /// the last one produced, as in StepResult) are queued instead of `firstNodes`.
+    QList<InlineStep> inlineSteps = {};
+    QList<StepOutput> inlineOutputs = {};
 };
 
 struct IngestResult
@@ -79,33 +106,6 @@ enum class StepStatus {
     Failed,    // cannot go on: parked for the exception queue
 };
 
-/// What a node produced for the next nodes. Without a message, the input message itself moves
-/// on to `nodeId` (no copy); with one, a child message is stored and linked in the lineage.
-struct StepOutput
-{
-    QString nodeId;
-    std::optional<NewMessage> message;
-    QString edgeKind = QStringLiteral("next"); // next, split, aggregate, publish
-    qint64 availableAtMs = 0; // 0: ready at once; later: waits (a window, a delay)
-    /// With a message: more messages it derives from besides the step's input (an aggregate's
-    /// members), each linked to it in the lineage like the input, with `edgeKind`.
-    QStringList alsoFrom = {};
-};
-
-/// Everything one node step commits, in one transaction.
-struct StepResult
-{
-    qint64 workItemId = 0;
-    StepStatus status = StepStatus::Succeeded;
-    QString errorCode;
-    QString errorDetail;
-    qint64 startedAtMs = 0;
-    qint64 finishedAtMs = 0;
-    qint64 retryAtMs = 0; // for Retrying
-    QList<StepOutput> outputs;
-    QList<StateWrite> stateWrites;
-};
-
 enum class EffectState { Pending, Succeeded, Failed, Uncertain };
 
 /// What an effect is about to do, committed before it runs.
@@ -129,6 +129,23 @@ struct EffectOutcome
     int httpStatus = 0;
     QByteArray externalIds; // JSON object of ids the target returned, e.g. {"erpDocument": "SO-1"}
     QString detail;
+};
+
+/// Everything one node step commits, in one transaction.
+struct StepResult
+{
+    qint64 workItemId = 0;
+    StepStatus status = StepStatus::Succeeded;
+    QString errorCode;
+    QString errorDetail;
+    qint64 startedAtMs = 0;
+    qint64 finishedAtMs = 0;
+    qint64 retryAtMs = 0; // for Retrying
+    QList<StepOutput> outputs;
+    QList<StateWrite> stateWrites;
+    /// The outcome of the node's effect (see MessageStore::finishEffect), recorded with the step
+    /// — also when the claim turned out stale, since the call happened either way.
+    std::optional<EffectOutcome> effect = std::nullopt;
 };
 
 struct EffectRecord

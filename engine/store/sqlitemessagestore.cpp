@@ -285,6 +285,126 @@ Result<int> SqliteMessageStore::latestFlowVersion(const QString &flowId)
 
 namespace {
 
+struct StepRecord
+{
+    QString messageId;
+    QString flowId;
+    int flowVersion = 0;
+    QString nodeId;
+    int attempt = 1;
+    StepStatus status = StepStatus::Succeeded;
+    QString errorCode;
+    QString errorDetail;
+    qint64 startedAtMs = 0;
+    qint64 finishedAtMs = 0;
+};
+
+Result<void> recordStep(Connection &c, const StepRecord &step)
+{
+    Result<Statement *> record = c.cached(
+        "INSERT INTO steps(message_id, flow_id, flow_version, node_id, attempt, status,"
+        " error_code, error_detail, started_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    if (!record) {
+        return record.error();
+    }
+    Statement &s = **record;
+    s.bind(1, step.messageId).bind(2, step.flowId).bind(3, step.flowVersion).bind(4, step.nodeId);
+    s.bind(5, step.attempt).bind(6, stepStatusName(step.status));
+    s.bind(7, step.errorCode).bind(8, step.errorDetail);
+    s.bind(9, step.startedAtMs).bind(10, step.finishedAtMs);
+    return s.run();
+}
+
+// The message a step ran on, and where: what its outputs derive from.
+struct OutputSource
+{
+    QString messageId;
+    QString correlationId;
+    QString flowId;
+    int flowVersion = 0;
+    QString nodeId;
+};
+
+// Stores a step's child messages with their lineage and queues every output at its node.
+Result<void> queueOutputs(Connection &c, const OutputSource &from,
+                          const QList<StepOutput> &outputs, qint64 at)
+{
+    for (const StepOutput &output : outputs) {
+        QString target = from.messageId;
+        if (output.message) {
+            StoredMessage child;
+            static_cast<NewMessage &>(child) = *output.message;
+            child.messageId = newId();
+            child.createdAtMs = at;
+            if (child.correlationId.isEmpty()) {
+                child.correlationId = from.correlationId;
+            }
+            if (child.causationId.isEmpty()) {
+                child.causationId = from.messageId;
+            }
+            if (Result<void> r = insertMessage(c, child); !r) {
+                return r;
+            }
+            Result<Statement *> edge = c.cached(
+                "INSERT OR IGNORE INTO lineage(parent_id, child_id, node_id, kind)"
+                " VALUES (?, ?, ?, ?)");
+            if (!edge) {
+                return edge.error();
+            }
+            for (qsizetype p = -1; p < output.alsoFrom.size(); ++p) {
+                (*edge)->reset(true);
+                (*edge)->bind(1, p < 0 ? from.messageId : output.alsoFrom[p]);
+                (*edge)->bind(2, child.messageId).bind(3, from.nodeId).bind(4, output.edgeKind);
+                if (Result<void> r = (*edge)->run(); !r) {
+                    return r;
+                }
+            }
+            target = child.messageId;
+        }
+        const QString targetFlow = output.message ? output.message->flowId : from.flowId;
+        const int targetVersion = output.message ? output.message->flowVersion : from.flowVersion;
+        if (output.nodeId.isEmpty()) {
+            continue; // a child recorded for lineage only (e.g. handed to another flow)
+        }
+        if (Result<void> r = enqueue(c, target, targetFlow, targetVersion, output.nodeId,
+                                     std::max(at, output.availableAtMs));
+            !r) {
+            return r;
+        }
+    }
+    return {};
+}
+
+// Queues an arriving message at its first nodes, or records the inline steps it already went
+// through and queues what the last of them produced.
+Result<void> queueArrival(Connection &c, const IngestRequest &request, const StoredMessage &m,
+                          qint64 at)
+{
+    if (request.inlineSteps.isEmpty()) {
+        for (const QString &node : request.firstNodes) {
+            if (Result<void> r = enqueue(c, m.messageId, m.flowId, m.flowVersion, node, at); !r) {
+                return r;
+            }
+        }
+        return {};
+    }
+    for (const InlineStep &step : request.inlineSteps) {
+        StepRecord record;
+        record.messageId = m.messageId;
+        record.flowId = m.flowId;
+        record.flowVersion = m.flowVersion;
+        record.nodeId = step.nodeId;
+        record.startedAtMs = step.startedAtMs;
+        record.finishedAtMs = step.finishedAtMs;
+        if (Result<void> r = recordStep(c, record); !r) {
+            return r;
+        }
+    }
+    const OutputSource from{m.messageId, m.correlationId, m.flowId, m.flowVersion,
+                            request.inlineSteps.constLast().nodeId};
+    return queueOutputs(c, from, request.inlineOutputs, at);
+}
+
 Result<void> ingestJob(Connection &c, const IngestRequest &request, qint64 at, IngestResult &result)
 {
     if (!request.deliveryId.isEmpty()) {
@@ -326,10 +446,8 @@ Result<void> ingestJob(Connection &c, const IngestRequest &request, qint64 at, I
             return r;
         }
     }
-    for (const QString &node : request.firstNodes) {
-        if (Result<void> r = enqueue(c, m.messageId, m.flowId, m.flowVersion, node, at); !r) {
-            return r;
-        }
+    if (Result<void> r = queueArrival(c, request, m, at); !r) {
+        return r;
     }
     if (Result<void> r = applyStateWrites(c, request.stateWrites, at); !r) {
         return r;
@@ -424,7 +542,42 @@ Result<QList<WorkItem>> SqliteMessageStore::claim(const QString &flowId, int flo
 
 namespace {
 
-Result<void> completeStepJob(Connection &c, const StepResult &step, qint64 at)
+// Records how an effect ended. A succeeded effect stays succeeded: a late outcome of an earlier
+// attempt cannot undo it.
+Result<void> recordEffectOutcome(Connection &c, const EffectOutcome &outcome, qint64 at)
+{
+    Result<Statement *> update = c.cached(
+        "UPDATE effects SET state = ?2, http_status = ?3, external_ids = ?4, detail = ?5,"
+        " updated_at = ?6 WHERE idempotency_key = ?1 AND state <> 'succeeded'");
+    if (!update) {
+        return update.error();
+    }
+    Statement &s = **update;
+    s.bind(1, outcome.idempotencyKey).bind(2, effectStateName(outcome.state));
+    s.bind(3, outcome.httpStatus).bindBlob(4, bytes(outcome.externalIds));
+    s.bind(5, outcome.detail).bind(6, at);
+    if (Result<void> r = s.run(); !r) {
+        return r;
+    }
+    if (c.changes() > 0) {
+        // The ids the target returned become findable (lineage) in the outcome's transaction.
+        return indexExternalIds(c, outcome.idempotencyKey, outcome.externalIds);
+    }
+    Result<std::optional<EffectRecord>> found = findEffect(c, outcome.idempotencyKey);
+    if (!found) {
+        return found.error();
+    }
+    if (!*found) {
+        return Error::make(QString::fromLatin1(kUnknownEffect),
+                           QStringLiteral("no effect with idempotency key %1 was begun")
+                               .arg(outcome.idempotencyKey));
+    }
+    return {};
+}
+
+// Commits a step; `stale` is set (and nothing but the effect outcome recorded) when the work
+// item is no longer claimed.
+Result<void> completeStepJob(Connection &c, const StepResult &step, qint64 at, bool &stale)
 {
     Result<Statement *> select = c.cached(
         "SELECT w.message_id, w.flow_id, w.flow_version, w.node_id, w.attempts,"
@@ -438,11 +591,14 @@ Result<void> completeStepJob(Connection &c, const StepResult &step, qint64 at)
     if (!row) {
         return row.error();
     }
+    if (step.effect) {
+        if (Result<void> r = recordEffectOutcome(c, *step.effect, at); !r) {
+            return r;
+        }
+    }
     if (!*row) {
-        return Error::make(QString::fromLatin1(kStaleClaim),
-                           QStringLiteral("work item %1 is no longer claimed; its lease ran "
-                                          "out and it was handed out again")
-                               .arg(step.workItemId));
+        stale = true;
+        return {};
     }
     const QString messageId = (*select)->qtext(0);
     const QString flowId = (*select)->qtext(1);
@@ -470,63 +626,16 @@ Result<void> completeStepJob(Connection &c, const StepResult &step, qint64 at)
         return r;
     }
 
-    Result<Statement *> record = c.cached(
-        "INSERT INTO steps(message_id, flow_id, flow_version, node_id, attempt, status,"
-        " error_code, error_detail, started_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
-    if (!record) {
-        return record.error();
-    }
-    Statement &s = **record;
-    s.bind(1, messageId).bind(2, flowId).bind(3, flowVersion).bind(4, nodeId);
-    s.bind(5, attempt).bind(6, stepStatusName(step.status));
-    s.bind(7, step.errorCode).bind(8, step.errorDetail);
-    s.bind(9, step.startedAtMs).bind(10, step.finishedAtMs);
-    if (Result<void> r = s.run(); !r) {
+    const StepRecord record{messageId,      flowId,           flowVersion,
+                            nodeId,         attempt,          step.status,
+                            step.errorCode, step.errorDetail, step.startedAtMs,
+                            step.finishedAtMs};
+    if (Result<void> r = recordStep(c, record); !r) {
         return r;
     }
-
-    for (const StepOutput &output : step.outputs) {
-        QString target = messageId;
-        if (output.message) {
-            StoredMessage child;
-            static_cast<NewMessage &>(child) = *output.message;
-            child.messageId = newId();
-            child.createdAtMs = at;
-            if (child.correlationId.isEmpty()) {
-                child.correlationId = correlationId;
-            }
-            if (child.causationId.isEmpty()) {
-                child.causationId = messageId;
-            }
-            if (Result<void> r = insertMessage(c, child); !r) {
-                return r;
-            }
-            Result<Statement *> edge = c.cached(
-                "INSERT OR IGNORE INTO lineage(parent_id, child_id, node_id, kind)"
-                " VALUES (?, ?, ?, ?)");
-            if (!edge) {
-                return edge.error();
-            }
-            for (qsizetype p = -1; p < output.alsoFrom.size(); ++p) {
-                (*edge)->reset(true);
-                (*edge)->bind(1, p < 0 ? messageId : output.alsoFrom[p]);
-                (*edge)->bind(2, child.messageId).bind(3, nodeId).bind(4, output.edgeKind);
-                if (Result<void> r = (*edge)->run(); !r) {
-                    return r;
-                }
-            }
-            target = child.messageId;
-        }
-        const QString targetFlow = output.message ? output.message->flowId : flowId;
-        const int targetVersion = output.message ? output.message->flowVersion : flowVersion;
-        if (output.nodeId.isEmpty()) {
-            continue; // a child recorded for lineage only (e.g. handed to another flow)
-        }
-        if (Result<void> r = enqueue(c, target, targetFlow, targetVersion, output.nodeId,
-                                     std::max(at, output.availableAtMs));
-            !r) {
-            return r;
-        }
+    const OutputSource from{messageId, correlationId, flowId, flowVersion, nodeId};
+    if (Result<void> r = queueOutputs(c, from, step.outputs, at); !r) {
+        return r;
     }
     return applyStateWrites(c, step.stateWrites, at);
 }
@@ -535,10 +644,25 @@ Result<void> completeStepJob(Connection &c, const StepResult &step, qint64 at)
 
 void SqliteMessageStore::completeStepAsync(StepResult step, std::function<void(Result<void>)> done)
 {
-    auto shared = std::make_shared<StepResult>(std::move(step));
+    struct State
+    {
+        StepResult step;
+        bool stale = false;
+    };
+    auto state = std::make_shared<State>(State{std::move(step)});
     const qint64 at = now();
-    m_writer->submit([shared, at](Connection &c) { return completeStepJob(c, *shared, at); },
-                     std::move(done));
+    m_writer->submit(
+        [state, at](Connection &c) { return completeStepJob(c, state->step, at, state->stale); },
+        [state, done = std::move(done)](Result<void> committed) {
+            if (committed && state->stale) {
+                done(Error::make(QString::fromLatin1(kStaleClaim),
+                                 QStringLiteral("work item %1 is no longer claimed; its lease "
+                                                "ran out and it was handed out again")
+                                     .arg(state->step.workItemId)));
+                return;
+            }
+            done(std::move(committed));
+        });
 }
 
 Result<int> SqliteMessageStore::releaseExpiredClaims()
@@ -620,36 +744,9 @@ Result<EffectRecord> SqliteMessageStore::beginEffect(const EffectIntent &intent)
 Result<void> SqliteMessageStore::finishEffect(const EffectOutcome &outcome)
 {
     const qint64 at = now();
-    return m_writer->submit([&](Connection &c) -> Result<void> {
-        // A succeeded effect stays succeeded: a late outcome of an earlier attempt cannot undo it.
-        Result<Statement *> update = c.cached(
-            "UPDATE effects SET state = ?2, http_status = ?3, external_ids = ?4, detail = ?5,"
-            " updated_at = ?6 WHERE idempotency_key = ?1 AND state <> 'succeeded'");
-        if (!update) {
-            return update.error();
-        }
-        Statement &s = **update;
-        s.bind(1, outcome.idempotencyKey).bind(2, effectStateName(outcome.state));
-        s.bind(3, outcome.httpStatus).bindBlob(4, bytes(outcome.externalIds));
-        s.bind(5, outcome.detail).bind(6, at);
-        if (Result<void> r = s.run(); !r) {
-            return r;
-        }
-        if (c.changes() > 0) {
-            // The ids the target returned become findable (lineage) in the outcome's transaction.
-            return indexExternalIds(c, outcome.idempotencyKey, outcome.externalIds);
-        }
-        Result<std::optional<EffectRecord>> found = findEffect(c, outcome.idempotencyKey);
-        if (!found) {
-            return found.error();
-        }
-        if (!*found) {
-            return Error::make(QString::fromLatin1(kUnknownEffect),
-                               QStringLiteral("no effect with idempotency key %1 was begun")
-                                   .arg(outcome.idempotencyKey));
-        }
-        return {};
-    }, Completion::Executed).get(); // durable with the step commit the caller submits next
+    return m_writer->submit([&](Connection &c) { return recordEffectOutcome(c, outcome, at); },
+                            Completion::Executed)
+        .get(); // durable with the step commit the caller submits next
 }
 
 Result<std::optional<EffectRecord>> SqliteMessageStore::effect(const QString &idempotencyKey)

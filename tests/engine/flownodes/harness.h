@@ -135,6 +135,26 @@ public:
         return stored->messageId;
     }
 
+    /// Ingests a message as the engine's intakes do: the pure nodes it meets first run before
+    /// it is stored (Executor::prepareArrival); returns its id.
+    QString arrive(const QByteArray &payload, const QString &firstNode = QStringLiteral("first"))
+    {
+        store::IngestRequest request;
+        request.message.flowId = m_plan->flowId;
+        request.message.flowVersion = m_plan->version;
+        request.message.payload = payload;
+        request.firstNodes = {firstNode};
+        const QList<runtime::Arrival> arrivals = m_executor->prepareArrival(request);
+        Result<store::IngestResult> stored = m_store->ingest(request);
+        if (!stored.ok()) {
+            qFatal("%s", qPrintable(stored.error().message));
+        }
+        for (const runtime::Arrival &arrival : arrivals) {
+            m_executor->notify(m_plan->flowId, m_plan->version, arrival.nodeId);
+        }
+        return stored->messageId;
+    }
+
     /// Work items still waiting, claimed or parked anywhere.
     qint64 unfinished()
     {
