@@ -12,6 +12,8 @@ int runTrigger(const QStringList &arguments);
 int runJson(const QStringList &arguments);
 int runSchema(const QStringList &arguments);
 int runValidate(const QStringList &arguments);
+int runExceptions(const QStringList &arguments);
+int runReplay(const QStringList &arguments);
 int runLineage(const QStringList &arguments);
 
 namespace {
@@ -25,6 +27,8 @@ constexpr Command kCommands[] = {
     {"status", "Show a running engine's health, flows and queues", runStatus},
     {"deploy", "Deploy a workspace's flows to a running engine", runDeploy},
     {"trigger", "Start a flow through its manual trigger on a running engine", runTrigger},
+    {"exceptions", "Work a running engine's exception queue (list, show, assign, comment, repair, discard)", runExceptions},
+    {"replay", "Replay one exception from its failed node on a running engine", runReplay},
     {"lineage", "Show a transaction's lineage by correlation id, business key or external id",
      runLineage},
 };

@@ -6,6 +6,7 @@
 #include "engine/runtime/adminapi.h"
 #include "engine/runtime/deploybundle.h"
 #include "engine/runtime/deployer.h"
+#include "engine/runtime/exceptionroutes.h"
 #include "engine/runtime/executor.h"
 #include "engine/runtime/lineageroutes.h"
 #include "engine/runtime/manualintake.h"
@@ -15,6 +16,7 @@
 #include "engine/runtime/topicregistry.h"
 #include "engine/runtime/triggerhost.h"
 #include "engine/runtime/webhookingress.h"
+#include "engine/store/sqliteexceptionstore.h"
 #include "engine/store/sqlitelineagestore.h"
 #include "engine/store/sqlitemessagestore.h"
 
@@ -87,6 +89,9 @@ struct Engine::Impl
     std::unique_ptr<TriggerHost> triggers;
     std::unique_ptr<Deployer> deployer;
     std::unique_ptr<AdminApi> admin;
+    std::unique_ptr<store::SqliteExceptionStore> exceptionStore;
+    std::unique_ptr<ExceptionService> exceptions;
+    std::unique_ptr<ExceptionApi> exceptionApi;
     QThreadPool adminWork; // admin requests that block (a deployment) run here, not on the server
     net::HttpServer server;
 
@@ -101,6 +106,7 @@ struct Engine::Impl
     qint64 parked = 0;
 
     Result<DeployReport> deploy(const model::Workspace &workspace);
+    void resumeReplay(const store::ReplayTicket &ticket);
     void addRoutes();
     void deployRequest(const net::ServerRequest &request, const net::Responder &respond);
     void sample();
@@ -122,6 +128,13 @@ Result<DeployReport> Engine::Impl::deploy(const model::Workspace &workspace)
         return started.error();
     }
     return report;
+}
+
+void Engine::Impl::resumeReplay(const store::ReplayTicket &ticket)
+{
+    // The message may have started on a version no longer running: it runs again for this.
+    (void) deployer->resumeOlderVersions();
+    executor->notify(ticket.flowId, ticket.flowVersion, ticket.nodeId);
 }
 
 void Engine::Impl::sample()
@@ -259,6 +272,9 @@ void Engine::Impl::addRoutes()
     admin->add({"GET", "/api/v1/triggers", security::Permission::ReadOperations,
                 json([this] { return triggersJson(); })});
     admin->add(manual->route());
+    for (AdminRoute &route : exceptionApi->routes()) {
+        admin->add(std::move(route));
+    }
     for (AdminRoute &route : lineageRoutes(std::make_shared<store::SqliteLineageStore>(*store))) {
         admin->add(std::move(route));
     }
@@ -402,6 +418,11 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
     if (Result<void> resumed = impl->deployer->resumeOlderVersions(); !resumed) {
         return resumed.error();
     }
+    impl->exceptionStore = std::make_unique<store::SqliteExceptionStore>(*impl->store);
+    impl->exceptions = std::make_unique<ExceptionService>(
+        *impl->exceptionStore, *impl->store,
+        [raw](const store::ReplayTicket &ticket) { raw->resumeReplay(ticket); });
+    impl->exceptionApi = std::make_unique<ExceptionApi>(*impl->exceptions);
     impl->admin = std::make_unique<AdminApi>(AdminApi::singleToken(options.adminToken));
     impl->addRoutes();
     impl->adminWork.setMaxThreadCount(1);
@@ -439,6 +460,11 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
         }
     });
     return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+ExceptionService &Engine::exceptions()
+{
+    return *d->exceptions;
 }
 
 quint16 Engine::port() const
@@ -497,6 +523,7 @@ void Engine::stop()
     d->stopped = true;
     d->server.stop();
     d->adminWork.waitForDone();
+    d->exceptionApi->stop();
     {
         std::lock_guard lock(d->samplerMutex);
         d->stopping = true;

@@ -3,6 +3,7 @@
 #include "engine/core/result.h"
 #include "engine/model/workspace.h"
 #include "engine/runtime/deployer.h"
+#include "engine/runtime/exceptionservice.h"
 #include "engine/runtime/systemtarget.h"
 
 #include <QString>
@@ -68,6 +69,10 @@ public:
     /// Deploys a changed workspace into the running engine (see Deployer): changed flows get a
     /// new version, messages in flight finish on theirs. The same as POST /api/v1/deployments.
     Result<DeployReport> deploy(const model::Workspace &workspace);
+
+    /// The exception work queue: lists, repairs and single replays (replayException), with the
+    /// same rules as the admin API. Valid as long as the engine.
+    ExceptionService &exceptions();
 
     /// Stops taking requests (waiting ones get 503), lets workers finish the step they are on
     /// and commits what is submitted; status() still answers afterwards. Idempotent.

@@ -52,6 +52,31 @@ QString excerpt(const QByteArray &body)
 
 } // namespace
 
+NodeOutcome HttpNode::refused(const net::HttpResponse &response, const QString &url) const
+{
+    NodeOutcome outcome = NodeOutcome::fail(QStringLiteral("HTTP_4XX"),
+                                            QStringLiteral("%1 refused the request with %2: %3")
+                                                .arg(m_target.id)
+                                                .arg(response.status)
+                                                .arg(excerpt(response.body)));
+    // The target's own error as it sent it: JSON when it is JSON, else the text.
+    nlohmann::json answer = nlohmann::json::parse(response.body.constData(),
+                                                  response.body.constData()
+                                                      + response.body.size(),
+                                                  nullptr, false);
+    if (answer.is_discarded()) {
+        answer = excerpt(response.body).toStdString();
+    }
+    outcome.errorFacts = QByteArray::fromStdString(
+        nlohmann::json({{"system", m_target.id.toStdString()},
+                        {"method", m_settings.method.toStdString()},
+                        {"url", url.toStdString()},
+                        {"status", response.status},
+                        {"targetError", answer}})
+            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    return outcome;
+}
+
 Result<HttpNodeSettings> HttpNodeSettings::fromJson(const nlohmann::json &settings)
 {
     HttpNodeSettings s;
@@ -326,12 +351,7 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
     case CallVerdict::Fail:
         m_target.breaker->recordSuccess(); // the system works; the request is what is wrong
         finished.detail = excerpt(response.body);
-        return NodeOutcome::fail(QStringLiteral("HTTP_4XX"),
-                                 QStringLiteral("%1 refused the request with %2: %3")
-                                     .arg(m_target.id)
-                                     .arg(response.status)
-                                     .arg(excerpt(response.body)))
-            .withEffect(finished);
+        return refused(response, url).withEffect(finished);
     }
     return NodeOutcome::fail(QStringLiteral("HTTP_4XX"), QStringLiteral("unexpected status"));
 }
