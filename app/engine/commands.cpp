@@ -16,6 +16,7 @@ int runExceptions(const QStringList &arguments);
 int runReplay(const QStringList &arguments);
 int runUsers(const QStringList &arguments);
 int runAudit(const QStringList &arguments);
+int runLineage(const QStringList &arguments);
 
 namespace {
 constexpr Command kCommands[] = {
@@ -32,6 +33,8 @@ constexpr Command kCommands[] = {
     {"replay", "Replay one exception from its failed node on a running engine", runReplay},
     {"users", "List, add and change the users of a running engine's admin API", runUsers},
     {"audit", "List a running engine's audit trail, or verify the chain in a database", runAudit},
+    {"lineage", "Show a transaction's lineage by correlation id, business key or external id",
+     runLineage},
 };
 } // namespace
 
