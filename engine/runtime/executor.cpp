@@ -262,6 +262,7 @@ void Executor::Impl::process(Slot &slot, const store::WorkItem &item)
     step.errorCode = outcome.errorCode;
     step.errorDetail = outcome.errorDetail;
     step.stateWrites = outcome.stateWrites;
+    step.effect = outcome.effect;
     qint64 retryAt = 0;
 
     switch (outcome.kind) {

@@ -209,14 +209,14 @@ NodeOutcome HttpNode::run(const store::WorkItem &item)
         if (effect->attempts > 1 && !m_target.idempotencySupported) {
             // An earlier run began this call and never recorded how it ended (it stopped or
             // crashed meanwhile): the call may have taken effect, and the target cannot tell.
-            (void) m_store.finishEffect({key, store::EffectState::Uncertain, 0, {},
-                                         QStringLiteral("the engine stopped during the call")});
             return NodeOutcome::fail(QStringLiteral("UNCERTAIN"),
                                      QStringLiteral("the engine stopped while calling %1; the "
                                                     "call may have taken effect and %1 declares "
                                                     "no idempotency support, so a person must "
                                                     "decide")
-                                         .arg(m_target.id));
+                                         .arg(m_target.id))
+                .withEffect({key, store::EffectState::Uncertain, 0, {},
+                             QStringLiteral("the engine stopped during the call")});
         }
         break;
     case store::EffectState::Failed:
@@ -260,9 +260,9 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
 
     Result<net::HttpHeaders> auth = m_target.authorization(m_client);
     if (!auth) { // nothing was sent: a technical failure the retry policy handles
-        (void) m_store.finishEffect({QString::fromLatin1(key), store::EffectState::Failed, 0, {},
-                                     auth.error().message});
-        return NodeOutcome::retry(auth.error().code, auth.error().message);
+        return NodeOutcome::retry(auth.error().code, auth.error().message)
+            .withEffect({QString::fromLatin1(key), store::EffectState::Failed, 0, {},
+                         auth.error().message});
     }
     net::HttpRequest request;
     request.method = m_settings.method;
@@ -291,16 +291,16 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
         if (outcome.requestSent && !m_target.idempotencySupported) {
             finished.state = store::EffectState::Uncertain;
             finished.detail = error.message;
-            (void) m_store.finishEffect(finished);
             return NodeOutcome::fail(QStringLiteral("UNCERTAIN"),
                                      QStringLiteral("%1 took the request but did not answer (%2); "
                                                     "it declares no idempotency support, so "
                                                     "calling again could post twice")
-                                         .arg(m_target.id, error.message));
+                                         .arg(m_target.id, error.message))
+                .withEffect(finished);
         }
         finished.detail = error.message;
-        (void) m_store.finishEffect(finished);
-        return NodeOutcome::retry(error.code, error.message);
+        return NodeOutcome::retry(error.code, error.message)
+            .withEffect(finished);
     }
 
     const net::HttpResponse &response = *outcome.response;
@@ -308,8 +308,8 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
     if (response.status == 401 && m_target.rejected(request.headers)) {
         // An expired or revoked OAuth token, not a business refusal: a new token, a new try.
         finished.detail = QStringLiteral("%1 refused the access token").arg(m_target.id);
-        (void) m_store.finishEffect(finished);
-        return NodeOutcome::retry(QStringLiteral("AUTH_REJECTED"), finished.detail);
+        return NodeOutcome::retry(QStringLiteral("AUTH_REJECTED"), finished.detail)
+            .withEffect(finished);
     }
     switch (classifyHttpStatus(response.status)) {
     case CallVerdict::Ok: {
@@ -329,13 +329,9 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
             }
             finished.externalIds = QByteArray::fromStdString(ids.dump());
         }
-        if (Result<void> recorded = m_store.finishEffect(finished); !recorded) {
-            // The call succeeded; the retry finds the key and the target answers from its own
-            // idempotency record. Report the store's trouble as a technical retry.
-            return NodeOutcome::retry(recorded.error().code, recorded.error().message);
-        }
         NodeOutcome done = NodeOutcome::next();
         learn(done, learnFrom, finished.externalIds);
+        done.effect = finished;
         return done;
     }
     case CallVerdict::Retry: {
@@ -343,20 +339,19 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
             m_target.breaker->recordFailure(m_clockMs());
         }
         finished.detail = excerpt(response.body);
-        (void) m_store.finishEffect(finished);
         const auto retryAfter = parseRetryAfter(response.header("retry-after"), m_clockMs());
         return NodeOutcome::retry(QStringLiteral("HTTP_%1").arg(response.status),
                                   QStringLiteral("%1 answered %2: %3")
                                       .arg(m_target.id)
                                       .arg(response.status)
                                       .arg(finished.detail),
-                                  retryAfter);
+                                  retryAfter)
+            .withEffect(finished);
     }
     case CallVerdict::Fail:
         m_target.breaker->recordSuccess(); // the system works; the request is what is wrong
         finished.detail = excerpt(response.body);
-        (void) m_store.finishEffect(finished);
-        return refused(response, url);
+        return refused(response, url).withEffect(finished);
     }
     return NodeOutcome::fail(QStringLiteral("HTTP_4XX"), QStringLiteral("unexpected status"));
 }

@@ -43,6 +43,15 @@ struct NodeOutcome
     /// Durable node state (a dedupe key, an aggregate's member, a learned id), committed in the
     /// same transaction as the step, whatever its outcome.
     QList<store::StateWrite> stateWrites;
+    /// How the node's effect ended (its intent was committed before the call), committed with
+    /// the step: a crash loses both or neither.
+    std::optional<store::EffectOutcome> effect;
+
+    NodeOutcome &&withEffect(store::EffectOutcome outcome) &&
+    {
+        effect = std::move(outcome);
+        return std::move(*this);
+    }
 
     static NodeOutcome next(const QString &output = {})
     {

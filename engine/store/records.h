@@ -108,24 +108,6 @@ enum class StepStatus {
     Failed,    // cannot go on: parked for the exception queue
 };
 
-/// Everything one node step commits, in one transaction.
-struct StepResult
-{
-    qint64 workItemId = 0;
-    StepStatus status = StepStatus::Succeeded;
-    QString errorCode;
-    QString errorDetail;
-    qint64 startedAtMs = 0;
-    qint64 finishedAtMs = 0;
-    qint64 retryAtMs = 0; // for Retrying
-    QList<StepOutput> outputs;
-    QList<StateWrite> stateWrites;
-    /// For Failed: the exception the step becomes, committed with it. Without one, the store
-    /// derives it from the error code (its category, the step's node and input, owner by
-    /// category as docs/operations.md says, no SLA beyond the default).
-    std::optional<NewException> exception;
-};
-
 enum class EffectState { Pending, Succeeded, Failed, Uncertain };
 
 /// What an effect is about to do, committed before it runs.
@@ -149,6 +131,27 @@ struct EffectOutcome
     int httpStatus = 0;
     QByteArray externalIds; // JSON object of ids the target returned, e.g. {"erpDocument": "SO-1"}
     QString detail;
+};
+
+/// Everything one node step commits, in one transaction.
+struct StepResult
+{
+    qint64 workItemId = 0;
+    StepStatus status = StepStatus::Succeeded;
+    QString errorCode;
+    QString errorDetail;
+    qint64 startedAtMs = 0;
+    qint64 finishedAtMs = 0;
+    qint64 retryAtMs = 0; // for Retrying
+    QList<StepOutput> outputs;
+    QList<StateWrite> stateWrites;
+    /// The outcome of the node's effect (see MessageStore::finishEffect), recorded with the step
+    /// — also when the claim turned out stale, since the call happened either way.
+    std::optional<EffectOutcome> effect = std::nullopt;
+    /// For Failed: the exception the step becomes, committed with it. Without one, the store
+    /// derives it from the error code (its category, the step's node and input, owner by
+    /// category as docs/operations.md says, no SLA beyond the default).
+    std::optional<NewException> exception = std::nullopt;
 };
 
 struct EffectRecord

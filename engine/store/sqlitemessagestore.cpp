@@ -542,7 +542,40 @@ Result<QList<WorkItem>> SqliteMessageStore::claim(const QString &flowId, int flo
 
 namespace {
 
-Result<void> completeStepJob(Connection &c, const StepResult &step, qint64 at)
+// Records how an effect ended. A succeeded effect stays succeeded: a late outcome of an earlier
+// attempt cannot undo it.
+Result<void> recordEffectOutcome(Connection &c, const EffectOutcome &outcome, qint64 at)
+{
+    Result<Statement *> update = c.cached(
+        "UPDATE effects SET state = ?2, http_status = ?3, external_ids = ?4, detail = ?5,"
+        " updated_at = ?6 WHERE idempotency_key = ?1 AND state <> 'succeeded'");
+    if (!update) {
+        return update.error();
+    }
+    Statement &s = **update;
+    s.bind(1, outcome.idempotencyKey).bind(2, effectStateName(outcome.state));
+    s.bind(3, outcome.httpStatus).bindBlob(4, bytes(outcome.externalIds));
+    s.bind(5, outcome.detail).bind(6, at);
+    if (Result<void> r = s.run(); !r) {
+        return r;
+    }
+    if (c.changes() == 0) {
+        Result<std::optional<EffectRecord>> found = findEffect(c, outcome.idempotencyKey);
+        if (!found) {
+            return found.error();
+        }
+        if (!*found) {
+            return Error::make(QString::fromLatin1(kUnknownEffect),
+                               QStringLiteral("no effect with idempotency key %1 was begun")
+                                   .arg(outcome.idempotencyKey));
+        }
+    }
+    return {};
+}
+
+// Commits a step; `stale` is set (and nothing but the effect outcome recorded) when the work
+// item is no longer claimed.
+Result<void> completeStepJob(Connection &c, const StepResult &step, qint64 at, bool &stale)
 {
     Result<Statement *> select = c.cached(
         "SELECT w.message_id, w.flow_id, w.flow_version, w.node_id, w.attempts,"
@@ -557,11 +590,14 @@ Result<void> completeStepJob(Connection &c, const StepResult &step, qint64 at)
     if (!row) {
         return row.error();
     }
+    if (step.effect) {
+        if (Result<void> r = recordEffectOutcome(c, *step.effect, at); !r) {
+            return r;
+        }
+    }
     if (!*row) {
-        return Error::make(QString::fromLatin1(kStaleClaim),
-                           QStringLiteral("work item %1 is no longer claimed; its lease ran "
-                                          "out and it was handed out again")
-                               .arg(step.workItemId));
+        stale = true;
+        return {};
     }
     const QString messageId = (*select)->qtext(0);
     const QString flowId = (*select)->qtext(1);
@@ -615,10 +651,25 @@ Result<void> completeStepJob(Connection &c, const StepResult &step, qint64 at)
 
 void SqliteMessageStore::completeStepAsync(StepResult step, std::function<void(Result<void>)> done)
 {
-    auto shared = std::make_shared<StepResult>(std::move(step));
+    struct State
+    {
+        StepResult step;
+        bool stale = false;
+    };
+    auto state = std::make_shared<State>(State{std::move(step)});
     const qint64 at = now();
-    m_writer->submit([shared, at](Connection &c) { return completeStepJob(c, *shared, at); },
-                     std::move(done));
+    m_writer->submit(
+        [state, at](Connection &c) { return completeStepJob(c, state->step, at, state->stale); },
+        [state, done = std::move(done)](Result<void> committed) {
+            if (committed && state->stale) {
+                done(Error::make(QString::fromLatin1(kStaleClaim),
+                                 QStringLiteral("work item %1 is no longer claimed; its lease "
+                                                "ran out and it was handed out again")
+                                     .arg(state->step.workItemId)));
+                return;
+            }
+            done(std::move(committed));
+        });
 }
 
 Result<int> SqliteMessageStore::releaseExpiredClaims()
@@ -700,34 +751,9 @@ Result<EffectRecord> SqliteMessageStore::beginEffect(const EffectIntent &intent)
 Result<void> SqliteMessageStore::finishEffect(const EffectOutcome &outcome)
 {
     const qint64 at = now();
-    return m_writer->submit([&](Connection &c) -> Result<void> {
-        // A succeeded effect stays succeeded: a late outcome of an earlier attempt cannot undo it.
-        Result<Statement *> update = c.cached(
-            "UPDATE effects SET state = ?2, http_status = ?3, external_ids = ?4, detail = ?5,"
-            " updated_at = ?6 WHERE idempotency_key = ?1 AND state <> 'succeeded'");
-        if (!update) {
-            return update.error();
-        }
-        Statement &s = **update;
-        s.bind(1, outcome.idempotencyKey).bind(2, effectStateName(outcome.state));
-        s.bind(3, outcome.httpStatus).bindBlob(4, bytes(outcome.externalIds));
-        s.bind(5, outcome.detail).bind(6, at);
-        if (Result<void> r = s.run(); !r) {
-            return r;
-        }
-        if (c.changes() == 0) {
-            Result<std::optional<EffectRecord>> found = findEffect(c, outcome.idempotencyKey);
-            if (!found) {
-                return found.error();
-            }
-            if (!*found) {
-                return Error::make(QString::fromLatin1(kUnknownEffect),
-                                   QStringLiteral("no effect with idempotency key %1 was begun")
-                                       .arg(outcome.idempotencyKey));
-            }
-        }
-        return {};
-    }, Completion::Executed).get(); // durable with the step commit the caller submits next
+    return m_writer->submit([&](Connection &c) { return recordEffectOutcome(c, outcome, at); },
+                            Completion::Executed)
+        .get(); // durable with the step commit the caller submits next
 }
 
 Result<std::optional<EffectRecord>> SqliteMessageStore::effect(const QString &idempotencyKey)
