@@ -304,7 +304,11 @@ NodeOutcome SplitNode::run(const store::WorkItem &item)
         child.flowVersion = item.message.flowVersion;
         child.headers = item.message.headers;
         child.payload = toBytes(part);
-        child.businessKey = item.message.businessKey;
+        // Each child needs a key of its own: the effect ledger derives idempotency keys from
+        // it, and children sharing their parent's key would be skipped as "already done" after
+        // the first one's call. Without a key expression (or a value for it), the parent's key
+        // and the item's position, stable across retries and replays.
+        child.businessKey = item.message.businessKey + u'/' + QString::number(i + 1);
         if (m_businessKey) {
             expr::ExprResult<json::Value> key = m_businessKey->evaluate(part);
             if (key && key.value().isString()) {

@@ -316,7 +316,8 @@ private slots:
         auto c =
             store::Connection::open(m_dir.filePath(str("engine.db")), store::OpenMode::ReadOnly);
         QVERIFY(c.ok());
-        auto rows = c->prepare("SELECT action, actor, reason FROM audit ORDER BY sequence");
+        auto rows = c->prepare("SELECT action, actor, reason FROM audit"
+                               " WHERE object_type = 'exception' ORDER BY sequence");
         QStringList actions;
         while (*rows->step()) {
             actions.append(rows->qtext(0) + u'/' + rows->qtext(1));

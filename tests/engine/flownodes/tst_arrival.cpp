@@ -90,6 +90,27 @@ private slots:
         QCOMPARE(m_sink->count(), 0);
     }
 
+    void splitChildrenWithoutAKeyExpressionGetKeysOfTheirOwn()
+    {
+        // Not about arrival, but about what the effect ledger needs from a split: children that
+        // shared their parent's business key would share one idempotency key downstream.
+        Harness harness;
+        auto split = SplitNode::create(nlohmann::json::parse(R"({"items": "lines"})"));
+        QVERIFY(split.ok());
+        auto sink = std::make_shared<Sink>();
+        harness.start(harness.plan(flownodes::singleNodeFlow("lines", "split", {{"items", "lines"}})),
+                      Runners{{QStringLiteral("first"), *split}, {QStringLiteral("sink"), sink}});
+        harness.ingest(R"({"lines": [{"n": 1}, {"n": 2}, {"n": 3}]})", QStringLiteral("INV-9"));
+        QTRY_COMPARE_WITH_TIMEOUT(sink->count(), 3, 5000);
+        QStringList keys;
+        for (const store::StoredMessage &m : sink->messages()) {
+            keys.append(m.businessKey);
+        }
+        keys.sort();
+        QCOMPARE(keys, (QStringList{QStringLiteral("INV-9/1"), QStringLiteral("INV-9/2"),
+                                    QStringLiteral("INV-9/3")}));
+    }
+
 private:
     std::unique_ptr<Harness> m_harness;
     std::shared_ptr<Sink> m_sink;
