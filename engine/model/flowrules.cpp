@@ -38,6 +38,24 @@ constexpr SettingReference kSettingReferences[] = {
 };
 
 constexpr qint64 kMaxThreshold = qint64(1) << 50;
+constexpr qint64 kMaxSlaHours = 24 * 366;
+
+// A flow's exception policy: per category ("default" for the others), who owns its exceptions
+// and within how many hours they are due (docs/operations.md).
+ShapePtr policyShape()
+{
+    const auto perCategory = [](const std::function<ShapePtr()> &value) {
+        std::vector<ShapeField> fields;
+        for (const char *category : {"business", "technical", "uncertain", "default"}) {
+            fields.push_back(optional(category, value()));
+        }
+        return object(fields);
+    };
+    return object({
+        optional("owner", perCategory([] { return oneOf({"finance", "admin", "analyst"}); })),
+        optional("slaHours", perCategory([] { return integer(1, kMaxSlaHours); })),
+    });
+}
 
 const Shape &flowShape()
 {
@@ -45,6 +63,7 @@ const Shape &flowShape()
         required("id", identifier()),
         required("name", nonEmptyText()),
         optional("description", text()),
+        optional("policy", policyShape()),
         required("nodes", arrayOf(object({
                               required("id", identifier()),
                               required("type", oneOf(nodeTypes())),

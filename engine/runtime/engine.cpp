@@ -7,6 +7,7 @@
 #include "engine/runtime/auditroutes.h"
 #include "engine/runtime/deploybundle.h"
 #include "engine/runtime/deployer.h"
+#include "engine/runtime/exceptionroutes.h"
 #include "engine/runtime/executor.h"
 #include "engine/runtime/manualintake.h"
 #include "engine/runtime/metrics.h"
@@ -21,6 +22,7 @@
 #include "engine/security/secretcatalog.h"
 #include "engine/security/userdirectory.h"
 #include "engine/store/sqliteauditstore.h"
+#include "engine/store/sqliteexceptionstore.h"
 #include "engine/store/sqlitemessagestore.h"
 #include "engine/store/sqliteuserstore.h"
 
@@ -98,6 +100,9 @@ struct Engine::Impl
     std::unique_ptr<TriggerHost> triggers;
     std::unique_ptr<Deployer> deployer;
     std::unique_ptr<AdminApi> admin;
+    std::unique_ptr<store::SqliteExceptionStore> exceptionStore;
+    std::unique_ptr<ExceptionService> exceptions;
+    std::unique_ptr<ExceptionApi> exceptionApi;
     QThreadPool adminWork; // admin requests that block (a deployment) run here, not on the server
     net::HttpServer server;
 
@@ -112,6 +117,7 @@ struct Engine::Impl
     qint64 parked = 0;
 
     Result<DeployReport> deploy(const model::Workspace &workspace, const security::Principal &by);
+    void resumeReplay(const store::ReplayTicket &ticket);
     void addRoutes();
     void deployRequest(const AdminCall &call, const net::Responder &respond);
     void sample();
@@ -136,6 +142,13 @@ Result<DeployReport> Engine::Impl::deploy(const model::Workspace &workspace,
         return started.error();
     }
     return report;
+}
+
+void Engine::Impl::resumeReplay(const store::ReplayTicket &ticket)
+{
+    // The message may have started on a version no longer running: it runs again for this.
+    (void) deployer->resumeOlderVersions();
+    executor->notify(ticket.flowId, ticket.flowVersion, ticket.nodeId);
 }
 
 void Engine::Impl::sample()
@@ -273,6 +286,9 @@ void Engine::Impl::addRoutes()
     admin->add({"GET", "/api/v1/triggers", security::Permission::ReadOperations,
                 json([this] { return triggersJson(); })});
     admin->add(manual->route());
+    for (AdminRoute &route : exceptionApi->routes()) {
+        admin->add(std::move(route));
+    }
     admin->add({"POST",
                 "/api/v1/deployments",
                 security::Permission::Deploy,
@@ -441,6 +457,11 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
     if (Result<void> resumed = impl->deployer->resumeOlderVersions(); !resumed) {
         return resumed.error();
     }
+    impl->exceptionStore = std::make_unique<store::SqliteExceptionStore>(*impl->store);
+    impl->exceptions = std::make_unique<ExceptionService>(
+        *impl->exceptionStore, *impl->store,
+        [raw](const store::ReplayTicket &ticket) { raw->resumeReplay(ticket); });
+    impl->exceptionApi = std::make_unique<ExceptionApi>(*impl->exceptions, *impl->personal);
     // The bootstrap token first (the administrator "engine"), then the users' tokens.
     impl->admin = std::make_unique<AdminApi>(
         [bootstrap = AdminApi::singleToken(options.adminToken),
@@ -486,6 +507,11 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
         }
     });
     return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+ExceptionService &Engine::exceptions()
+{
+    return *d->exceptions;
 }
 
 quint16 Engine::port() const
@@ -545,6 +571,7 @@ void Engine::stop()
     d->stopped = true;
     d->server.stop();
     d->adminWork.waitForDone();
+    d->exceptionApi->stop();
     {
         std::lock_guard lock(d->samplerMutex);
         d->stopping = true;

@@ -3,6 +3,7 @@
 #include "engine/core/result.h"
 #include "engine/model/workspace.h"
 #include "engine/runtime/deployer.h"
+#include "engine/runtime/exceptionservice.h"
 #include "engine/runtime/systemtarget.h"
 #include "engine/security/access.h"
 
@@ -77,6 +78,10 @@ public:
     /// `by` is recorded in the deployment's audit record.
     Result<DeployReport> deploy(const model::Workspace &workspace,
                                 const security::Principal &by = security::enginePrincipal());
+
+    /// The exception work queue: lists, repairs and single replays (replayException), with the
+    /// same rules as the admin API. Valid as long as the engine.
+    ExceptionService &exceptions();
 
     /// Stops taking requests (waiting ones get 503), lets workers finish the step they are on
     /// and commits what is submitted; status() still answers afterwards. Idempotent.

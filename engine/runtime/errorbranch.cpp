@@ -48,12 +48,16 @@ bool divertToErrorBranch(const PlannedNode &node, const store::WorkItem &item,
     headers[kErrorCodeHeader] = step.errorCode.toStdString();
     headers[kErrorDetailHeader] = step.errorDetail.toStdString();
     headers[kErrorNodeHeader] = node.id.toStdString();
+    if (step.exception && !step.exception->pointer.isEmpty()) {
+        headers[kErrorPointerHeader] = step.exception->pointer.toStdString();
+    }
 
     store::NewMessage copy = item.message;
     copy.causationId.clear(); // the store links the copy to the failed message
     copy.headers = dump(headers);
     step.status = store::StepStatus::Succeeded;
     step.retryAtMs = 0;
+    step.exception.reset(); // handled on the error path instead
     step.outputs.clear();
     for (const QString &target : targets) {
         step.outputs.append({target, copy, QLatin1String(kErrorOutput)});
@@ -76,6 +80,15 @@ Result<std::shared_ptr<ErrorBranchNode>> ErrorBranchNode::create(const nlohmann:
     node->m_reasonCode = settingText(settings, "reasonCode");
     node->m_ownerRole = settingText(settings, "ownerRole");
     node->m_reason = settingText(settings, "reason");
+    if (const QString category = settingText(settings, "category"); !category.isEmpty()) {
+        node->m_category = store::exceptionCategoryFromName(category);
+        if (!node->m_category) {
+            return Error::make(QStringLiteral("SETTINGS_INVALID"),
+                               QStringLiteral("settings/category: \"%1\" is not business, "
+                                              "technical or uncertain")
+                                   .arg(category));
+        }
+    }
     node->m_errorField = settingText(settings, "errorField");
     return node;
 }
@@ -88,9 +101,6 @@ NodeOutcome ErrorBranchNode::run(const store::WorkItem &item)
     const QString failedNode = headerText(headers, kErrorNodeHeader);
     if (m_raise) {
         QStringList parts;
-        if (!m_ownerRole.isEmpty()) {
-            parts.append(QStringLiteral("owner: %1").arg(m_ownerRole));
-        }
         if (!m_reason.isEmpty()) {
             parts.append(m_reason);
         }
@@ -100,7 +110,21 @@ NodeOutcome ErrorBranchNode::run(const store::WorkItem &item)
         const QString reasonCode = !m_reasonCode.isEmpty() ? m_reasonCode
                                    : !code.isEmpty()       ? code
                                                            : QStringLiteral("ERROR_BRANCH");
-        return NodeOutcome::fail(reasonCode, parts.join(QStringLiteral("; ")));
+        NodeOutcome raised = NodeOutcome::fail(reasonCode, parts.join(QStringLiteral("; ")));
+        raised.ownerRole = m_ownerRole;
+        // A code of the flow's own is a business rule unless the settings say otherwise; the
+        // failure's own code keeps its own category.
+        raised.category = m_category ? m_category
+                          : !m_reasonCode.isEmpty()
+                              ? std::optional(store::ExceptionCategory::Business)
+                              : std::nullopt;
+        raised.errorPointer = headerText(headers, kErrorPointerHeader);
+        if (!failedNode.isEmpty()) {
+            raised.errorFacts = dump({{"failedNode", failedNode.toStdString()},
+                                      {"failedCode", code.toStdString()},
+                                      {"failedDetail", detail.toStdString()}});
+        }
+        return raised;
     }
     if (m_errorField.isEmpty()) {
         return NodeOutcome::next();

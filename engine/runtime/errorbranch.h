@@ -16,6 +16,7 @@ inline constexpr auto kErrorOutput = "error";
 inline constexpr auto kErrorCodeHeader = "syncline:error-code";
 inline constexpr auto kErrorDetailHeader = "syncline:error-detail";
 inline constexpr auto kErrorNodeHeader = "syncline:error-node";
+inline constexpr auto kErrorPointerHeader = "syncline:error-pointer";
 
 /// For the executor: when a step ends Failed (a business failure or retries exhausted) at a node
 /// with successors on its "error" output, turns it into a Succeeded step that keeps the error code
@@ -40,6 +41,7 @@ private:
     bool m_raise = true;
     QString m_reasonCode;
     QString m_ownerRole;
+    std::optional<store::ExceptionCategory> m_category;
     QString m_reason;
     QString m_errorField; // "continue": the payload member the error is written to
 };

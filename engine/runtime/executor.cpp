@@ -1,6 +1,7 @@
 #include "engine/runtime/executor.h"
 
 #include "engine/runtime/errorbranch.h"
+#include "engine/runtime/exceptiondraft.h"
 
 #include <QDateTime>
 
@@ -296,6 +297,9 @@ void Executor::Impl::process(Slot &slot, const store::WorkItem &item)
         step.status = store::StepStatus::Failed;
         metrics.recordFailed(flowId, node.id);
         break;
+    }
+    if (step.status == store::StepStatus::Failed) {
+        step.exception = draftException(*slot.plan, node, item, outcome, step.errorCode);
     }
     divertToErrorBranch(node, item, step);
     wakeWhenDue(*slot.plan, step.outputs);

@@ -100,6 +100,7 @@ Result<FlowPlan> FlowPlan::fromDocument(const nlohmann::json &document, int vers
     if (!document.is_object()) {
         return Error::make(QStringLiteral("FLOW_INVALID"), QStringLiteral("a flow is a JSON object"));
     }
+    plan.policy = ExceptionPolicy::fromJson(document.value("policy", nlohmann::json()), problems);
     const nlohmann::json nodes = document.value("nodes", nlohmann::json::array());
     const nlohmann::json edges = document.value("edges", nlohmann::json::array());
     if (!nodes.is_array() || !edges.is_array()) {
@@ -187,6 +188,21 @@ const PlannedNode *FlowPlan::node(const QString &id) const
 {
     const auto found = nodes.constFind(id);
     return found == nodes.cend() ? nullptr : &*found;
+}
+
+QStringList FlowPlan::predecessors(const QString &id) const
+{
+    QStringList out;
+    for (const QString &from : nodeOrder) {
+        const QHash<QString, QStringList> &next = nodes[from].next;
+        for (auto it = next.cbegin(); it != next.cend(); ++it) {
+            if (it.key() != QLatin1String("error") && it.value().contains(id)
+                && !out.contains(from)) {
+                out.append(from);
+            }
+        }
+    }
+    return out;
 }
 
 QStringList FlowPlan::triggers() const

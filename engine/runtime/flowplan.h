@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/core/result.h"
+#include "engine/runtime/exceptionpolicy.h"
 #include "engine/runtime/retrypolicy.h"
 
 #include <QHash>
@@ -49,6 +50,7 @@ struct FlowPlan
     int version = 0;
     QHash<QString, PlannedNode> nodes;
     QStringList nodeOrder; // as written in the document
+    ExceptionPolicy policy; // owners and SLAs of the flow's exceptions
 
     /// Checks what the runtime relies on beyond the workspace rules (edges to existing nodes,
     /// settings of the right shape); every problem is reported, with its JSON pointer.
@@ -56,6 +58,8 @@ struct FlowPlan
 
     const PlannedNode *node(const QString &id) const;
     QStringList triggers() const;
+    /// The nodes with an edge to `id` on any output but "error".
+    QStringList predecessors(const QString &id) const;
 };
 
 /// Node types that start a flow (they have no input queue of their own).

@@ -52,6 +52,31 @@ QString excerpt(const QByteArray &body)
 
 } // namespace
 
+NodeOutcome HttpNode::refused(const net::HttpResponse &response, const QString &url) const
+{
+    NodeOutcome outcome = NodeOutcome::fail(QStringLiteral("HTTP_4XX"),
+                                            QStringLiteral("%1 refused the request with %2: %3")
+                                                .arg(m_target.id)
+                                                .arg(response.status)
+                                                .arg(excerpt(response.body)));
+    // The target's own error as it sent it: JSON when it is JSON, else the text.
+    nlohmann::json answer = nlohmann::json::parse(response.body.constData(),
+                                                  response.body.constData()
+                                                      + response.body.size(),
+                                                  nullptr, false);
+    if (answer.is_discarded()) {
+        answer = excerpt(response.body).toStdString();
+    }
+    outcome.errorFacts = QByteArray::fromStdString(
+        nlohmann::json({{"system", m_target.id.toStdString()},
+                        {"method", m_settings.method.toStdString()},
+                        {"url", url.toStdString()},
+                        {"status", response.status},
+                        {"targetError", answer}})
+            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    return outcome;
+}
+
 Result<HttpNodeSettings> HttpNodeSettings::fromJson(const nlohmann::json &settings)
 {
     HttpNodeSettings s;
@@ -325,13 +350,11 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
     }
     case CallVerdict::Fail:
         m_target.breaker->recordSuccess(); // the system works; the request is what is wrong
-        finished.detail = m_target.redact(excerpt(response.body), request.headers);
-        return NodeOutcome::fail(QStringLiteral("HTTP_4XX"),
-                                 QStringLiteral("%1 refused the request with %2: %3")
-                                     .arg(m_target.id)
-                                     .arg(response.status)
-                                     .arg(finished.detail))
-            .withEffect(finished);
+        // The target's answer may echo the credentials it was sent: kept without them.
+        net::HttpResponse answered = response;
+        answered.body = m_target.redact(QString::fromUtf8(response.body), request.headers).toUtf8();
+        finished.detail = excerpt(answered.body);
+        return refused(answered, url).withEffect(finished);
     }
     return NodeOutcome::fail(QStringLiteral("HTTP_4XX"), QStringLiteral("unexpected status"));
 }

@@ -57,6 +57,8 @@ private:
                      const QString &learnFrom);
     /// The id map entry for a success with these external ids, if any.
     void learn(NodeOutcome &outcome, const QString &learnFrom, const QByteArray &externalIds) const;
+    /// A business refusal (4xx): HTTP_4XX with the target's own error among the facts.
+    NodeOutcome refused(const net::HttpResponse &response, const QString &url) const;
 
     PlannedNode m_node;
     HttpNodeSettings m_settings;

@@ -172,7 +172,11 @@ NodeOutcome LookupNode::run(const store::WorkItem &item)
             miss.errorDetail = detail;
             return miss;
         }
-        return NodeOutcome::fail(QStringLiteral("LOOKUP_MISS"), detail);
+        NodeOutcome failed = NodeOutcome::fail(QStringLiteral("LOOKUP_MISS"), detail);
+        failed.errorFacts = QByteArray::fromStdString(
+            nlohmann::json({{"lookup", m_source.toStdString()}, {"key", key->toStdString()}})
+                .dump());
+        return failed;
     }
     Result<json::Value> updated = setField(*payload, m_target, **found);
     if (!updated) {

@@ -26,8 +26,16 @@ Result<std::shared_ptr<NodeRunner>> buildValidate(NodeFactory &factory, const Pl
     if (!validator) {
         return validator.error();
     }
-    return std::shared_ptr<NodeRunner>(std::make_shared<ValidateNode>(schemaId,
-                                                                      std::move(*validator)));
+    QHash<QString, QString> reasonCodes;
+    const nlohmann::json codes = node.settings.value("reasonCodes", nlohmann::json::object());
+    for (auto it = codes.begin(); it != codes.end(); ++it) {
+        if (it->is_string()) {
+            reasonCodes.insert(QString::fromStdString(it.key()),
+                               QString::fromStdString(it->get<std::string>()));
+        }
+    }
+    return std::shared_ptr<NodeRunner>(std::make_shared<ValidateNode>(
+        schemaId, std::move(*validator), std::move(reasonCodes)));
 }
 
 Result<std::shared_ptr<NodeRunner>> buildMap(NodeFactory &factory, const PlannedNode &node)

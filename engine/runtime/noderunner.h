@@ -31,6 +31,14 @@ struct NodeOutcome
     bool passInput = true; // Continue without outputs: the input message moves on unchanged
     QString errorCode;
     QString errorDetail;
+    /// Fail: what the exception shows beyond the detail — the JSON pointer into the input the
+    /// failure is about (SCHEMA), facts for a person as a JSON object (the violations, the
+    /// target's own error), and the owner and category when the node knows better than the
+    /// code's default and the flow's policy (an error branch's settings).
+    QString errorPointer;
+    QByteArray errorFacts;
+    QString ownerRole;
+    std::optional<store::ExceptionCategory> category;
     std::optional<qint64> retryAfterMs; // Retry: the target's Retry-After; Defer: the wait
     /// Durable node state (a dedupe key, an aggregate's member, a learned id), committed in the
     /// same transaction as the step, whatever its outcome.

@@ -58,9 +58,11 @@ json::Value setPath(const json::Value &target, const QStringList &path, qsizetyp
 
 } // namespace
 
-ValidateNode::ValidateNode(QString schemaId, schema::SchemaValidator validator)
+ValidateNode::ValidateNode(QString schemaId, schema::SchemaValidator validator,
+                           QHash<QString, QString> reasonCodes)
     : m_schemaId(std::move(schemaId))
     , m_validator(std::move(validator))
+    , m_reasonCodes(std::move(reasonCodes))
 {}
 
 NodeOutcome ValidateNode::run(const store::WorkItem &item)
@@ -74,12 +76,30 @@ NodeOutcome ValidateNode::run(const store::WorkItem &item)
         return NodeOutcome::next();
     }
     QStringList lines;
+    nlohmann::json listed = nlohmann::json::array();
+    QString code = QStringLiteral("SCHEMA");
+    QString pointer = violations.first().pointer;
+    bool named = false;
     for (const schema::Violation &v : violations) {
         lines.append(v.text());
+        listed.push_back({{"pointer", v.pointer.toStdString()},
+                          {"keyword", v.keyword.toStdString()},
+                          {"message", v.message.toStdString()},
+                          {"field", v.field.toStdString()}});
+        for (auto it = m_reasonCodes.cbegin(); it != m_reasonCodes.cend() && !named; ++it) {
+            if (v.pointer == it.key() || v.pointer.startsWith(it.key() + u'/')) {
+                code = it.value();
+                pointer = v.pointer;
+                named = true;
+            }
+        }
     }
-    return NodeOutcome::fail(QStringLiteral("SCHEMA"),
-                             QStringLiteral("not a valid %1: %2")
-                                 .arg(m_schemaId, lines.join(QStringLiteral("; "))));
+    NodeOutcome failed = NodeOutcome::fail(code, QStringLiteral("not a valid %1: %2")
+                                                     .arg(m_schemaId, lines.join(QStringLiteral("; "))));
+    failed.errorPointer = pointer;
+    failed.errorFacts = QByteArray::fromStdString(
+        nlohmann::json({{"schema", m_schemaId.toStdString()}, {"violations", listed}}).dump());
+    return failed;
 }
 
 Result<std::shared_ptr<MapNode>> MapNode::create(const QString &mappingId,
@@ -163,11 +183,12 @@ Result<std::shared_ptr<RouteNode>> RouteNode::create(const nlohmann::json &setti
     for (std::size_t i = 0; i < routes->size(); ++i) {
         const nlohmann::json &route = (*routes)[i];
         const QString output = route.is_object() ? settingText(route, "output") : QString();
+        const QString raise = route.is_object() ? settingText(route, "raise") : QString();
         const QString condition = route.is_object() ? settingText(route, "condition") : QString();
-        if (output.isEmpty() || condition.isEmpty()) {
+        if (output.isEmpty() == raise.isEmpty() || condition.isEmpty()) {
             return Error::make(QStringLiteral("SETTINGS_INVALID"),
-                               QStringLiteral("settings/routes/%1: needs an output and a "
-                                              "condition")
+                               QStringLiteral("settings/routes/%1: needs a condition and either "
+                                              "an output or a reason code to raise")
                                    .arg(i));
         }
         Result<expr::Expression> compiled = compileSetting(
@@ -175,7 +196,8 @@ Result<std::shared_ptr<RouteNode>> RouteNode::create(const nlohmann::json &setti
         if (!compiled) {
             return compiled.error();
         }
-        node->m_routes.append({output, condition, std::move(*compiled)});
+        node->m_routes.append({output, condition, std::move(*compiled), raise,
+                               settingText(route, "detail")});
     }
     return node;
 }
@@ -187,15 +209,43 @@ NodeOutcome RouteNode::run(const store::WorkItem &item)
         return *refused;
     }
     QStringList outputs;
-    for (const Route &route : m_routes) {
-        expr::ExprResult<json::Value> holds = route.condition.evaluate(payload);
-        if (!holds) {
-            return NodeOutcome::fail(QStringLiteral("ROUTE"),
-                                     QStringLiteral("condition for %1 (%2): %3")
-                                         .arg(route.output, route.source,
-                                              holds.error().toError().message));
+    const auto holds = [&payload](const Route &route) -> Result<bool> {
+        expr::ExprResult<json::Value> value = route.condition.evaluate(payload);
+        if (!value) {
+            return Error::make(QStringLiteral("ROUTE"),
+                               QStringLiteral("condition for %1 (%2): %3")
+                                   .arg(route.raise.isEmpty() ? route.output : route.raise,
+                                        route.source, value.error().toError().message));
         }
-        if (holds.value().isBool() && holds.value().toBool()) {
+        return value.value().isBool() && value.value().toBool();
+    };
+    // Raising rules first: a message a rule refuses goes nowhere, whatever the order.
+    for (const Route &route : m_routes) {
+        if (route.raise.isEmpty()) {
+            continue;
+        }
+        const Result<bool> raised = holds(route);
+        if (!raised) {
+            return NodeOutcome::fail(raised.error().code, raised.error().message);
+        }
+        if (*raised) {
+            NodeOutcome failed = NodeOutcome::fail(
+                route.raise, route.detail.isEmpty()
+                                 ? QStringLiteral("the flow's rule %1 holds").arg(route.source)
+                                 : route.detail);
+            failed.category = store::ExceptionCategory::Business;
+            return failed;
+        }
+    }
+    for (const Route &route : m_routes) {
+        if (route.output.isEmpty()) {
+            continue;
+        }
+        const Result<bool> taken = holds(route);
+        if (!taken) {
+            return NodeOutcome::fail(taken.error().code, taken.error().message);
+        }
+        if (*taken) {
             outputs.append(route.output);
             if (!m_all) {
                 break;

@@ -4,23 +4,28 @@
 #include "engine/runtime/noderunner.h"
 #include "engine/schema/schemavalidator.h"
 
+#include <QHash>
 #include <QList>
 #include <QString>
 
 namespace syncline::engine::runtime {
 
 /// Checks the payload against a canonical schema; every violation is listed in the exception
-/// (code SCHEMA, the first violation's pointer first).
+/// (code SCHEMA with the first violation's pointer). `reasonCodes` (JSON pointer → code) lets a
+/// flow name its own business code for a violation at or under a pointer, e.g. "/taxCode" →
+/// MISSING_TAX_CODE; the first violation that has one decides.
 class ValidateNode final : public NodeRunner
 {
 public:
-    ValidateNode(QString schemaId, schema::SchemaValidator validator);
+    ValidateNode(QString schemaId, schema::SchemaValidator validator,
+                 QHash<QString, QString> reasonCodes = {});
     NodeOutcome run(const store::WorkItem &item) override;
     bool runsInline() const override { return true; }
 
 private:
     QString m_schemaId;
     schema::SchemaValidator m_validator;
+    QHash<QString, QString> m_reasonCodes;
 };
 
 /// One target field of a mapping: a dotted path and its compiled JSONata expression.
@@ -55,7 +60,9 @@ private:
 
 /// Sends the message on the named output of the first condition that holds (mode "first", the
 /// default) or of every one that holds (mode "all"); "otherwise" names the output when none
-/// holds, else the message ends here as routed nowhere.
+/// holds, else the message ends here as routed nowhere. A route with "raise" instead of an
+/// output makes the message a business exception with that reason code when its condition holds
+/// (checked before any output): a flow's own rule, e.g. MISSING_TAX_CODE.
 class RouteNode final : public NodeRunner
 {
 public:
@@ -69,6 +76,8 @@ private:
         QString output;
         QString source;
         expr::Expression condition;
+        QString raise;  // a reason code instead of an output
+        QString detail; // with raise: what a person reads
     };
     QList<Route> m_routes;
     QString m_otherwise;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "engine/store/exceptionrecords.h"
+
 #include <QByteArray>
 #include <QList>
 #include <QString>
@@ -146,6 +148,10 @@ struct StepResult
     /// The outcome of the node's effect (see MessageStore::finishEffect), recorded with the step
     /// — also when the claim turned out stale, since the call happened either way.
     std::optional<EffectOutcome> effect = std::nullopt;
+    /// For Failed: the exception the step becomes, committed with it. Without one, the store
+    /// derives it from the error code (its category, the step's node and input, owner by
+    /// category as docs/operations.md says, no SLA beyond the default).
+    std::optional<NewException> exception = std::nullopt;
 };
 
 struct EffectRecord

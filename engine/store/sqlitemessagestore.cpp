@@ -1,6 +1,8 @@
 #include "engine/store/sqlitemessagestore.h"
 
 #include "engine/store/deployjobs.h"
+#include "engine/store/exceptionjobs.h"
+#include "engine/store/messagejobs.h"
 #include "engine/store/statejobs.h"
 #include "engine/store/storeschema.h"
 
@@ -21,36 +23,6 @@ QString newId()
 std::string_view bytes(const QByteArray &data)
 {
     return {data.constData(), size_t(data.size())};
-}
-
-// Inserts a message row; fills in its id and, when missing, a fresh correlation id.
-Result<void> insertMessage(Connection &c, StoredMessage &m)
-{
-    Result<Statement *> insert = c.cached(
-        "INSERT INTO messages(message_id, flow_id, flow_version, correlation_id, causation_id,"
-        " business_key, headers, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!insert) {
-        return insert.error();
-    }
-    Statement &s = **insert;
-    s.bind(1, m.messageId).bind(2, m.flowId).bind(3, m.flowVersion);
-    s.bind(4, m.correlationId).bind(5, m.causationId).bind(6, m.businessKey);
-    s.bindBlob(7, bytes(m.headers)).bindBlob(8, bytes(m.payload)).bind(9, m.createdAtMs);
-    return s.run();
-}
-
-Result<void> enqueue(Connection &c, const QString &messageId, const QString &flowId,
-                     int flowVersion, const QString &nodeId, qint64 availableAtMs)
-{
-    Result<Statement *> insert = c.cached(
-        "INSERT INTO work_items(message_id, flow_id, flow_version, node_id, state, available_at)"
-        " VALUES (?, ?, ?, ?, 'ready', ?)");
-    if (!insert) {
-        return insert.error();
-    }
-    (*insert)->bind(1, messageId).bind(2, flowId).bind(3, flowVersion);
-    (*insert)->bind(4, nodeId).bind(5, availableAtMs);
-    return (*insert)->run();
 }
 
 StoredMessage readMessage(const Statement &s, int first)
@@ -136,6 +108,35 @@ Result<std::optional<EffectRecord>> findEffect(Connection &c, const QString &key
 }
 
 } // namespace
+
+Result<void> insertMessage(Connection &c, StoredMessage &m)
+{
+    Result<Statement *> insert = c.cached(
+        "INSERT INTO messages(message_id, flow_id, flow_version, correlation_id, causation_id,"
+        " business_key, headers, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!insert) {
+        return insert.error();
+    }
+    Statement &s = **insert;
+    s.bind(1, m.messageId).bind(2, m.flowId).bind(3, m.flowVersion);
+    s.bind(4, m.correlationId).bind(5, m.causationId).bind(6, m.businessKey);
+    s.bindBlob(7, bytes(m.headers)).bindBlob(8, bytes(m.payload)).bind(9, m.createdAtMs);
+    return s.run();
+}
+
+Result<void> enqueue(Connection &c, const QString &messageId, const QString &flowId,
+                     int flowVersion, const QString &nodeId, qint64 availableAtMs)
+{
+    Result<Statement *> insert = c.cached(
+        "INSERT INTO work_items(message_id, flow_id, flow_version, node_id, state, available_at)"
+        " VALUES (?, ?, ?, ?, 'ready', ?)");
+    if (!insert) {
+        return insert.error();
+    }
+    (*insert)->bind(1, messageId).bind(2, flowId).bind(3, flowVersion);
+    (*insert)->bind(4, nodeId).bind(5, availableAtMs);
+    return (*insert)->run();
+}
 
 QString effectStateName(EffectState state)
 {
@@ -590,7 +591,8 @@ Result<void> completeStepJob(Connection &c, const StepResult &step, qint64 at, b
 {
     Result<Statement *> select = c.cached(
         "SELECT w.message_id, w.flow_id, w.flow_version, w.node_id, w.attempts,"
-        " m.correlation_id FROM work_items w JOIN messages m ON m.message_id = w.message_id"
+        " m.correlation_id, m.business_key"
+        " FROM work_items w JOIN messages m ON m.message_id = w.message_id"
         " WHERE w.id = ? AND w.state = 'claimed'");
     if (!select) {
         return select.error();
@@ -615,6 +617,7 @@ Result<void> completeStepJob(Connection &c, const StepResult &step, qint64 at, b
     const QString nodeId = (*select)->qtext(3);
     const int attempt = int((*select)->int64(4)) + 1;
     const QString correlationId = (*select)->qtext(5);
+    const QString businessKey = (*select)->qtext(6);
 
     Result<Statement *> update = c.cached(
         step.status == StepStatus::Succeeded
@@ -641,6 +644,13 @@ Result<void> completeStepJob(Connection &c, const StepResult &step, qint64 at, b
                             step.finishedAtMs};
     if (Result<void> r = recordStep(c, record); !r) {
         return r;
+    }
+    if (step.status == StepStatus::Failed) {
+        const FailedStep failed{step.workItemId, messageId,     flowId,     flowVersion,
+                                nodeId,          attempt,       correlationId, businessKey};
+        if (Result<void> r = insertException(c, failed, step, at); !r) {
+            return r;
+        }
     }
     const OutputSource from{messageId, correlationId, flowId, flowVersion, nodeId};
     if (Result<void> r = queueOutputs(c, from, step.outputs, at); !r) {

@@ -124,6 +124,103 @@ CREATE INDEX audit_object ON audit(object_type, object_id);
 CREATE INDEX audit_actor ON audit(actor, at);
 )sql";
 
+constexpr auto kVersion4 = R"sql(
+CREATE TABLE exceptions(
+    id                INTEGER PRIMARY KEY,
+    created_at        INTEGER NOT NULL,
+    updated_at        INTEGER NOT NULL,
+    category          TEXT NOT NULL CHECK (category IN ('business', 'technical', 'uncertain')),
+    reason_code       TEXT NOT NULL,
+    pointer           TEXT NOT NULL DEFAULT '',
+    facts             BLOB,
+    flow_id           TEXT NOT NULL,
+    flow_version      INTEGER NOT NULL,
+    node_id           TEXT NOT NULL,
+    raised_at_node    TEXT NOT NULL,
+    message_id        TEXT NOT NULL,
+    work_item_id      INTEGER,
+    detail            TEXT NOT NULL DEFAULT '',
+    attempts          INTEGER NOT NULL,
+    correlation_id    TEXT NOT NULL,
+    business_key      TEXT NOT NULL DEFAULT '',
+    owner_role        TEXT NOT NULL,
+    sla_due_at        INTEGER NOT NULL,
+    state             TEXT NOT NULL CHECK (state IN ('open', 'assigned', 'resolved')),
+    assignee          TEXT NOT NULL DEFAULT '',
+    resolution        TEXT NOT NULL DEFAULT ''
+                      CHECK (resolution IN ('', 'replayed', 'repaired', 'discarded')),
+    resolution_reason TEXT NOT NULL DEFAULT '',
+    resolved_by       TEXT NOT NULL DEFAULT '',
+    resolved_at       INTEGER NOT NULL DEFAULT 0,
+    previous_id       INTEGER NOT NULL DEFAULT 0,
+    replay_blocker    TEXT NOT NULL DEFAULT ''
+);
+-- Every list is newest first, (created_at, id) descending, paged by keyset: each index ends in
+-- created_at (and the rowid), so a filtered page is a range scan however deep it is. The one on
+-- created_at (all, and the unresolved ones) also cover the grouped columns, so counts by age read
+-- no table rows.
+CREATE INDEX exceptions_created ON exceptions(created_at, state, category, reason_code,
+                                              owner_role, flow_id, node_id);
+CREATE INDEX exceptions_queue ON exceptions(owner_role, created_at) WHERE state <> 'resolved';
+CREATE INDEX exceptions_unresolved ON exceptions(created_at, state, category, reason_code,
+                                                 owner_role, flow_id, node_id)
+    WHERE state <> 'resolved';
+CREATE INDEX exceptions_flow ON exceptions(flow_id, node_id, created_at);
+CREATE INDEX exceptions_reason ON exceptions(reason_code, created_at);
+CREATE INDEX exceptions_business_key ON exceptions(business_key, created_at)
+    WHERE business_key <> '';
+CREATE INDEX exceptions_correlation ON exceptions(correlation_id);
+
+-- Counts per group without scanning: one row per combination of the grouped columns, kept by
+-- triggers in the transaction of every change.
+CREATE TABLE exception_tallies(
+    flow_id     TEXT NOT NULL,
+    node_id     TEXT NOT NULL,
+    category    TEXT NOT NULL,
+    reason_code TEXT NOT NULL,
+    owner_role  TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    count       INTEGER NOT NULL,
+    PRIMARY KEY (flow_id, node_id, category, reason_code, owner_role, state)
+) WITHOUT ROWID;
+CREATE TRIGGER exceptions_tally_insert AFTER INSERT ON exceptions BEGIN
+    INSERT INTO exception_tallies VALUES (new.flow_id, new.node_id, new.category,
+        new.reason_code, new.owner_role, new.state, 1)
+    ON CONFLICT DO UPDATE SET count = count + 1;
+END;
+CREATE TRIGGER exceptions_tally_update AFTER UPDATE OF state ON exceptions
+WHEN old.state <> new.state BEGIN
+    UPDATE exception_tallies SET count = count - 1
+    WHERE flow_id = old.flow_id AND node_id = old.node_id AND category = old.category
+      AND reason_code = old.reason_code AND owner_role = old.owner_role AND state = old.state;
+    INSERT INTO exception_tallies VALUES (new.flow_id, new.node_id, new.category,
+        new.reason_code, new.owner_role, new.state, 1)
+    ON CONFLICT DO UPDATE SET count = count + 1;
+END;
+
+CREATE TABLE exception_events(
+    id           INTEGER PRIMARY KEY,
+    exception_id INTEGER NOT NULL,
+    at           INTEGER NOT NULL,
+    actor        TEXT NOT NULL,
+    role         TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    text         TEXT NOT NULL
+);
+CREATE INDEX exception_events_exception ON exception_events(exception_id, id);
+
+CREATE TABLE exception_repairs(
+    exception_id INTEGER NOT NULL,
+    version      INTEGER NOT NULL,
+    message_id   TEXT NOT NULL,
+    actor        TEXT NOT NULL,
+    role         TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    at           INTEGER NOT NULL,
+    PRIMARY KEY (exception_id, version)
+) WITHOUT ROWID;
+)sql";
+
 constexpr auto kUsers = R"sql(
 CREATE TABLE users(
     user_id      TEXT PRIMARY KEY,
@@ -140,7 +237,9 @@ constexpr Migration kMigrations[] = {
     {1, "messages, work items, steps, lineage and the effect ledger", kVersion1},
     {2, "durable node state: dedupe keys, aggregates, cursors, learned ids", kVersion2},
     {3, "the hash-chained audit trail", kVersion3},
-    {4, "users of the admin API and the hashes of their tokens", kUsers},
+    {4, "the exception work queue: exceptions, their tallies, history and repaired inputs",
+     kVersion4},
+    {5, "users of the admin API and the hashes of their tokens", kUsers},
 };
 
 } // namespace

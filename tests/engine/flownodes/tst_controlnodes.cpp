@@ -179,7 +179,12 @@ private slots:
         QCOMPARE(raised[0][0], str("branch"));
         QCOMPARE(raised[0][1], str("failed"));
         QCOMPARE(raised[0][2], str("TAX_CODE_MISSING"));
-        QVERIFY2(raised[0][3].contains(str("owner: finance")), qPrintable(raised[0][3]));
+        const auto exception = h.rows("SELECT owner_role, reason_code, node_id, raised_at_node,"
+                                      " message_id, category FROM exceptions",
+                                      QString());
+        QCOMPARE(exception.size(), 1);
+        QCOMPARE(exception[0], (QStringList{str("finance"), str("TAX_CODE_MISSING"), str("first"),
+                                            str("branch"), id, str("business")}));
         QVERIFY2(raised[0][3].contains(str("node first failed with HTTP_4XX: erp refused")),
                  qPrintable(raised[0][3]));
         auto stored = h.store().message(copy[0][0])->value_or(store::StoredMessage());

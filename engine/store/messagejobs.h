@@ -1,0 +1,21 @@
+#pragma once
+
+#include "engine/store/connection.h"
+#include "engine/store/records.h"
+
+namespace syncline::engine::store {
+
+/// Messages and work items inside whichever transaction the caller is in (a step, an ingest,
+/// a repair or a replay of an exception).
+
+/// Inserts a message row; the caller sets its id and correlation id.
+Result<void> insertMessage(Connection &c, StoredMessage &m);
+/// Queues a message at a node of a flow version, ready from `availableAtMs`.
+Result<void> enqueue(Connection &c,
+                     const QString &messageId,
+                     const QString &flowId,
+                     int flowVersion,
+                     const QString &nodeId,
+                     qint64 availableAtMs);
+
+} // namespace syncline::engine::store

@@ -1,0 +1,120 @@
+#include "engine/store/sqliteexceptionstore.h"
+
+#include "engine/store/exceptionjobs.h"
+
+namespace syncline::engine::store {
+
+SqliteExceptionStore::SqliteExceptionStore(SqliteMessageStore &messages)
+    : m_messages(messages)
+{
+}
+
+template<typename T, typename Job>
+Result<T> SqliteExceptionStore::write(Job job)
+{
+    std::optional<T> value;
+    const qint64 at = m_messages.now();
+    Result<void> done = m_messages.writer()
+                            .submit([&](Connection &c) -> Result<void> {
+                                Result<T> produced = job(c, at);
+                                if (!produced) {
+                                    return produced.error();
+                                }
+                                value = std::move(*produced);
+                                return {};
+                            })
+                            .get();
+    if (!done) {
+        return done.error();
+    }
+    return std::move(*value);
+}
+
+Result<ExceptionPage> SqliteExceptionStore::list(const ExceptionFilter &filter,
+                                                 std::optional<ExceptionCursor> after,
+                                                 int limit)
+{
+    Result<Connection> c = m_messages.reader();
+    if (!c) {
+        return c.error();
+    }
+    return readExceptionPage(*c, filter, after, limit);
+}
+
+Result<qint64> SqliteExceptionStore::count(const ExceptionFilter &filter)
+{
+    Result<Connection> c = m_messages.reader();
+    if (!c) {
+        return c.error();
+    }
+    return countExceptions(*c, filter);
+}
+
+Result<QList<GroupCount>> SqliteExceptionStore::countBy(const ExceptionFilter &filter,
+                                                        ExceptionGroup group)
+{
+    Result<Connection> c = m_messages.reader();
+    if (!c) {
+        return c.error();
+    }
+    return countExceptionsBy(*c, filter, group);
+}
+
+Result<std::optional<ExceptionDetail>> SqliteExceptionStore::get(qint64 id)
+{
+    Result<Connection> c = m_messages.reader();
+    if (!c) {
+        return c.error();
+    }
+    Result<std::optional<ExceptionRecord>> record = readException(*c, id);
+    if (!record) {
+        return record.error();
+    }
+    if (!*record) {
+        return std::optional<ExceptionDetail>();
+    }
+    Result<ExceptionDetail> detail = readExceptionDetail(*c, **record);
+    if (!detail) {
+        return detail.error();
+    }
+    return std::optional<ExceptionDetail>(std::move(*detail));
+}
+
+Result<ExceptionRecord>
+SqliteExceptionStore::assign(qint64 id, const Actor &actor, const QString &assignee)
+{
+    return write<ExceptionRecord>(
+        [&](Connection &c, qint64 at) { return assignJob(c, id, actor, assignee, at); });
+}
+
+Result<ExceptionEvent>
+SqliteExceptionStore::comment(qint64 id, const Actor &actor, const QString &text)
+{
+    return write<ExceptionEvent>(
+        [&](Connection &c, qint64 at) { return commentJob(c, id, actor, text, at); });
+}
+
+Result<RepairVersion> SqliteExceptionStore::repair(qint64 id,
+                                                   const Actor &actor,
+                                                   const QByteArray &payload,
+                                                   const QString &reason)
+{
+    return write<RepairVersion>(
+        [&](Connection &c, qint64 at) { return repairJob(c, id, actor, payload, reason, at); });
+}
+
+Result<ReplayTicket>
+SqliteExceptionStore::replay(qint64 id, const Actor &actor, const QString &reason)
+{
+    return write<ReplayTicket>(
+        [&](Connection &c, qint64 at) { return replayJob(c, id, actor, reason, at); });
+}
+
+Result<ExceptionRecord>
+SqliteExceptionStore::discard(qint64 id, const Actor &actor, const QString &reason)
+{
+    return write<ExceptionRecord>(
+        [&](Connection &c, qint64 at) { return discardJob(c, id, actor, reason, at); });
+}
+
+} // namespace syncline::engine::store
