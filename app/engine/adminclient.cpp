@@ -119,6 +119,7 @@ std::optional<AdminAnswer> AdminClient::send(const QByteArray &method, const QSt
     const QByteArray &text = outcome.response->body;
     AdminAnswer answer;
     answer.status = outcome.response->status;
+    answer.text = text;
     answer.body = nlohmann::json::parse(text.constData(), text.constData() + text.size(), nullptr,
                                         false);
     if (answer.body.is_discarded()) {

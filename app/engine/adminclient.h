@@ -19,6 +19,7 @@ struct AdminAnswer
 {
     int status = 0;
     nlohmann::json body;
+    QByteArray text; // the body as sent (exact numbers, the engine's layout)
 };
 
 /// The CLI's side of a running engine's admin API: the commands that talk to an engine (status,

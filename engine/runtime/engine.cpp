@@ -9,6 +9,7 @@
 #include "engine/runtime/deployer.h"
 #include "engine/runtime/exceptionroutes.h"
 #include "engine/runtime/executor.h"
+#include "engine/runtime/lineageroutes.h"
 #include "engine/runtime/manualintake.h"
 #include "engine/runtime/metrics.h"
 #include "engine/runtime/nodefactory.h"
@@ -19,10 +20,11 @@
 #include "engine/runtime/triggerhost.h"
 #include "engine/runtime/userroutes.h"
 #include "engine/runtime/webhookingress.h"
+#include "engine/store/sqliteexceptionstore.h"
 #include "engine/security/secretcatalog.h"
 #include "engine/security/userdirectory.h"
 #include "engine/store/sqliteauditstore.h"
-#include "engine/store/sqliteexceptionstore.h"
+#include "engine/store/sqlitelineagestore.h"
 #include "engine/store/sqlitemessagestore.h"
 #include "engine/store/sqliteuserstore.h"
 
@@ -287,6 +289,9 @@ void Engine::Impl::addRoutes()
                 json([this] { return triggersJson(); })});
     admin->add(manual->route());
     for (AdminRoute &route : exceptionApi->routes()) {
+        admin->add(std::move(route));
+    }
+    for (AdminRoute &route : lineageRoutes(std::make_shared<store::SqliteLineageStore>(*store), *personal)) {
         admin->add(std::move(route));
     }
     admin->add({"POST",

@@ -52,20 +52,21 @@ QString excerpt(const QByteArray &body)
 
 } // namespace
 
-NodeOutcome HttpNode::refused(const net::HttpResponse &response, const QString &url) const
+NodeOutcome HttpNode::refused(const net::HttpResponse &response, const net::HttpHeaders &sent,
+                              const QString &url) const
 {
+    // A target may echo what it was sent, credentials included: those never reach the exception.
+    const QByteArray body = m_target.redact(QString::fromUtf8(response.body), sent).toUtf8();
     NodeOutcome outcome = NodeOutcome::fail(QStringLiteral("HTTP_4XX"),
                                             QStringLiteral("%1 refused the request with %2: %3")
                                                 .arg(m_target.id)
                                                 .arg(response.status)
-                                                .arg(excerpt(response.body)));
+                                                .arg(excerpt(body)));
     // The target's own error as it sent it: JSON when it is JSON, else the text.
-    nlohmann::json answer = nlohmann::json::parse(response.body.constData(),
-                                                  response.body.constData()
-                                                      + response.body.size(),
+    nlohmann::json answer = nlohmann::json::parse(body.constData(), body.constData() + body.size(),
                                                   nullptr, false);
     if (answer.is_discarded()) {
-        answer = excerpt(response.body).toStdString();
+        answer = excerpt(body).toStdString();
     }
     outcome.errorFacts = QByteArray::fromStdString(
         nlohmann::json({{"system", m_target.id.toStdString()},
@@ -350,11 +351,8 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
     }
     case CallVerdict::Fail:
         m_target.breaker->recordSuccess(); // the system works; the request is what is wrong
-        // The target's answer may echo the credentials it was sent: kept without them.
-        net::HttpResponse answered = response;
-        answered.body = m_target.redact(QString::fromUtf8(response.body), request.headers).toUtf8();
-        finished.detail = excerpt(answered.body);
-        return refused(answered, url).withEffect(finished);
+        finished.detail = m_target.redact(excerpt(response.body), request.headers);
+        return refused(response, request.headers, url).withEffect(finished);
     }
     return NodeOutcome::fail(QStringLiteral("HTTP_4XX"), QStringLiteral("unexpected status"));
 }

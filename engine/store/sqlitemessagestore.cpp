@@ -2,6 +2,7 @@
 
 #include "engine/store/deployjobs.h"
 #include "engine/store/exceptionjobs.h"
+#include "engine/store/lineagejobs.h"
 #include "engine/store/messagejobs.h"
 #include "engine/store/statejobs.h"
 #include "engine/store/storeschema.h"
@@ -571,16 +572,18 @@ Result<void> recordEffectOutcome(Connection &c, const EffectOutcome &outcome, qi
     if (Result<void> r = s.run(); !r) {
         return r;
     }
-    if (c.changes() == 0) {
-        Result<std::optional<EffectRecord>> found = findEffect(c, outcome.idempotencyKey);
-        if (!found) {
-            return found.error();
-        }
-        if (!*found) {
-            return Error::make(QString::fromLatin1(kUnknownEffect),
-                               QStringLiteral("no effect with idempotency key %1 was begun")
-                                   .arg(outcome.idempotencyKey));
-        }
+    if (c.changes() > 0) {
+        // The ids the target returned become findable (lineage) in the outcome's transaction.
+        return indexExternalIds(c, outcome.idempotencyKey, outcome.externalIds);
+    }
+    Result<std::optional<EffectRecord>> found = findEffect(c, outcome.idempotencyKey);
+    if (!found) {
+        return found.error();
+    }
+    if (!*found) {
+        return Error::make(QString::fromLatin1(kUnknownEffect),
+                           QStringLiteral("no effect with idempotency key %1 was begun")
+                               .arg(outcome.idempotencyKey));
     }
     return {};
 }

@@ -1,0 +1,599 @@
+#include "engine/net/httpclient.h"
+#include "engine/net/httpserver.h"
+#include "engine/runtime/adminapi.h"
+#include "engine/runtime/engine.h"
+#include "engine/runtime/lineageroutes.h"
+#include "engine/runtime/personaldata.h"
+#include "engine/store/sqliteauditstore.h"
+#include "engine/store/sqlitemessagestore.h"
+#include "engine/store/connection.h"
+#include "engine/store/lineagejobs.h"
+
+#include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSet>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <mutex>
+
+using namespace syncline::engine;
+
+namespace {
+
+const QString kEngineProgram = QStringLiteral(SYNCLINE_BIN_DIR "/syncline-engine");
+const QByteArray kToken = "lineage-t0ken";
+
+// The ERP and billing on loopback: they answer each call with the id a real system would
+// return (an ERP line and document number, a billing usage record).
+class Targets
+{
+public:
+    Targets()
+    {
+        const Result<void> listening =
+            m_server.listen({}, [this](net::ServerRequest r, net::Responder respond) {
+                const QJsonObject body = QJsonDocument::fromJson(r.body).object();
+                std::lock_guard lock(m_mutex);
+                m_calls.append(QString::fromUtf8(r.path));
+                QString id;
+                if (r.path == "/erp/lines") {
+                    id = QStringLiteral("ERPL-") + body.value(QStringLiteral("id")).toString();
+                } else if (r.path == "/erp/invoices") {
+                    id = QStringLiteral("AR-") + body.value(QStringLiteral("number")).toString();
+                } else {
+                    id = QStringLiteral("UR-") + body.value(QStringLiteral("group")).toString();
+                }
+                respond(
+                    net::ServerResponse::json(201,
+                                              QJsonDocument(QJsonObject{{QStringLiteral("id"), id}})
+                                                  .toJson(QJsonDocument::Compact)));
+            });
+        Q_ASSERT(listening.ok());
+    }
+    QString baseUrl() const { return QStringLiteral("http://127.0.0.1:%1").arg(m_server.port()); }
+    int calls(const QString &path) const
+    {
+        std::lock_guard lock(m_mutex);
+        return int(m_calls.count(path));
+    }
+
+private:
+    net::HttpServer m_server;
+    mutable std::mutex m_mutex;
+    QStringList m_calls;
+};
+
+// Lineage read straight from the engine's file, for an admin API of the test's own.
+class FileLineage final : public store::LineageStore
+{
+public:
+    explicit FileLineage(QString path)
+        : m_path(std::move(path))
+    {
+    }
+    Result<std::optional<store::LineageGraph>> lineage(const store::LineageQuery &query) override
+    {
+        Result<store::Connection> c = store::Connection::open(m_path, store::OpenMode::ReadOnly);
+        if (!c) {
+            return c.error();
+        }
+        return store::readLineage(*c, query);
+    }
+
+private:
+    QString m_path;
+};
+
+QJsonObject object(const QByteArray &body)
+{
+    return QJsonDocument::fromJson(body).object();
+}
+
+QSet<QString> messageIds(const QJsonObject &graph)
+{
+    QSet<QString> ids;
+    for (const QJsonValue &m : graph.value(QStringLiteral("messages")).toArray()) {
+        ids.insert(m[QStringLiteral("id")].toString());
+    }
+    return ids;
+}
+
+QStringList edgeKinds(const QJsonObject &graph)
+{
+    QStringList kinds;
+    for (const QJsonValue &e : graph.value(QStringLiteral("edges")).toArray()) {
+        kinds.append(e[QStringLiteral("kind")].toString());
+    }
+    kinds.sort();
+    return kinds;
+}
+
+QStringList externalIds(const QJsonObject &graph)
+{
+    QStringList ids;
+    for (const QJsonValue &m : graph.value(QStringLiteral("messages")).toArray()) {
+        for (const QJsonValue &e : m[QStringLiteral("effects")].toArray()) {
+            const QJsonObject found = e[QStringLiteral("externalIds")].toObject();
+            for (auto it = found.begin(); it != found.end(); ++it) {
+                ids.append(it.key() + u'=' + it.value().toString());
+            }
+        }
+    }
+    ids.sort();
+    return ids;
+}
+
+} // namespace
+
+class TestLineage : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    std::unique_ptr<Targets> m_targets;
+    std::unique_ptr<runtime::Engine> m_engine;
+    net::HttpClient m_client;
+
+    QString url(const QString &path) const
+    {
+        return QStringLiteral("http://127.0.0.1:%1%2").arg(m_engine->port()).arg(path);
+    }
+
+    net::HttpResponse get(const QString &pathAndQuery, const QByteArray &token = kToken)
+    {
+        net::HttpRequest request;
+        request.url = url(pathAndQuery);
+        request.headers = {{"Authorization", "Bearer " + token}};
+        const net::HttpOutcome outcome = m_client.send(request).get();
+        return outcome.response ? *outcome.response : net::HttpResponse{};
+    }
+
+    int trigger(const QString &flow, const QByteArray &correlationId, const QByteArray &payload)
+    {
+        net::HttpRequest request;
+        request.method = "POST";
+        request.url = url(QStringLiteral("/api/v1/flows/%1/triggers/start/messages").arg(flow));
+        request.headers = {{"Authorization", "Bearer " + kToken},
+                           {"X-Correlation-ID", correlationId}};
+        request.body = payload;
+        const net::HttpOutcome outcome = m_client.send(request).get();
+        return outcome.response ? outcome.response->status : 0;
+    }
+
+    QJsonObject lineage(const QString &query)
+    {
+        const net::HttpResponse response = get(QStringLiteral("/api/v1/lineage?") + query);
+        return response.status == 200 ? object(response.body) : QJsonObject();
+    }
+
+    int effectsIn(const QString &query)
+    {
+        return lineage(query)[QStringLiteral("summary")][QStringLiteral("effects")].toInt();
+    }
+
+    void writeFile(const QString &relative, const QByteArray &text)
+    {
+        QFile file(m_dir.filePath(relative));
+        QVERIFY(QDir().mkpath(QFileInfo(file).absolutePath()));
+        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        file.write(text);
+    }
+
+    void writeWorkspace()
+    {
+        writeFile(QStringLiteral("ws/syncline.workspace.json"),
+                  R"({"formatVersion": 1, "name": "Lineage"})");
+        for (const char *system : {"erp", "billing"}) {
+            writeFile(QStringLiteral("ws/systems/%1.system.json").arg(QLatin1String(system)),
+                      QStringLiteral(R"({"id": "%1", "name": "%1", "family": "%1",
+                      "baseUrl": "%2/%1", "auth": {"type": "none"},
+                      "idempotency": {"supported": true, "header": "Idempotency-Key"}})")
+                          .arg(QLatin1String(system), m_targets->baseUrl())
+                          .toUtf8());
+        }
+        writeFile(QStringLiteral("ws/flows/invoice-lines.flow.json"), R"({"id": "invoice-lines",
+  "name": "Invoice lines to the ERP",
+  "nodes": [
+    {"id": "start", "type": "manual", "settings": {"businessKey": "/number"}},
+    {"id": "split-lines", "type": "split", "settings": {"items": "lines", "businessKey": "id"}},
+    {"id": "post-line", "type": "http", "settings": {"system": "erp", "path": "/lines",
+      "businessKey": "/id", "externalIds": {"erpLine": "/id"}}}],
+  "edges": [{"from": "start", "to": "split-lines"}, {"from": "split-lines", "to": "post-line"}]})");
+        writeFile(QStringLiteral("ws/flows/usage-rollup.flow.json"), R"({"id": "usage-rollup",
+  "name": "Usage to billing",
+  "nodes": [
+    {"id": "start", "type": "manual", "settings": {"businessKey": "/event"}},
+    {"id": "rollup", "type": "aggregate", "settings": {"count": 3, "groupBy": "subscription",
+      "value": "quantity"}},
+    {"id": "post-usage", "type": "http", "settings": {"system": "billing", "path": "/usage",
+      "externalIds": {"billingUsage": "/id"}}}],
+  "edges": [{"from": "start", "to": "rollup"}, {"from": "rollup", "to": "post-usage"}]})");
+        writeFile(QStringLiteral("ws/flows/announce.flow.json"), R"({"id": "announce",
+  "name": "Announce invoices",
+  "nodes": [
+    {"id": "start", "type": "manual", "settings": {"businessKey": "/number"}},
+    {"id": "tell", "type": "publish", "settings": {"topic": "invoices"}}],
+  "edges": [{"from": "start", "to": "tell"}]})");
+        writeFile(QStringLiteral("ws/flows/listen.flow.json"), R"({"id": "listen",
+  "name": "Post announced invoices",
+  "nodes": [
+    {"id": "heard", "type": "subscribe", "settings": {"topic": "invoices"}},
+    {"id": "post-invoice", "type": "http", "settings": {"system": "erp", "path": "/invoices",
+      "businessKey": "/number", "externalIds": {"erpDocument": "/id"}}}],
+  "edges": [{"from": "heard", "to": "post-invoice"}]})");
+    }
+
+    int
+    runCli(const QStringList &arguments, QByteArray *output = nullptr, QByteArray *errors = nullptr)
+    {
+        QProcess cli;
+        cli.start(kEngineProgram,
+                  QStringList{QStringLiteral("lineage"),
+                              QStringLiteral("--engine"),
+                              url(QString()),
+                              QStringLiteral("--token-file"),
+                              m_dir.filePath(QStringLiteral("token"))} +
+                      arguments);
+        if (!cli.waitForFinished(20000)) {
+            return -1;
+        }
+        if (output) {
+            *output = cli.readAllStandardOutput();
+        }
+        if (errors) {
+            *errors = cli.readAllStandardError();
+        }
+        return cli.exitCode();
+    }
+
+private slots:
+    void initTestCase()
+    {
+        m_targets = std::make_unique<Targets>();
+        writeWorkspace();
+        writeFile(QStringLiteral("token"), kToken + '\n');
+        runtime::EngineOptions options;
+        options.workspaceFolder = m_dir.filePath(QStringLiteral("ws"));
+        options.databasePath = m_dir.filePath(QStringLiteral("engine.db"));
+        options.listenPort = 0;
+        options.adminToken = kToken;
+        options.workers = 4;
+        options.secrets = [](const QString &) { return std::optional<QByteArray>(); };
+        Result<std::unique_ptr<runtime::Engine>> started = runtime::Engine::start(options);
+        QVERIFY2(started, qPrintable(started ? QString() : started.error().message));
+        m_engine = std::move(*started);
+
+        // A split, an aggregate and a publish, each run by the engine's executor.
+        QCOMPARE(trigger(QStringLiteral("invoice-lines"),
+                         "s-1",
+                         R"({"number":"INV-S1","lines":[{"id":"S1-1","amount":"10.00"},)"
+                         R"({"id":"S1-2","amount":"5.50"}]})"),
+                 202);
+        for (int i = 1; i <= 3; ++i) {
+            QCOMPARE(trigger(QStringLiteral("usage-rollup"),
+                             QByteArray("u-") + QByteArray::number(i),
+                             QStringLiteral(R"({"event":"E-%1","subscription":"sub-9",)"
+                                            R"("quantity":%1})")
+                                 .arg(i)
+                                 .toUtf8()),
+                     202);
+        }
+        QCOMPARE(trigger(QStringLiteral("announce"), "p-1", R"({"number":"INV-P1"})"), 202);
+        QTRY_COMPARE_WITH_TIMEOUT(effectsIn(QStringLiteral("correlationId=s-1")), 2, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(effectsIn(QStringLiteral("correlationId=u-1")), 1, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(effectsIn(QStringLiteral("correlationId=p-1")), 1, 20000);
+    }
+
+    void cleanupTestCase()
+    {
+        m_engine.reset();
+        m_targets.reset();
+    }
+
+    void aSplitShowsEveryLineAndItsEffect()
+    {
+        const QJsonObject graph = lineage(QStringLiteral("correlationId=s-1"));
+        QCOMPARE(graph[QStringLiteral("format")].toString(), QStringLiteral("syncline-lineage/1"));
+        QCOMPARE(messageIds(graph).size(), 3);
+        QCOMPARE(edgeKinds(graph), (QStringList{QStringLiteral("split"), QStringLiteral("split")}));
+        QCOMPARE(externalIds(graph),
+                 (QStringList{QStringLiteral("erpLine=ERPL-S1-1"),
+                              QStringLiteral("erpLine=ERPL-S1-2")}));
+        QCOMPARE(m_targets->calls(QStringLiteral("/erp/lines")), 2);
+        const QJsonArray messages = graph[QStringLiteral("messages")].toArray();
+        const QJsonObject source = messages.first().toObject();
+        QVERIFY(source[QStringLiteral("source")].toBool());
+        QVERIFY(source[QStringLiteral("matched")].toBool());
+        QCOMPARE(source[QStringLiteral("businessKey")].toString(), QStringLiteral("INV-S1"));
+        QCOMPARE(source[QStringLiteral("nodePath")].toArray(),
+                 QJsonArray{QStringLiteral("split-lines")});
+        QCOMPARE(source[QStringLiteral("payload")][QStringLiteral("number")].toString(),
+                 QStringLiteral("INV-S1"));
+        for (qsizetype i = 1; i < messages.size(); ++i) {
+            const QJsonObject line = messages[i].toObject();
+            QCOMPARE(line[QStringLiteral("status")].toString(), QStringLiteral("succeeded"));
+            QCOMPARE(line[QStringLiteral("attempts")].toInt(), 1);
+            const QJsonObject step = line[QStringLiteral("steps")][0].toObject();
+            QCOMPARE(step[QStringLiteral("node")].toString(), QStringLiteral("post-line"));
+            QVERIFY(step[QStringLiteral("durationMs")].toInt() >= 0);
+            QVERIFY(!step[QStringLiteral("startedAt")].toString().isEmpty());
+            const QJsonObject effect = line[QStringLiteral("effects")][0].toObject();
+            QCOMPARE(effect[QStringLiteral("target")].toString(), QStringLiteral("erp"));
+            QCOMPARE(effect[QStringLiteral("method")].toString(), QStringLiteral("POST"));
+            QCOMPARE(effect[QStringLiteral("url")].toString(),
+                     m_targets->baseUrl() + QStringLiteral("/erp/lines"));
+            QCOMPARE(effect[QStringLiteral("httpStatus")].toInt(), 201);
+            QCOMPARE(effect[QStringLiteral("state")].toString(), QStringLiteral("succeeded"));
+            QVERIFY(effect[QStringLiteral("idempotencyKey")].toString().startsWith(u"syn-"));
+        }
+    }
+
+    void anAggregateJoinsItsMembersAcrossCorrelations()
+    {
+        for (const char *member : {"u-1", "u-2", "u-3"}) {
+            const QJsonObject graph =
+                lineage(QStringLiteral("correlationId=") + QLatin1String(member));
+            QCOMPARE(messageIds(graph).size(), 4); // three events and their aggregate
+            QCOMPARE(edgeKinds(graph), QStringList(3, QStringLiteral("aggregate")));
+            QCOMPARE(externalIds(graph), QStringList{QStringLiteral("billingUsage=UR-sub-9")});
+            QCOMPARE(graph[QStringLiteral("summary")][QStringLiteral("flows")].toArray(),
+                     QJsonArray{QStringLiteral("usage-rollup")});
+        }
+        const QJsonObject graph = lineage(QStringLiteral("externalId=UR-sub-9"));
+        QCOMPARE(messageIds(graph).size(), 4);
+        int sources = 0;
+        for (const QJsonValue &m : graph[QStringLiteral("messages")].toArray()) {
+            sources += m[QStringLiteral("source")].toBool();
+            if (!m[QStringLiteral("effects")].toArray().isEmpty()) {
+                QVERIFY(m[QStringLiteral("matched")].toBool());
+                QCOMPARE(m[QStringLiteral("payload")][QStringLiteral("count")].toInt(), 3);
+            }
+        }
+        QCOMPARE(sources, 3);
+    }
+
+    void aPublishIsFollowedIntoTheSubscribingFlow()
+    {
+        const QJsonObject graph = lineage(QStringLiteral("externalId=AR-INV-P1"));
+        QCOMPARE(messageIds(graph).size(), 2);
+        QCOMPARE(edgeKinds(graph), QStringList{QStringLiteral("publish")});
+        QCOMPARE(graph[QStringLiteral("summary")][QStringLiteral("flows")].toArray(),
+                 (QJsonArray{QStringLiteral("announce"), QStringLiteral("listen")}));
+        QCOMPARE(externalIds(graph), QStringList{QStringLiteral("erpDocument=AR-INV-P1")});
+        QCOMPARE(messageIds(lineage(QStringLiteral("correlationId=p-1"))), messageIds(graph));
+    }
+
+    void everyKeyFindsTheSameWhole_data()
+    {
+        QTest::addColumn<QString>("query");
+        QTest::addColumn<QString>("sameAs");
+        const QString split = QStringLiteral("correlationId=s-1");
+        QTest::newRow("business key of the invoice")
+            << QStringLiteral("businessKey=INV-S1") << split;
+        QTest::newRow("business key of a line") << QStringLiteral("businessKey=S1-2") << split;
+        QTest::newRow("external id of a line") << QStringLiteral("externalId=ERPL-S1-1") << split;
+        QTest::newRow("member's event key")
+            << QStringLiteral("businessKey=E-2") << QStringLiteral("correlationId=u-3");
+        QTest::newRow("aggregate's group key")
+            << QStringLiteral("businessKey=sub-9") << QStringLiteral("correlationId=u-1");
+        QTest::newRow("published invoice")
+            << QStringLiteral("businessKey=INV-P1") << QStringLiteral("correlationId=p-1");
+    }
+
+    void everyKeyFindsTheSameWhole()
+    {
+        QFETCH(QString, query);
+        QFETCH(QString, sameAs);
+        const QSet<QString> expected = messageIds(lineage(sameAs));
+        QVERIFY(!expected.isEmpty());
+        QCOMPARE(messageIds(lineage(query)), expected);
+    }
+
+    void anUnknownKeyIsNotFound_data()
+    {
+        QTest::addColumn<QString>("query");
+        QTest::newRow("correlation id") << QStringLiteral("correlationId=none");
+        QTest::newRow("business key") << QStringLiteral("businessKey=INV-0");
+        QTest::newRow("external id") << QStringLiteral("externalId=AR-0");
+    }
+
+    void anUnknownKeyIsNotFound()
+    {
+        QFETCH(QString, query);
+        const net::HttpResponse response = get(QStringLiteral("/api/v1/lineage?") + query);
+        QCOMPARE(response.status, 404);
+        QCOMPARE(object(response.body)[QStringLiteral("code")].toString(),
+                 QStringLiteral("NO_LINEAGE"));
+    }
+
+    void badQueriesNameTheParameter_data()
+    {
+        QTest::addColumn<QString>("query");
+        QTest::addColumn<QString>("named");
+        QTest::newRow("no key") << QString()
+                                << QStringLiteral("correlationId, businessKey or "
+                                                  "externalId");
+        QTest::newRow("misspelt key")
+            << QStringLiteral("correlationID=s-1") << QStringLiteral("give one of correlationId");
+        QTest::newRow("two keys") << QStringLiteral("correlationId=s-1&externalId=ERPL-S1-1")
+                                  << QStringLiteral("(got correlationId and externalId)");
+        QTest::newRow("three keys")
+            << QStringLiteral("externalId=a&businessKey=b&correlationId=c")
+            << QStringLiteral("(got correlationId and businessKey and externalId)");
+        QTest::newRow("empty key") << QStringLiteral("businessKey=")
+                                   << QStringLiteral("businessKey "
+                                                     "is empty");
+        QTest::newRow("limit zero")
+            << QStringLiteral("correlationId=s-1&limit=0") << QStringLiteral("limit must be");
+        QTest::newRow("limit not a number")
+            << QStringLiteral("correlationId=s-1&limit=many") << QStringLiteral("limit must be");
+        QTest::newRow("format") << QStringLiteral("correlationId=s-1&format=xml")
+                                << QStringLiteral("format must be json or export");
+    }
+
+    void badQueriesNameTheParameter()
+    {
+        QFETCH(QString, query);
+        QFETCH(QString, named);
+        const net::HttpResponse response = get(QStringLiteral("/api/v1/lineage?") + query);
+        QCOMPARE(response.status, 400);
+        const QJsonObject problem = object(response.body);
+        QCOMPARE(problem[QStringLiteral("code")].toString(), QStringLiteral("LINEAGE_QUERY"));
+        QVERIFY2(problem[QStringLiteral("detail")].toString().contains(named),
+                 response.body.constData());
+    }
+
+    void theExportIsTheSameDocumentAsAFile()
+    {
+        const net::HttpResponse plain = get(QStringLiteral("/api/v1/lineage?businessKey=INV-S1"));
+        const net::HttpResponse exported =
+            get(QStringLiteral("/api/v1/lineage?businessKey=INV-S1&format=export"));
+        QCOMPARE(exported.status, 200);
+        QCOMPARE(exported.header("content-disposition"),
+                 QByteArray("attachment; filename=\"lineage-businessKey-INV-S1.json\""));
+        QVERIFY(exported.body.contains("\n  \"messages\": ["));
+        QCOMPARE(QJsonDocument::fromJson(exported.body), QJsonDocument::fromJson(plain.body));
+        QCOMPARE(get(QStringLiteral("/api/v1/lineage?businessKey=INV-S1"), "wrong").status, 401);
+    }
+
+    void payloadsAreMaskedUnlessAnAdminUnmasks()
+    {
+        auto auditDb = store::SqliteMessageStore::open(m_dir.filePath(QStringLiteral("audit.db")));
+        QVERIFY(auditDb);
+        store::SqliteAuditStore audit(**auditDb);
+        runtime::PersonalData personal(audit);
+        net::HttpServer server;
+        runtime::AdminApi admin([](const QByteArray &token) -> std::optional<security::Principal> {
+            for (security::Role role : security::allRoles()) {
+                if (token == security::roleName(role).toUtf8()) {
+                    return security::Principal{QStringLiteral("u-") + QString::fromUtf8(token),
+                                               role};
+                }
+            }
+            return std::nullopt;
+        });
+        for (runtime::AdminRoute &route : runtime::lineageRoutes(
+                 std::make_shared<FileLineage>(m_dir.filePath(QStringLiteral("engine.db"))),
+                 personal)) {
+            admin.add(std::move(route));
+        }
+        QVERIFY(server.listen({}, [&admin](net::ServerRequest request, net::Responder respond) {
+            admin.handle(request, respond);
+        }));
+        const auto ask = [&](security::Role role, const QString &extra) {
+            net::HttpRequest request;
+            request.url = QStringLiteral("http://127.0.0.1:%1/api/v1/lineage?correlationId=s-1%2")
+                              .arg(server.port())
+                              .arg(extra);
+            request.headers = {{"Authorization", "Bearer " + security::roleName(role).toUtf8()}};
+            const net::HttpOutcome outcome = m_client.send(request).get();
+            return outcome.response ? *outcome.response : net::HttpResponse{};
+        };
+        const QString unmask = QStringLiteral("&unmask=true&reason=customer%20asked");
+        for (security::Role role : security::allRoles()) {
+            const net::HttpResponse masked = ask(role, QString());
+            QCOMPARE(masked.status, 200); // every role may view lineage
+            const QJsonObject graph = object(masked.body);
+            QCOMPARE(graph[QStringLiteral("payloads")].toString(), QStringLiteral("masked"));
+            QVERIFY(graph[QStringLiteral("messages")][0][QStringLiteral("payload")].isObject());
+            QCOMPARE(messageIds(graph).size(), 3);
+
+            const net::HttpResponse clear = ask(role, unmask);
+            const bool may = security::allows(role, security::Permission::Unmask);
+            QCOMPARE(clear.status, may ? 200 : 403);
+            if (may) {
+                QCOMPARE(object(clear.body)[QStringLiteral("payloads")].toString(),
+                         QStringLiteral("clear"));
+            }
+        }
+        store::AuditQuery unmasks;
+        unmasks.action = QStringLiteral("unmask");
+        const Result<QList<store::AuditEntry>> recorded = audit.query(unmasks);
+        QVERIFY(recorded && recorded->size() == 1);
+        QCOMPARE(recorded->constFirst().record.objectType, QStringLiteral("lineage"));
+        QCOMPARE(recorded->constFirst().record.reason, QStringLiteral("customer asked"));
+        server.stop();
+    }
+
+    void theCliPrintsATreeJsonOrAnExport()
+    {
+        QByteArray output;
+        QByteArray errors;
+        QCOMPARE(
+            runCli({QStringLiteral("--correlation-id"), QStringLiteral("s-1")}, &output, &errors),
+            0);
+        const QString tree = QString::fromUtf8(output);
+        QVERIFY2(tree.startsWith(QStringLiteral("Lineage by correlation id s-1: 3 messages in 1 "
+                                                "flow, 2 effects, 0 failed")),
+                 qPrintable(tree + QString::fromUtf8(errors)));
+        QVERIFY(tree.contains(QStringLiteral("invoice-lines v1 · message ")));
+        QVERIFY(tree.contains(QStringLiteral("· INV-S1 · succeeded")));
+        QVERIFY(tree.contains(QStringLiteral("── split at split-lines → invoice-lines v1")));
+        QVERIFY(tree.contains(QStringLiteral("post-line attempt 1: succeeded")));
+        QVERIFY(tree.contains(QStringLiteral("effect erp POST %1/erp/lines → 201 succeeded")
+                                  .arg(m_targets->baseUrl())));
+        QVERIFY(tree.contains(QStringLiteral("erpLine = ERPL-S1-2")));
+
+        QCOMPARE(runCli({QStringLiteral("--external-id"),
+                         QStringLiteral("AR-INV-P1"),
+                         QStringLiteral("--json")},
+                        &output),
+                 0);
+        QCOMPARE(messageIds(object(output)),
+                 messageIds(lineage(QStringLiteral("correlationId=p-1"))));
+
+        const QString file = m_dir.filePath(QStringLiteral("export.json"));
+        QCOMPARE(runCli({QStringLiteral("--business-key"),
+                         QStringLiteral("sub-9"),
+                         QStringLiteral("--output"),
+                         file},
+                        &output),
+                 0);
+        QCOMPARE(output, QByteArray("wrote ") + file.toUtf8() + ": 4 messages, 1 effects\n");
+        QFile written(file);
+        QVERIFY(written.open(QIODevice::ReadOnly));
+        QCOMPARE(written.readAll(),
+                 get(QStringLiteral("/api/v1/lineage?businessKey=sub-9&format=export")).body);
+    }
+
+    void theCliRefusesWhatItCannotAnswer_data()
+    {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("no key") << QStringList() << 2 << QStringLiteral("give one of");
+        QTest::newRow("two keys") << QStringList{QStringLiteral("--correlation-id"),
+                                                 QStringLiteral("s-1"),
+                                                 QStringLiteral("--business-key"),
+                                                 QStringLiteral("INV-S1")}
+                                  << 2
+                                  << QStringLiteral("give only one of --correlation-id, "
+                                                    "--business-key");
+        QTest::newRow("bad limit") << QStringList{QStringLiteral("--correlation-id"),
+                                                  QStringLiteral("s-1"),
+                                                  QStringLiteral("--limit"),
+                                                  QStringLiteral("0")}
+                                   << 2 << QStringLiteral("limit must be");
+        QTest::newRow("unknown") << QStringList{QStringLiteral("--external-id"),
+                                                QStringLiteral("AR-0")}
+                                 << 1 << QStringLiteral("no message has externalId \"AR-0\"");
+    }
+
+    void theCliRefusesWhatItCannotAnswer()
+    {
+        QFETCH(QStringList, arguments);
+        QFETCH(int, exitCode);
+        QFETCH(QString, message);
+        QByteArray errors;
+        QCOMPARE(runCli(arguments, nullptr, &errors), exitCode);
+        QVERIFY2(QString::fromUtf8(errors).contains(message), errors.constData());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestLineage)
+#include "tst_lineage.moc"
