@@ -325,8 +325,17 @@ net::ServerResponse ExceptionApi::act(const AdminCall &call, security::Exception
                                        QStringLiteral("a repair sends {\"payload\": <the corrected "
                                                       "input>, \"reason\": ...}")));
         }
+        // A repair is usually the masked input edited: what is still shown masked keeps its
+        // real value, so "***" never replaces a customer's tax id.
+        Result<store::ExceptionDetail> current = m_service.show(caller, *id);
+        if (!current) {
+            return failure(current.error());
+        }
+        const QByteArray &before =
+            current->repairs.isEmpty() ? current->input : current->repairs.constLast().payload;
+        const QByteArray restored = m_personal.masker()->restoreMasked(payload, before);
         Result<RepairOutcome> repaired =
-            m_service.repair(caller, *id, payload, reason, body->value("resubmit", false) == true);
+            m_service.repair(caller, *id, restored, reason, body->value("resubmit", false) == true);
         if (!repaired) {
             return failure(repaired.error());
         }

@@ -256,6 +256,35 @@ private slots:
         QCOMPARE(auditCount(), audited + 1);
     }
 
+    void aRepairFromTheMaskedViewKeepsThePersonalData()
+    {
+        const QString key = QStringLiteral("K-PII-REPAIR");
+        m_desk->ingest(
+            str("orders"),
+            R"({"number":"K-PII-REPAIR","amount":"19.99","customerEmail":"jane@acme.de",)"
+            R"("customerTaxId":"DE123456789"})",
+            key);
+        const qint64 id = exceptionFor(key);
+        QVERIFY(id > 0);
+        const QString path = QStringLiteral("/api/v1/exceptions/%1").arg(id);
+        const Desk::Answer seen = m_desk->call("GET", path, "finance");
+        nlohmann::json input = seen.body["input"];
+        QCOMPARE(text(input["customerTaxId"]), str("*********89"));
+        input["taxCode"] = "DE19";
+        const nlohmann::json repair = {{"payload", input},
+                                       {"reason", "tax code from the contract"}};
+        const Desk::Answer repaired = m_desk->call(
+            "POST", path + str("/repair"), "finance", QByteArray::fromStdString(repair.dump()));
+        QVERIFY2(repaired.status == 200, repaired.raw.constData());
+        const Desk::Answer clear =
+            m_desk->call("GET", path + str("?unmask=true&reason=checking%20the%20repair"), "admin");
+        const nlohmann::json version = clear.body["repairedVersions"].at(0);
+        QVERIFY2(version.dump().find("jane@acme.de") != std::string::npos, clear.raw.constData());
+        QVERIFY(version.dump().find("DE123456789") != std::string::npos);
+        QVERIFY(version.dump().find("DE19") != std::string::npos);
+        QVERIFY(version.dump().find("***") == std::string::npos);
+    }
+
     void listsFilterCountAndPage()
     {
         for (int i = 0; i < 3; ++i) {
