@@ -291,7 +291,7 @@ void Engine::Impl::addRoutes()
     for (AdminRoute &route : exceptionApi->routes()) {
         admin->add(std::move(route));
     }
-    for (AdminRoute &route : lineageRoutes(std::make_shared<store::SqliteLineageStore>(*store))) {
+    for (AdminRoute &route : lineageRoutes(std::make_shared<store::SqliteLineageStore>(*store), *personal)) {
         admin->add(std::move(route));
     }
     admin->add({"POST",
@@ -466,7 +466,7 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
     impl->exceptions = std::make_unique<ExceptionService>(
         *impl->exceptionStore, *impl->store,
         [raw](const store::ReplayTicket &ticket) { raw->resumeReplay(ticket); });
-    impl->exceptionApi = std::make_unique<ExceptionApi>(*impl->exceptions);
+    impl->exceptionApi = std::make_unique<ExceptionApi>(*impl->exceptions, *impl->personal);
     // The bootstrap token first (the administrator "engine"), then the users' tokens.
     impl->admin = std::make_unique<AdminApi>(
         [bootstrap = AdminApi::singleToken(options.adminToken),

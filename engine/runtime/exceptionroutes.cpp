@@ -129,8 +129,9 @@ net::ServerResponse repairRefused(const RepairOutcome &outcome)
 
 } // namespace
 
-ExceptionApi::ExceptionApi(ExceptionService &service)
+ExceptionApi::ExceptionApi(ExceptionService &service, const PersonalData &personal)
     : m_service(service)
+    , m_personal(personal)
 {
     m_pool.setMaxThreadCount(2);
 }
@@ -144,14 +145,6 @@ void ExceptionApi::stop()
 {
     m_stopped = true;
     m_pool.waitForDone();
-}
-
-QByteArray ExceptionApi::presented(const QByteArray &text, const security::Principal &caller)
-{
-    // Masking of personal data plugs in here (security::Masker, with the clear view only for a
-    // caller allowed to unmask); until then texts are shown as stored.
-    (void)caller;
-    return text;
 }
 
 void ExceptionApi::run(const net::Responder &respond, std::function<net::ServerResponse()> work)
@@ -231,7 +224,12 @@ net::ServerResponse ExceptionApi::list(const AdminCall &call)
     if (!total) {
         return failure(total.error());
     }
-    const Presenter present = [&caller](const QByteArray &text) { return presented(text, caller); };
+    const auto view = m_personal.viewFor(call, QStringLiteral("exceptions"), QString());
+    if (const auto *refusal = std::get_if<net::ServerResponse>(&view)) {
+        return *refusal;
+    }
+    const PayloadView &shown = std::get<PayloadView>(view);
+    const Presenter present = [&shown](const QByteArray &text) { return shown.apply(text); };
     nlohmann::json items = nlohmann::json::array();
     for (const store::ExceptionRecord &record : page->items) {
         items.push_back(summary(record, now, present));
@@ -274,9 +272,14 @@ net::ServerResponse ExceptionApi::show(const AdminCall &call)
     if (!schema) {
         return failure(schema.error());
     }
-    const security::Principal &caller = call.caller;
-    return ok(detail(*found, *schema, nowMs(), [&caller](const QByteArray &text) {
-        return presented(text, caller);
+    const auto view = m_personal.viewFor(call, QStringLiteral("exception"),
+                                         QString::number(*id));
+    if (const auto *refusal = std::get_if<net::ServerResponse>(&view)) {
+        return *refusal;
+    }
+    const PayloadView &shown = std::get<PayloadView>(view);
+    return ok(detail(*found, *schema, nowMs(), [&shown](const QByteArray &text) {
+        return shown.apply(text);
     }));
 }
 
@@ -293,7 +296,8 @@ net::ServerResponse ExceptionApi::act(const AdminCall &call, security::Exception
     }
     const security::Principal &caller = call.caller;
     const QString reason = textOf(*body, "reason");
-    const auto present = [&caller](const QByteArray &text) { return presented(text, caller); };
+    const PayloadView shown = m_personal.masked();
+    const auto present = [&shown](const QByteArray &text) { return shown.apply(text); };
     const auto answerRecord = [&](const Result<store::ExceptionRecord> &record) {
         return record ? ok(summary(*record, nowMs(), present)) : failure(record.error());
     };
@@ -321,8 +325,17 @@ net::ServerResponse ExceptionApi::act(const AdminCall &call, security::Exception
                                        QStringLiteral("a repair sends {\"payload\": <the corrected "
                                                       "input>, \"reason\": ...}")));
         }
+        // A repair is usually the masked input edited: what is still shown masked keeps its
+        // real value, so "***" never replaces a customer's tax id.
+        Result<store::ExceptionDetail> current = m_service.show(caller, *id);
+        if (!current) {
+            return failure(current.error());
+        }
+        const QByteArray &before =
+            current->repairs.isEmpty() ? current->input : current->repairs.constLast().payload;
+        const QByteArray restored = m_personal.masker()->restoreMasked(payload, before);
         Result<RepairOutcome> repaired =
-            m_service.repair(caller, *id, payload, reason, body->value("resubmit", false) == true);
+            m_service.repair(caller, *id, restored, reason, body->value("resubmit", false) == true);
         if (!repaired) {
             return failure(repaired.error());
         }

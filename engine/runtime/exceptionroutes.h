@@ -2,6 +2,7 @@
 
 #include "engine/runtime/adminapi.h"
 #include "engine/runtime/exceptionservice.h"
+#include "engine/runtime/personaldata.h"
 
 #include <QThreadPool>
 
@@ -17,20 +18,17 @@ namespace syncline::engine::runtime {
 ///   POST /api/v1/exceptions/{id}/discard    {"reason"}
 /// Requests wait on the store (a commit), so they run on a pool of their own rather than on the
 /// HTTP server's threads. Every payload an answer carries (inputs, repaired versions, the
-/// target's error, details and comments) passes through presented(), the one place that masks.
+/// target's error, details and comments) passes through the call's PayloadView (personaldata.h):
+/// masked, or in clear for an admin who asks with unmask=true and a reason (list and show only).
 class ExceptionApi
 {
 public:
-    explicit ExceptionApi(ExceptionService &service);
+    ExceptionApi(ExceptionService &service, const PersonalData &personal);
     ~ExceptionApi();
 
     QList<AdminRoute> routes();
     /// Lets running requests finish; later ones answer 503.
     void stop();
-
-    /// What `caller` is shown of a payload, a target's error or a person's text: the one
-    /// function every such text of an answer goes through.
-    static QByteArray presented(const QByteArray &text, const security::Principal &caller);
 
 private:
     void run(const net::Responder &respond, std::function<net::ServerResponse()> work);
@@ -39,6 +37,7 @@ private:
     net::ServerResponse act(const AdminCall &call, security::ExceptionAction action);
 
     ExceptionService &m_service;
+    const PersonalData &m_personal;
     QThreadPool m_pool;
     std::atomic<bool> m_stopped{false};
 };

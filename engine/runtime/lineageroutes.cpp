@@ -16,22 +16,19 @@ struct Shared
     QThreadPool pool; // last: its destructor waits for running queries, which use the above
 };
 
-// Every payload the lineage routes return passes through here, so that personal data reaches
-// only a caller who may see it. Until the engine can mask personal data, a caller who may not
-// unmask gets no payloads at all (the graph says "withheld") rather than unmasked ones.
-void present(store::LineageGraph &graph, const security::Principal &caller)
+// Every payload the lineage routes return passes through here: masked, or in clear for a caller
+// who unmasked (card numbers still cut to their last four digits).
+void present(store::LineageGraph &graph, const PayloadView &view)
 {
-    if (security::allows(caller.role, security::Permission::Unmask)) {
-        graph.payloads = store::PayloadView::Clear;
-        return;
-    }
     for (store::LineageMessage &message : graph.messages) {
-        message.payload.clear();
+        if (!message.payload.isEmpty()) {
+            message.payload = view.apply(message.payload);
+        }
         for (store::LineageEffect &effect : message.effects) {
-            effect.detail.clear(); // an excerpt of the target's answer
+            effect.detail = QString::fromUtf8(view.apply(effect.detail.toUtf8()));
         }
     }
-    graph.payloads = store::PayloadView::Withheld;
+    graph.payloads = view.unmasked() ? store::PayloadView::Clear : store::PayloadView::Masked;
 }
 
 struct Request
@@ -104,7 +101,7 @@ QByteArray attachmentName(const store::LineageQuery &query)
 }
 
 net::ServerResponse
-answer(store::LineageStore &lineage, const Request &request, const security::Principal &caller)
+answer(store::LineageStore &lineage, const Request &request, const PayloadView &view)
 {
     Result<std::optional<store::LineageGraph>> graph = lineage.lineage(request.query);
     if (!graph) {
@@ -120,7 +117,7 @@ answer(store::LineageStore &lineage, const Request &request, const security::Pri
             QStringLiteral("no message has %1 \"%2\"")
                 .arg(store::lineageKeyName(request.query.key), request.query.value));
     }
-    present(**graph, caller);
+    present(**graph, view);
     net::ServerResponse response =
         net::ServerResponse::json(200, (*graph)->toJson(request.exportFile ? 2 : 0));
     if (request.exportFile) {
@@ -131,7 +128,8 @@ answer(store::LineageStore &lineage, const Request &request, const security::Pri
 
 } // namespace
 
-QList<AdminRoute> lineageRoutes(std::shared_ptr<store::LineageStore> lineage)
+QList<AdminRoute> lineageRoutes(std::shared_ptr<store::LineageStore> lineage,
+                                const PersonalData &personal)
 {
     auto shared = std::make_shared<Shared>();
     shared->lineage = std::move(lineage);
@@ -139,17 +137,23 @@ QList<AdminRoute> lineageRoutes(std::shared_ptr<store::LineageStore> lineage)
     return {{"GET",
              "/api/v1/lineage",
              security::Permission::ViewLineage,
-             [shared](const AdminCall &call, const net::Responder &respond) {
+             [shared, &personal](const AdminCall &call, const net::Responder &respond) {
                  auto request = readRequest(call.request);
                  if (auto *refused = std::get_if<net::ServerResponse>(&request)) {
+                     respond(*refused);
+                     return;
+                 }
+                 const Request &asked = std::get<Request>(request);
+                 auto view = personal.viewFor(call, QStringLiteral("lineage"), asked.query.value);
+                 if (auto *refused = std::get_if<net::ServerResponse>(&view)) {
                      respond(*refused);
                      return;
                  }
                  Shared *raw = shared.get();
                  raw->pool.start([raw,
                                   request = std::get<Request>(std::move(request)),
-                                  caller = call.caller,
-                                  respond] { respond(answer(*raw->lineage, request, caller)); });
+                                  view = std::get<PayloadView>(std::move(view)),
+                                  respond] { respond(answer(*raw->lineage, request, view)); });
              }}};
 }
 

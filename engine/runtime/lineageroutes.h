@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/runtime/adminapi.h"
+#include "engine/runtime/personaldata.h"
 #include "engine/store/lineagestore.h"
 
 #include <QList>
@@ -15,6 +16,9 @@ namespace syncline::engine::runtime {
 /// Exactly one key: none or several answer 400 naming the parameters, a key that finds nothing
 /// 404. The answer is the LineageGraph's JSON form; format=export is the same document indented,
 /// as an attachment. Queries run on a small pool of their own, never on the server's threads.
-QList<AdminRoute> lineageRoutes(std::shared_ptr<store::LineageStore> lineage);
+/// Payloads and the targets' answers are masked (`personal`); unmask=true&reason=... shows them
+/// in clear to an admin, audited. `personal` must outlive the routes.
+QList<AdminRoute> lineageRoutes(std::shared_ptr<store::LineageStore> lineage,
+                                const PersonalData &personal);
 
 } // namespace syncline::engine::runtime

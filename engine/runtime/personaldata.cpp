@@ -41,13 +41,18 @@ std::shared_ptr<const security::Masker> PersonalData::masker() const
     return m_masker;
 }
 
+PayloadView PersonalData::masked() const
+{
+    return PayloadView(masker(), security::Masker::View::Masked);
+}
+
 std::variant<PayloadView, net::ServerResponse> PersonalData::viewFor(const AdminCall &call,
                                                                      const QString &objectType,
                                                                      const QString &objectId) const
 {
     const QByteArray unmask = call.request.queryValue("unmask");
     if (unmask.isEmpty() || unmask == "false" || unmask == "0") {
-        return PayloadView(masker(), security::Masker::View::Masked);
+        return masked();
     }
     if (unmask != "true" && unmask != "1") {
         return AdminApi::problem(

@@ -55,6 +55,9 @@ public:
     void setWorkspace(const model::Workspace &workspace);
     std::shared_ptr<const security::Masker> masker() const;
 
+    /// The masked view, for answers that never unmask (an action's result).
+    PayloadView masked() const;
+
     /// The view for `call`, or the refusal to answer instead. `objectType`/`objectId` name what
     /// the call shows, for the audit record ("exception", "42"; "lineage", a correlation id).
     std::variant<PayloadView, net::ServerResponse>

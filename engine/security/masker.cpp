@@ -1,5 +1,7 @@
 #include "engine/security/masker.h"
 
+#include "engine/json/intake.h"
+#include "engine/json/value.h"
 #include "engine/security/maskformats.h"
 
 #include <nlohmann/json.hpp>
@@ -282,6 +284,40 @@ void applyToTree(const PiiMarks &marks,
     }
 }
 
+// `edited` with each value that equals its masked counterpart (and differs from the original)
+// replaced by the original, member by member and item by item.
+json::Value
+restoreTree(const json::Value &edited, const json::Value *masked, const json::Value *original)
+{
+    if (!masked || !original) {
+        return edited;
+    }
+    if (edited.isObject() && masked->isObject() && original->isObject()) {
+        json::ObjectBuilder object(edited.size());
+        for (const json::Member &member : edited.members()) {
+            object.insert(member.key,
+                          restoreTree(member.value,
+                                      masked->find(member.key.view()),
+                                      original->find(member.key.view())));
+        }
+        return object.build();
+    }
+    if (edited.isArray() && masked->isArray() && original->isArray()) {
+        std::vector<json::Value> items;
+        items.reserve(edited.size());
+        for (std::size_t i = 0; i < edited.size(); ++i) {
+            const bool paired = i < masked->size() && i < original->size();
+            items.push_back(restoreTree(
+                edited[i], paired ? &(*masked)[i] : nullptr, paired ? &(*original)[i] : nullptr));
+        }
+        return json::Value::array(std::move(items));
+    }
+    if (edited == *masked && !(*masked == *original)) {
+        return *original;
+    }
+    return edited;
+}
+
 } // namespace
 
 Masker::Masker(PiiMarks marks)
@@ -313,6 +349,25 @@ QByteArray Masker::apply(QByteArrayView json, View view) const
 {
     const std::string out = apply(std::string_view(json.data(), std::size_t(json.size())), view);
     return QByteArray(out.data(), qsizetype(out.size()));
+}
+
+QByteArray Masker::restoreMasked(QByteArrayView edited, QByteArrayView original) const
+{
+    const auto read = [](QByteArrayView text) {
+        return json::JsonIntake::parse(std::string_view(text.data(), std::size_t(text.size())));
+    };
+    const json::IntakeResult sent = read(edited);
+    const json::IntakeResult before = read(original);
+    if (!sent.ok() || !before.ok()) {
+        return edited.toByteArray();
+    }
+    const json::IntakeResult shown = read(apply(original, View::Masked));
+    if (!shown.ok()) {
+        return edited.toByteArray();
+    }
+    const std::string text =
+        json::toJsonText(restoreTree(sent.value(), &shown.value(), &before.value()));
+    return QByteArray(text.data(), qsizetype(text.size()));
 }
 
 void Masker::apply(nlohmann::json &document, View view) const

@@ -52,6 +52,12 @@ public:
     /// The same on a parsed document, in place.
     void apply(nlohmann::json &document, View view) const;
 
+    /// A document a caller edited from what View::Masked showed of `original` (a repaired input),
+    /// with every value still exactly as it was shown masked put back to the original value, so
+    /// masked values the caller did not touch never overwrite real ones. Values the caller
+    /// changed stay as sent; number texts are kept. Text that is not JSON comes back unchanged.
+    QByteArray restoreMasked(QByteArrayView edited, QByteArrayView original) const;
+
     const PiiMarks &marks() const { return m_marks; }
 
 private:

@@ -312,7 +312,8 @@ private slots:
                              str("reason,state")});
         QVERIFY2(any.out.contains(str("By state: resolved 2")), qPrintable(any.out));
 
-        // Every action is in the audit trail, with the bootstrap token's user.
+        // Every action is in the audit trail, with the bootstrap token's user, after the
+        // deployment the engine made when it started.
         auto c =
             store::Connection::open(m_dir.filePath(str("engine.db")), store::OpenMode::ReadOnly);
         QVERIFY(c.ok());
@@ -323,7 +324,8 @@ private slots:
             actions.append(rows->qtext(0) + u'/' + rows->qtext(1));
         }
         QCOMPARE(actions,
-                 (QStringList{str("repair/engine"),
+                 (QStringList{str("deploy/engine"),
+                              str("repair/engine"),
                               str("replay/engine"),
                               str("assign/engine"),
                               str("comment/engine"),

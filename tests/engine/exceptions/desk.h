@@ -9,6 +9,8 @@
 #include "engine/runtime/exceptionroutes.h"
 #include "engine/runtime/exceptionservice.h"
 #include "engine/runtime/executor.h"
+#include "engine/runtime/personaldata.h"
+#include "engine/store/sqliteauditstore.h"
 #include "engine/store/sqliteexceptionstore.h"
 #include "engine/store/sqlitemessagestore.h"
 
@@ -135,6 +137,8 @@ public:
                 .clockMs = clock ? clock : [] { return QDateTime::currentMSecsSinceEpoch(); },
                 .topics = nullptr});
         m_exceptionStore = std::make_unique<store::SqliteExceptionStore>(*m_store);
+        m_audit = std::make_unique<store::SqliteAuditStore>(*m_store);
+        m_personal = std::make_unique<runtime::PersonalData>(*m_audit);
         m_service = std::make_unique<runtime::ExceptionService>(
             *m_exceptionStore, *m_store, [this](const store::ReplayTicket &ticket) {
                 (void)m_deployer->resumeOlderVersions();
@@ -164,6 +168,7 @@ public:
                  problems.isEmpty() ? "" : qPrintable(problems.first().toString()));
         auto report = m_deployer->deploy(*workspace);
         QVERIFY2(report.ok(), report.ok() ? "" : qPrintable(report.error().message));
+        m_personal->setWorkspace(*workspace);
         m_webhooks = report->webhooks;
         QVERIFY(m_executor->start().ok());
     }
@@ -224,7 +229,7 @@ public:
     /// belong to users of those names and roles.
     void serve()
     {
-        m_api = std::make_unique<runtime::ExceptionApi>(*m_service);
+        m_api = std::make_unique<runtime::ExceptionApi>(*m_service, *m_personal);
         m_admin = std::make_unique<runtime::AdminApi>(
             [](const QByteArray &token) -> std::optional<security::Principal> {
                 const std::optional<security::Role> role =
@@ -304,6 +309,8 @@ private:
     std::unique_ptr<runtime::Executor> m_executor;
     std::unique_ptr<runtime::Deployer> m_deployer;
     std::unique_ptr<store::SqliteExceptionStore> m_exceptionStore;
+    std::unique_ptr<store::SqliteAuditStore> m_audit;
+    std::unique_ptr<runtime::PersonalData> m_personal;
     std::unique_ptr<runtime::ExceptionService> m_service;
     std::unique_ptr<runtime::ExceptionApi> m_api;
     std::unique_ptr<runtime::AdminApi> m_admin;
@@ -326,7 +333,11 @@ inline nlohmann::json invoiceSchema()
         {"properties",
          {{"number", {{"type", "string"}, {"title", "Invoice number"}}},
           {"amount", {{"type", "string"}, {"pattern", "^[0-9]+\\.[0-9]{2}$"}, {"title", "Amount"}}},
-          {"taxCode", {{"type", "string"}, {"minLength", 2}, {"title", "Tax code"}}}}}};
+          {"taxCode", {{"type", "string"}, {"minLength", 2}, {"title", "Tax code"}}},
+          {"customerEmail",
+           {{"type", "string"}, {"title", "Customer e-mail"}, {"x-syncline-pii", "email"}}},
+          {"customerTaxId",
+           {{"type", "string"}, {"title", "Customer tax id"}, {"x-syncline-pii", "taxId"}}}}}};
 }
 
 inline nlohmann::json system(const QString &id, const QString &baseUrl, bool idempotent = true)

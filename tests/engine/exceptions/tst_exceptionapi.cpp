@@ -223,6 +223,68 @@ private slots:
         QVERIFY(all.body["counts"]["owner"].size() >= 2);
     }
 
+    void aFinanceUsersViewMasksEmailAndTaxId()
+    {
+        const QString key = QStringLiteral("K-PII");
+        m_desk->ingest(str("orders"),
+                       R"({"number":"K-PII","amount":"19.99","customerEmail":"jane@acme.de",)"
+                       R"("customerTaxId":"DE123456789"})",
+                       key);
+        const qint64 id = exceptionFor(key);
+        QVERIFY(id > 0);
+        const QString path = QStringLiteral("/api/v1/exceptions/%1").arg(id);
+        const int audited = auditCount();
+        for (const char *role : {"finance", "viewer", "admin"}) {
+            const Desk::Answer seen = m_desk->call("GET", path, role);
+            QCOMPARE(seen.status, 200);
+            QVERIFY2(!seen.raw.contains("jane@acme.de"), seen.raw.constData());
+            QVERIFY2(!seen.raw.contains("DE123456789"), seen.raw.constData());
+            QVERIFY2(seen.raw.contains("j***@a***.de"), seen.raw.constData());
+            QVERIFY2(seen.raw.contains("*********89"), seen.raw.constData());
+            const Desk::Answer listed =
+                m_desk->call("GET", str("/api/v1/exceptions?businessKey=K-PII"), role);
+            QVERIFY(!listed.raw.contains("jane@acme.de"));
+        }
+        QCOMPARE(auditCount(), audited);
+        QCOMPARE(m_desk->call("GET", path + str("?unmask=true&reason=customer%20asked"), "finance")
+                     .status,
+                 403);
+        const Desk::Answer clear =
+            m_desk->call("GET", path + str("?unmask=true&reason=customer%20asked"), "admin");
+        QCOMPARE(clear.status, 200);
+        QVERIFY(clear.raw.contains("jane@acme.de") && clear.raw.contains("DE123456789"));
+        QCOMPARE(auditCount(), audited + 1);
+    }
+
+    void aRepairFromTheMaskedViewKeepsThePersonalData()
+    {
+        const QString key = QStringLiteral("K-PII-REPAIR");
+        m_desk->ingest(
+            str("orders"),
+            R"({"number":"K-PII-REPAIR","amount":"19.99","customerEmail":"jane@acme.de",)"
+            R"("customerTaxId":"DE123456789"})",
+            key);
+        const qint64 id = exceptionFor(key);
+        QVERIFY(id > 0);
+        const QString path = QStringLiteral("/api/v1/exceptions/%1").arg(id);
+        const Desk::Answer seen = m_desk->call("GET", path, "finance");
+        nlohmann::json input = seen.body["input"];
+        QCOMPARE(text(input["customerTaxId"]), str("*********89"));
+        input["taxCode"] = "DE19";
+        const nlohmann::json repair = {{"payload", input},
+                                       {"reason", "tax code from the contract"}};
+        const Desk::Answer repaired = m_desk->call(
+            "POST", path + str("/repair"), "finance", QByteArray::fromStdString(repair.dump()));
+        QVERIFY2(repaired.status == 200, repaired.raw.constData());
+        const Desk::Answer clear =
+            m_desk->call("GET", path + str("?unmask=true&reason=checking%20the%20repair"), "admin");
+        const nlohmann::json version = clear.body["repairedVersions"].at(0);
+        QVERIFY2(version.dump().find("jane@acme.de") != std::string::npos, clear.raw.constData());
+        QVERIFY(version.dump().find("DE123456789") != std::string::npos);
+        QVERIFY(version.dump().find("DE19") != std::string::npos);
+        QVERIFY(version.dump().find("***") == std::string::npos);
+    }
+
     void listsFilterCountAndPage()
     {
         for (int i = 0; i < 3; ++i) {

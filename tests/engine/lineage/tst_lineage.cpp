@@ -3,6 +3,9 @@
 #include "engine/runtime/adminapi.h"
 #include "engine/runtime/engine.h"
 #include "engine/runtime/lineageroutes.h"
+#include "engine/runtime/personaldata.h"
+#include "engine/store/sqliteauditstore.h"
+#include "engine/store/sqlitemessagestore.h"
 #include "engine/store/connection.h"
 #include "engine/store/lineagejobs.h"
 
@@ -458,8 +461,12 @@ private slots:
         QCOMPARE(get(QStringLiteral("/api/v1/lineage?businessKey=INV-S1"), "wrong").status, 401);
     }
 
-    void payloadsReachOnlyThoseWhoMayUnmask()
+    void payloadsAreMaskedUnlessAnAdminUnmasks()
     {
+        auto auditDb = store::SqliteMessageStore::open(m_dir.filePath(QStringLiteral("audit.db")));
+        QVERIFY(auditDb);
+        store::SqliteAuditStore audit(**auditDb);
+        runtime::PersonalData personal(audit);
         net::HttpServer server;
         runtime::AdminApi admin([](const QByteArray &token) -> std::optional<security::Principal> {
             for (security::Role role : security::allRoles()) {
@@ -471,29 +478,45 @@ private slots:
             return std::nullopt;
         });
         for (runtime::AdminRoute &route : runtime::lineageRoutes(
-                 std::make_shared<FileLineage>(m_dir.filePath(QStringLiteral("engine.db"))))) {
+                 std::make_shared<FileLineage>(m_dir.filePath(QStringLiteral("engine.db"))),
+                 personal)) {
             admin.add(std::move(route));
         }
         QVERIFY(server.listen({}, [&admin](net::ServerRequest request, net::Responder respond) {
             admin.handle(request, respond);
         }));
-        for (security::Role role : security::allRoles()) {
+        const auto ask = [&](security::Role role, const QString &extra) {
             net::HttpRequest request;
-            request.url = QStringLiteral("http://127.0.0.1:%1/api/v1/lineage?correlationId=s-1")
-                              .arg(server.port());
+            request.url = QStringLiteral("http://127.0.0.1:%1/api/v1/lineage?correlationId=s-1%2")
+                              .arg(server.port())
+                              .arg(extra);
             request.headers = {{"Authorization", "Bearer " + security::roleName(role).toUtf8()}};
             const net::HttpOutcome outcome = m_client.send(request).get();
-            QVERIFY(outcome.response);
-            QCOMPARE(outcome.response->status, 200); // every role may view lineage
-            const QJsonObject graph = object(outcome.response->body);
-            const bool clear = security::allows(role, security::Permission::Unmask);
-            QCOMPARE(graph[QStringLiteral("payloads")].toString(),
-                     clear ? QStringLiteral("clear") : QStringLiteral("withheld"));
-            const QJsonValue payload =
-                graph[QStringLiteral("messages")][0][QStringLiteral("payload")];
-            QCOMPARE(payload.isNull(), !clear);
+            return outcome.response ? *outcome.response : net::HttpResponse{};
+        };
+        const QString unmask = QStringLiteral("&unmask=true&reason=customer%20asked");
+        for (security::Role role : security::allRoles()) {
+            const net::HttpResponse masked = ask(role, QString());
+            QCOMPARE(masked.status, 200); // every role may view lineage
+            const QJsonObject graph = object(masked.body);
+            QCOMPARE(graph[QStringLiteral("payloads")].toString(), QStringLiteral("masked"));
+            QVERIFY(graph[QStringLiteral("messages")][0][QStringLiteral("payload")].isObject());
             QCOMPARE(messageIds(graph).size(), 3);
+
+            const net::HttpResponse clear = ask(role, unmask);
+            const bool may = security::allows(role, security::Permission::Unmask);
+            QCOMPARE(clear.status, may ? 200 : 403);
+            if (may) {
+                QCOMPARE(object(clear.body)[QStringLiteral("payloads")].toString(),
+                         QStringLiteral("clear"));
+            }
         }
+        store::AuditQuery unmasks;
+        unmasks.action = QStringLiteral("unmask");
+        const Result<QList<store::AuditEntry>> recorded = audit.query(unmasks);
+        QVERIFY(recorded && recorded->size() == 1);
+        QCOMPARE(recorded->constFirst().record.objectType, QStringLiteral("lineage"));
+        QCOMPARE(recorded->constFirst().record.reason, QStringLiteral("customer asked"));
         server.stop();
     }
 

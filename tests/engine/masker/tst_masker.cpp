@@ -53,6 +53,7 @@ private slots:
     void notJsonStillHidesDetectedData();
     void treeAndTextAgree();
     void noMarksStillDetects();
+    void editsOfTheMaskedViewKeepTheRealValues();
 
 private:
     Masker m_demo;
@@ -254,6 +255,35 @@ void TestMasker::noMarksStillDetects()
     const Masker bare;
     const QByteArray text = R"({"name":"Jane","contact":"jane@acme.de"})";
     QCOMPARE(masked(bare, text), QByteArray(R"({"name":"Jane","contact":"j***@a***.de"})"));
+}
+
+void TestMasker::editsOfTheMaskedViewKeepTheRealValues()
+{
+    const QByteArray original =
+        R"({"primaryContact":{"name":"Jane Doe","email":"jane@acme.de"},)"
+        R"("taxRegistrations":[{"number":"DE123456789"},{"number":"FR987"}],)"
+        R"("creditLimit":{"amount":"1250.50","currency":"EUR"},"taxCode":""})";
+    nlohmann::json edited = nlohmann::json::parse(masked(m_demo, original).toStdString());
+    QCOMPARE(s(edited["primaryContact"]["email"]), QStringLiteral("j***@a***.de"));
+    edited["taxCode"] = "DE19";                                // the repair
+    edited["primaryContact"]["name"] = "Jane Smith";           // a masked value changed on purpose
+    edited["taxRegistrations"][1]["number"] = "FR11223344556"; // another
+    edited["note"] = "added";
+    const QByteArray restored =
+        m_demo.restoreMasked(QByteArray::fromStdString(edited.dump()), original);
+    const nlohmann::json out = nlohmann::json::parse(restored.toStdString());
+    QCOMPARE(s(out["primaryContact"]["email"]), QStringLiteral("jane@acme.de"));
+    QCOMPARE(s(out["taxRegistrations"][0]["number"]), QStringLiteral("DE123456789"));
+    QCOMPARE(s(out["primaryContact"]["name"]), QStringLiteral("Jane Smith"));
+    QCOMPARE(s(out["taxRegistrations"][1]["number"]), QStringLiteral("FR11223344556"));
+    QCOMPARE(s(out["taxCode"]), QStringLiteral("DE19"));
+    QCOMPARE(s(out["note"]), QStringLiteral("added"));
+    QVERIFY(restored.contains(R"("amount":"1250.50")"));
+
+    // Number texts survive, and what is not JSON is left alone.
+    QCOMPARE(m_demo.restoreMasked(R"({"amount":12.50,"n":1e3})", R"({"amount":1})"),
+             QByteArray(R"({"amount":12.50,"n":1e3})"));
+    QCOMPARE(m_demo.restoreMasked("not json", R"({"a":1})"), QByteArray("not json"));
 }
 
 QTEST_GUILESS_MAIN(TestMasker)
