@@ -70,6 +70,34 @@ struct LineageEffect
     qint64 updatedAtMs = 0;
 };
 
+/// Something a person did about an exception: assign, comment, repair, replay, discard.
+struct LineageExceptionEvent
+{
+    qint64 atMs = 0;
+    QString actor; // user id
+    QString role;
+    QString kind;
+    QString text;
+};
+
+/// An exception the message became at a node (the exception work queue), and what was done
+/// about it.
+struct LineageException
+{
+    qint64 id = 0;
+    QString nodeId;
+    QString category;   // business, technical, uncertain
+    QString reasonCode; // e.g. HTTP_4XX, MISSING_TAX_CODE
+    QString state;      // open, assigned, resolved
+    QString resolution; // replayed, repaired, discarded (resolved only)
+    QString resolutionReason;
+    QString resolvedBy;
+    qint64 resolvedAtMs = 0;
+    qint64 createdAtMs = 0;
+    QString detail;
+    QList<LineageExceptionEvent> events; // oldest first
+};
+
 /// A stored message with what happened to it.
 struct LineageMessage
 {
@@ -85,12 +113,14 @@ struct LineageMessage
     bool matched = false;         // found by the query itself, not only through its neighbours
     QList<LineageStep> steps;     // by start time
     QList<LineageEffect> effects; // by creation time
+    QList<LineageException> exceptions; // by creation time
 
     /// The nodes it ran through, in the order it first reached them.
     QStringList nodePath() const;
     /// Where it stands by its steps: "failed" when a node's latest step failed (an exception),
-    /// else "retrying" or "deferred" when one waits for another attempt, "succeeded" when every
-    /// node's latest step succeeded, "waiting" before its first step.
+    /// "resolved" instead once every exception it became was resolved (repaired, replayed,
+    /// discarded), else "retrying" or "deferred" when one waits for another attempt,
+    /// "succeeded" when every node's latest step succeeded, "waiting" before its first step.
     QString status() const;
     /// The most attempts made at any one node.
     int attempts() const;

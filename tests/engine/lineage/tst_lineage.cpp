@@ -39,6 +39,11 @@ public:
                 QString id;
                 if (r.path == "/erp/lines") {
                     id = QStringLiteral("ERPL-") + body.value(QStringLiteral("id")).toString();
+                    // Lines R… need a tax code: the ERP refuses them without one.
+                    if (id.startsWith(u"ERPL-R") && !body.contains(QStringLiteral("taxCode"))) {
+                        respond(net::ServerResponse::json(422, R"({"error":"tax code missing"})"));
+                        return;
+                    }
                 } else if (r.path == "/erp/invoices") {
                     id = QStringLiteral("AR-") + body.value(QStringLiteral("number")).toString();
                 } else {
@@ -536,6 +541,82 @@ private slots:
         QVERIFY(written.open(QIODevice::ReadOnly));
         QCOMPARE(written.readAll(),
                  get(QStringLiteral("/api/v1/lineage?businessKey=sub-9&format=export")).body);
+    }
+
+    void aRepairShowsTheFailureWhoRepairedItAndThePosting()
+    {
+        QCOMPARE(trigger(QStringLiteral("invoice-lines"),
+                         "r-1",
+                         R"({"number":"INV-R1","lines":[{"id":"R1-1","amount":"3.00"}]})"),
+                 202);
+        const auto exceptionId = [this]() -> qint64 {
+            const QJsonArray items =
+                object(get(QStringLiteral("/api/v1/exceptions?correlationId=r-1"))
+                           .body)[QStringLiteral("items")]
+                    .toArray();
+            return items.isEmpty() ? 0 : qint64(items.first()[QStringLiteral("id")].toDouble());
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(exceptionId() > 0, 20000);
+        net::HttpRequest repair;
+        repair.method = "POST";
+        repair.url = url(QStringLiteral("/api/v1/exceptions/%1/repair").arg(exceptionId()));
+        repair.headers = {{"Authorization", "Bearer " + kToken},
+                          {"Content-Type", "application/json"}};
+        repair.body = R"({"payload":{"id":"R1-1","amount":"3.00","taxCode":"T1"},)"
+                      R"("reason":"tax code added","resubmit":true})";
+        const net::HttpOutcome repaired = m_client.send(repair).get();
+        QVERIFY(repaired.response);
+        QVERIFY2(repaired.response->status == 200, repaired.response->body.constData());
+        QTRY_COMPARE_WITH_TIMEOUT(externalIds(lineage(QStringLiteral("correlationId=r-1"))),
+                                  QStringList{QStringLiteral("erpLine=ERPL-R1-1")},
+                                  20000);
+
+        const QJsonObject graph = lineage(QStringLiteral("businessKey=INV-R1"));
+        QCOMPARE(edgeKinds(graph),
+                 (QStringList{QStringLiteral("repair"), QStringLiteral("split")}));
+        QJsonObject failed;
+        QJsonObject fixed;
+        for (const QJsonValue &m : graph[QStringLiteral("messages")].toArray()) {
+            if (!m[QStringLiteral("exceptions")].toArray().isEmpty()) {
+                failed = m.toObject();
+            } else if (m[QStringLiteral("payload")][QStringLiteral("taxCode")].isString()) {
+                fixed = m.toObject();
+            }
+        }
+        // The failed attempt, with its exception and who repaired it when.
+        const QJsonObject failedStep = failed[QStringLiteral("steps")][0].toObject();
+        QCOMPARE(failedStep[QStringLiteral("status")].toString(), QStringLiteral("failed"));
+        QCOMPARE(failedStep[QStringLiteral("errorCode")].toString(), QStringLiteral("HTTP_4XX"));
+        const QJsonObject exception = failed[QStringLiteral("exceptions")][0].toObject();
+        QCOMPARE(exception[QStringLiteral("reasonCode")].toString(), QStringLiteral("HTTP_4XX"));
+        QCOMPARE(exception[QStringLiteral("state")].toString(), QStringLiteral("resolved"));
+        QCOMPARE(exception[QStringLiteral("resolution")].toString(), QStringLiteral("repaired"));
+        bool repairedBy = false;
+        for (const QJsonValue &event : exception[QStringLiteral("events")].toArray()) {
+            repairedBy = repairedBy ||
+                         (event[QStringLiteral("kind")].toString() == QLatin1String("repaired") &&
+                          event[QStringLiteral("actor")].toString() == QLatin1String("engine") &&
+                          event[QStringLiteral("text")].toString().contains(u"tax code added") &&
+                          !event[QStringLiteral("at")].toString().isEmpty());
+        }
+        QVERIFY2(repairedBy, QJsonDocument(exception).toJson().constData());
+        // The successful posting, by the repaired input under the same idempotency key.
+        QCOMPARE(fixed[QStringLiteral("steps")][0][QStringLiteral("status")].toString(),
+                 QStringLiteral("succeeded"));
+        const QJsonObject effect = failed[QStringLiteral("effects")][0].toObject();
+        QCOMPARE(effect[QStringLiteral("state")].toString(), QStringLiteral("succeeded"));
+        QCOMPARE(effect[QStringLiteral("attempts")].toInt(), 2);
+        QCOMPARE(graph[QStringLiteral("summary")][QStringLiteral("exceptions")].toInt(), 1);
+        QCOMPARE(failed[QStringLiteral("status")].toString(), QStringLiteral("resolved"));
+        QCOMPARE(graph[QStringLiteral("summary")][QStringLiteral("failed")].toInt(), 0);
+
+        QByteArray tree;
+        QCOMPARE(runCli({QStringLiteral("--correlation-id"), QStringLiteral("r-1")}, &tree), 0);
+        QVERIFY2(tree.contains("HTTP_4XX (business) at post-line: resolved, repaired by engine"),
+                 tree.constData());
+        QVERIFY(tree.contains("engine (admin) repaired: input repaired (version 1): tax code "
+                              "added"));
+        QVERIFY(tree.contains("repair at post-line → invoice-lines v1"));
     }
 
     void theCliRefusesWhatItCannotAnswer_data()
