@@ -16,22 +16,33 @@ struct Shared
     QThreadPool pool; // last: its destructor waits for running queries, which use the above
 };
 
-// Every payload the lineage routes return passes through here, so that personal data reaches
-// only a caller who may see it. Until the engine can mask personal data, a caller who may not
-// unmask gets no payloads at all (the graph says "withheld") rather than unmasked ones.
+// Every payload and free text the lineage routes return (a target's answer, an error or an
+// exception's detail, a person's note) passes through here, so that personal data reaches only a
+// caller who may see it. Until the engine can mask personal data, a caller who may not unmask
+// gets none of them (the graph says "withheld") rather than unmasked ones.
 void present(store::LineageGraph &graph, const security::Principal &caller)
 {
-    if (security::allows(caller.role, security::Permission::Unmask)) {
-        graph.payloads = store::PayloadView::Clear;
+    const bool clear = security::allows(caller.role, security::Permission::Unmask);
+    graph.payloads = clear ? store::PayloadView::Clear : store::PayloadView::Withheld;
+    if (clear) {
         return;
     }
+    const auto shown = [](auto &text) { text.clear(); };
     for (store::LineageMessage &message : graph.messages) {
-        message.payload.clear();
+        shown(message.payload);
+        for (store::LineageStep &step : message.steps) {
+            shown(step.errorDetail);
+        }
         for (store::LineageEffect &effect : message.effects) {
-            effect.detail.clear(); // an excerpt of the target's answer
+            shown(effect.detail);
+        }
+        for (store::LineageException &exception : message.exceptions) {
+            shown(exception.detail);
+            for (store::LineageExceptionEvent &event : exception.events) {
+                shown(event.text);
+            }
         }
     }
-    graph.payloads = store::PayloadView::Withheld;
 }
 
 struct Request
