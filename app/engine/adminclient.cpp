@@ -71,6 +71,29 @@ std::optional<AdminAnswer> AdminClient::post(const QString &path, const QByteArr
     return send("POST", path, body, headers, timeoutMs, error);
 }
 
+std::optional<AdminAnswer>
+AdminClient::patch(const QString &path, const QByteArray &body, QString &error) const
+{
+    return send("PATCH", path, body, {}, 30'000, error);
+}
+
+std::optional<nlohmann::json> AdminClient::logIn(QString &error) const
+{
+    const QString path = QStringLiteral("/api/v1/sessions");
+    const std::optional<AdminAnswer> answer = post(path, R"({"client":"cli"})", error);
+    if (!answer) {
+        return std::nullopt;
+    }
+    if (answer->status != 201) {
+        error = QStringLiteral("%1%2 answered %3: %4")
+                    .arg(m_base, path)
+                    .arg(answer->status)
+                    .arg(problemText(*answer));
+        return std::nullopt;
+    }
+    return answer->body;
+}
+
 std::optional<AdminAnswer> AdminClient::send(const QByteArray &method, const QString &path,
                                              const QByteArray &body,
                                              const engine::net::HttpHeaders &headers,
@@ -107,6 +130,16 @@ std::optional<AdminAnswer> AdminClient::send(const QByteArray &method, const QSt
         return std::nullopt;
     }
     return answer;
+}
+
+QString AdminClient::memberText(const nlohmann::json &object, const char *key)
+{
+    const auto it = object.find(key);
+    if (it == object.end() || it->is_null()) {
+        return {};
+    }
+    return it->is_string() ? QString::fromStdString(it->get<std::string>())
+                           : QString::fromStdString(it->dump());
 }
 
 QString AdminClient::problemText(const AdminAnswer &answer)

@@ -42,6 +42,17 @@ public:
                                     QString &error, const engine::net::HttpHeaders &headers = {},
                                     int timeoutMs = 60'000) const;
 
+    std::optional<AdminAnswer>
+    patch(const QString &path, const QByteArray &body, QString &error) const;
+    /// Logs in (POST /api/v1/sessions as client "cli"), which the engine records in its audit
+    /// trail. The caller as the engine sees it (id, role, permissions); nothing when refused
+    /// (`error` says why).
+    std::optional<nlohmann::json> logIn(QString &error) const;
+
+    /// A member of a JSON answer as text: a string as is, null or absent as "", anything else
+    /// as JSON.
+    static QString memberText(const nlohmann::json &object, const char *key);
+
     /// The "detail" of a problem document, else the body as text.
     static QString problemText(const AdminAnswer &answer);
 

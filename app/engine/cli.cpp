@@ -1,5 +1,9 @@
 #include "cli.h"
 
+#include "engine/json/intake.h"
+
+#include <QFile>
+
 #include <cstdio>
 
 namespace syncline::cli {
@@ -29,6 +33,25 @@ int usageError(const QString &command, const QString &message)
 {
     err(QStringLiteral("syncline-engine %1: %2\n").arg(command, message));
     return kExitUsage;
+}
+
+std::optional<QByteArray> readJsonFile(const QString &name, QString &error)
+{
+    QFile file;
+    const bool opened = name == QLatin1String("-")
+                            ? file.open(stdin, QIODevice::ReadOnly)
+                            : (file.setFileName(name), file.open(QIODevice::ReadOnly));
+    if (!opened) {
+        error = QStringLiteral("cannot read %1: %2").arg(name, file.errorString());
+        return std::nullopt;
+    }
+    const QByteArray bytes = file.readAll();
+    const engine::json::IntakeResult parsed = engine::json::JsonIntake::parse(bytes);
+    if (!parsed.ok()) {
+        error = QStringLiteral("%1 is not strict JSON: %2").arg(name, parsed.refusal().describe());
+        return std::nullopt;
+    }
+    return bytes;
 }
 
 void out(const QString &text)

@@ -22,6 +22,10 @@ std::optional<int> parse(QCommandLineParser &parser, const QStringList &argument
 /// Prints "syncline-engine <command>: <message>" to stderr and returns kExitUsage.
 int usageError(const QString &command, const QString &message);
 
+/// The bytes of a JSON file, or of stdin for "-", checked by strict intake so that a typo is
+/// reported with its position before anything is sent; nothing (and `error` says why) otherwise.
+std::optional<QByteArray> readJsonFile(const QString &name, QString &error);
+
 /// Writes text to stdout / stderr as UTF-8 (no trailing newline added).
 void out(const QString &text);
 void err(const QString &text);

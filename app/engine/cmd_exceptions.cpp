@@ -2,13 +2,8 @@
 #include "cli.h"
 #include "exceptiontable.h"
 
-#include "engine/json/intake.h"
-
-#include <QFile>
 #include <QUrl>
 #include <QUrlQuery>
-
-#include <cstdio>
 
 namespace syncline::cli {
 
@@ -72,27 +67,6 @@ struct Options
     QCommandLineOption resubmit{QStringLiteral("resubmit"),
                                 QStringLiteral("repair: replay the repaired input at once.")};
 };
-
-// The payload file (or "-" for stdin), checked strictly here so a typo is reported with its
-// position before anything is sent.
-std::optional<QByteArray> readJsonFile(const QString &name, QString &error)
-{
-    QFile file;
-    const bool opened = name == QLatin1String("-")
-                            ? file.open(stdin, QIODevice::ReadOnly)
-                            : (file.setFileName(name), file.open(QIODevice::ReadOnly));
-    if (!opened) {
-        error = QStringLiteral("cannot read %1: %2").arg(name, file.errorString());
-        return std::nullopt;
-    }
-    const QByteArray bytes = file.readAll();
-    const engine::json::IntakeResult parsed = engine::json::JsonIntake::parse(bytes);
-    if (!parsed.ok()) {
-        error = QStringLiteral("%1 is not strict JSON: %2").arg(name, parsed.refusal().describe());
-        return std::nullopt;
-    }
-    return bytes.trimmed();
-}
 
 QString listQuery(const QCommandLineParser &parser, const Options &o)
 {
@@ -236,7 +210,7 @@ int runExceptions(const QStringList &arguments)
                             actionLine);
     }
     if (action == QLatin1String("repair")) {
-        const std::optional<QByteArray> payload = readJsonFile(positional[2], error);
+        std::optional<QByteArray> payload = readJsonFile(positional[2], error);
         if (!payload) {
             return usageError(kCommand, error);
         }

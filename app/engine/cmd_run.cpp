@@ -81,8 +81,11 @@ int runRun(const QStringList &arguments)
                                        QStringLiteral("FILE"));
     const QCommandLineOption secrets(QStringLiteral("secrets"),
                                      QStringLiteral("A JSON file of secret reference → value, "
-                                                    "readable by its owner only. The environment "
-                                                    "(SYNCLINE_SECRET_<NAME>) is read too."),
+                                                    "readable by its owner only; secrets set "
+                                                    "through the admin API are saved to it "
+                                                    "(made, mode 0600, when missing). The "
+                                                    "environment (SYNCLINE_SECRET_<NAME>) is "
+                                                    "read after it."),
                                      QStringLiteral("FILE"));
     const QCommandLineOption workers(QStringLiteral("workers"),
                                      QStringLiteral("Worker threads (default 8)."),
@@ -137,18 +140,10 @@ int runRun(const QStringList &arguments)
         return kExitProblems;
     }
     options.adminToken = *token;
-    QList<engine::security::SecretLookup> lookups;
     if (parser.isSet(secrets)) {
-        engine::Result<engine::security::SecretLookup> file =
-            engine::security::fileSecrets(parser.value(secrets));
-        if (!file) {
-            err(QStringLiteral("syncline-engine run: %1\n").arg(file.error().message));
-            return kExitProblems;
-        }
-        lookups.append(*file);
+        options.secretsFile = parser.value(secrets);
     }
-    lookups.append(engine::security::environmentSecrets());
-    options.secrets = engine::security::firstOf(lookups);
+    options.secrets = engine::security::environmentSecrets();
 
     // Block the stop signals in every thread the engine starts; this thread takes them.
     sigset_t stopSignals;

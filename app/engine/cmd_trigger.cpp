@@ -1,12 +1,7 @@
 #include "adminclient.h"
 #include "cli.h"
 
-#include "engine/json/intake.h"
-
-#include <QFile>
 #include <QUrl>
-
-#include <cstdio>
 
 namespace syncline::cli {
 
@@ -21,28 +16,10 @@ QString text(const nlohmann::json &object, const char *key)
                                                  : QString();
 }
 
-// The payload as given: a file, "-" for stdin, or {} when none is named. Checked strictly here
-// so that a typo is reported with its position before anything is sent.
+// The payload as given: a file, "-" for stdin, or {} when none is named.
 std::optional<QByteArray> readPayload(const QString &name, QString &error)
 {
-    if (name.isEmpty()) {
-        return QByteArray("{}");
-    }
-    QFile file;
-    const bool opened = name == QLatin1String("-") ? file.open(stdin, QIODevice::ReadOnly)
-                                                   : (file.setFileName(name),
-                                                      file.open(QIODevice::ReadOnly));
-    if (!opened) {
-        error = QStringLiteral("cannot read %1: %2").arg(name, file.errorString());
-        return std::nullopt;
-    }
-    const QByteArray bytes = file.readAll();
-    const engine::json::IntakeResult parsed = engine::json::JsonIntake::parse(bytes);
-    if (!parsed.ok()) {
-        error = QStringLiteral("%1 is not strict JSON: %2").arg(name, parsed.refusal().describe());
-        return std::nullopt;
-    }
-    return bytes;
+    return name.isEmpty() ? std::optional(QByteArray("{}")) : readJsonFile(name, error);
 }
 
 } // namespace

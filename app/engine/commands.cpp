@@ -14,6 +14,8 @@ int runSchema(const QStringList &arguments);
 int runValidate(const QStringList &arguments);
 int runExceptions(const QStringList &arguments);
 int runReplay(const QStringList &arguments);
+int runUsers(const QStringList &arguments);
+int runAudit(const QStringList &arguments);
 int runLineage(const QStringList &arguments);
 
 namespace {
@@ -29,6 +31,8 @@ constexpr Command kCommands[] = {
     {"trigger", "Start a flow through its manual trigger on a running engine", runTrigger},
     {"exceptions", "Work a running engine's exception queue (list, show, assign, comment, repair, discard)", runExceptions},
     {"replay", "Replay one exception from its failed node on a running engine", runReplay},
+    {"users", "List, add and change the users of a running engine's admin API", runUsers},
+    {"audit", "List a running engine's audit trail, or verify the chain in a database", runAudit},
     {"lineage", "Show a transaction's lineage by correlation id, business key or external id",
      runLineage},
 };

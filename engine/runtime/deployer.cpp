@@ -3,7 +3,39 @@
 #include "engine/runtime/deploybundle.h"
 #include "engine/runtime/executor.h"
 
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
 namespace syncline::engine::runtime {
+
+namespace {
+
+// Who deployed what: the record written with the new versions.
+store::AuditRecord deployAudit(const model::Workspace &workspace,
+                               const security::Principal &by,
+                               const DeployReport &report)
+{
+    const auto list = [](const QStringList &names) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const QString &name : names) {
+            out.push_back(name.toStdString());
+        }
+        return out;
+    };
+    const nlohmann::json detail = {{"created", list(report.created)},
+                                   {"unchanged", list(report.unchanged)}};
+    store::AuditRecord record;
+    record.actor = by.userId;
+    record.role = security::roleName(by.role);
+    record.action = QStringLiteral("deploy");
+    record.objectType = QStringLiteral("workspace");
+    record.objectId = workspace.name();
+    record.detail = QByteArray::fromStdString(detail.dump());
+    return record;
+}
+
+} // namespace
 
 struct Deployer::Built
 {
@@ -46,7 +78,8 @@ Result<Deployer::Built> Deployer::build(const QString &flowId, int version,
                  std::move(*webhooks)};
 }
 
-Result<DeployReport> Deployer::deploy(const model::Workspace &workspace)
+Result<DeployReport> Deployer::deploy(const model::Workspace &workspace,
+                                      const security::Principal &by)
 {
     std::lock_guard lock(m_mutex);
     struct Pending
@@ -87,24 +120,34 @@ Result<DeployReport> Deployer::deploy(const model::Workspace &workspace)
     }
 
     DeployReport report;
-    for (Pending &p : pending) {
+    QList<store::FlowDocument> documents;
+    for (const Pending &p : pending) {
         const QString name = QStringLiteral("%1 v%2").arg(p.flowId).arg(p.version);
         if (p.created) {
-            Result<int> recorded = m_store.deployFlow(p.flowId, p.bundle);
-            if (!recorded) {
-                return recorded.error();
-            }
-            if (*recorded != p.version) {
-                return Error::make(QStringLiteral("DEPLOY_CONFLICT"),
-                                   QStringLiteral("flow %1 was deployed as v%2 by someone else "
-                                                  "meanwhile; deploy again")
-                                       .arg(p.flowId)
-                                       .arg(*recorded));
-            }
+            documents.append({p.flowId, p.bundle});
             report.created.append(name);
         } else {
             report.unchanged.append(name);
         }
+    }
+    Result<QList<int>> recorded =
+        m_store.deployFlows(documents, deployAudit(workspace, by, report));
+    if (!recorded) {
+        return recorded.error();
+    }
+    for (qsizetype i = 0; i < documents.size(); ++i) {
+        const auto expected = std::find_if(pending.cbegin(), pending.cend(), [&](const Pending &p) {
+            return p.flowId == documents[i].flowId;
+        });
+        if (recorded->at(i) != expected->version) {
+            return Error::make(QStringLiteral("DEPLOY_CONFLICT"),
+                               QStringLiteral("flow %1 was deployed as v%2 by someone else "
+                                              "meanwhile; deploy again")
+                                   .arg(documents[i].flowId)
+                                   .arg(recorded->at(i)));
+        }
+    }
+    for (const Pending &p : pending) {
         if (!m_running.contains({p.flowId, p.version})) {
             m_executor.addFlow(p.built.plan, p.built.runners);
             m_running.insert({p.flowId, p.version});

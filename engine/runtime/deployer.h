@@ -5,6 +5,7 @@
 #include "engine/runtime/flowplan.h"
 #include "engine/runtime/nodefactory.h"
 #include "engine/runtime/webhookingress.h"
+#include "engine/security/access.h"
 
 #include <QList>
 #include <QSet>
@@ -44,8 +45,10 @@ class Deployer
 public:
     Deployer(store::MessageStore &store, Executor &executor, NodeServices services);
 
-    /// Deploys every flow of `workspace` (which must have passed the workspace checks).
-    Result<DeployReport> deploy(const model::Workspace &workspace);
+    /// Deploys every flow of `workspace` (which must have passed the workspace checks). The new
+    /// versions and a "deploy" audit record naming `by` commit in one transaction.
+    Result<DeployReport> deploy(const model::Workspace &workspace,
+                                const security::Principal &by = security::enginePrincipal());
     /// Adds the older versions that still have messages waiting (at start, after deploy()).
     Result<void> resumeOlderVersions();
 

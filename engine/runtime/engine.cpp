@@ -4,6 +4,7 @@
 #include "engine/net/httpclient.h"
 #include "engine/net/httpserver.h"
 #include "engine/runtime/adminapi.h"
+#include "engine/runtime/auditroutes.h"
 #include "engine/runtime/deploybundle.h"
 #include "engine/runtime/deployer.h"
 #include "engine/runtime/exceptionroutes.h"
@@ -13,12 +14,19 @@
 #include "engine/runtime/metrics.h"
 #include "engine/runtime/nodefactory.h"
 #include "engine/runtime/nodetypes.h"
+#include "engine/runtime/personaldata.h"
+#include "engine/runtime/secretroutes.h"
 #include "engine/runtime/topicregistry.h"
 #include "engine/runtime/triggerhost.h"
+#include "engine/runtime/userroutes.h"
 #include "engine/runtime/webhookingress.h"
 #include "engine/store/sqliteexceptionstore.h"
+#include "engine/security/secretcatalog.h"
+#include "engine/security/userdirectory.h"
+#include "engine/store/sqliteauditstore.h"
 #include "engine/store/sqlitelineagestore.h"
 #include "engine/store/sqlitemessagestore.h"
+#include "engine/store/sqliteuserstore.h"
 
 #include <QDateTime>
 #include <QThreadPool>
@@ -79,6 +87,11 @@ struct Engine::Impl
 {
     EngineOptions options;
     std::unique_ptr<store::SqliteMessageStore> store;
+    std::unique_ptr<store::SqliteAuditStore> audit;
+    std::unique_ptr<store::SqliteUserStore> userStore;
+    std::unique_ptr<security::UserDirectory> users;
+    std::unique_ptr<security::SecretCatalog> secrets;
+    std::unique_ptr<PersonalData> personal;
     net::HttpClient http;
     Metrics metrics;
     std::shared_ptr<BackPressure> backPressure = std::make_shared<BackPressure>();
@@ -105,10 +118,10 @@ struct Engine::Impl
     qint64 waiting = 0;
     qint64 parked = 0;
 
-    Result<DeployReport> deploy(const model::Workspace &workspace);
+    Result<DeployReport> deploy(const model::Workspace &workspace, const security::Principal &by);
     void resumeReplay(const store::ReplayTicket &ticket);
     void addRoutes();
-    void deployRequest(const net::ServerRequest &request, const net::Responder &respond);
+    void deployRequest(const AdminCall &call, const net::Responder &respond);
     void sample();
     QByteArray healthJson() const;
     QByteArray flowsJson() const;
@@ -117,12 +130,15 @@ struct Engine::Impl
     QByteArray triggersJson() const;
 };
 
-Result<DeployReport> Engine::Impl::deploy(const model::Workspace &workspace)
+Result<DeployReport> Engine::Impl::deploy(const model::Workspace &workspace,
+                                          const security::Principal &by)
 {
-    Result<DeployReport> report = deployer->deploy(workspace);
+    Result<DeployReport> report = deployer->deploy(workspace, by);
     if (!report) {
         return report;
     }
+    personal->setWorkspace(workspace);
+    secrets->setWorkspace(workspace);
     ingress->setTriggers(report->webhooks);
     if (Result<void> started = triggers->setTriggers(report->latest); !started) {
         return started.error();
@@ -278,10 +294,21 @@ void Engine::Impl::addRoutes()
     for (AdminRoute &route : lineageRoutes(std::make_shared<store::SqliteLineageStore>(*store))) {
         admin->add(std::move(route));
     }
-    admin->add({"POST", "/api/v1/deployments", security::Permission::Deploy,
+    admin->add({"POST",
+                "/api/v1/deployments",
+                security::Permission::Deploy,
                 [this](const AdminCall &call, const net::Responder &respond) {
-                    deployRequest(call.request, respond);
+                    deployRequest(call, respond);
                 }});
+    for (AdminRoute &route : userRoutes(*users, *audit)) {
+        admin->add(std::move(route));
+    }
+    for (AdminRoute &route : auditRoutes(*audit)) {
+        admin->add(std::move(route));
+    }
+    for (AdminRoute &route : secretRoutes(*secrets, *audit)) {
+        admin->add(std::move(route));
+    }
     admin->add({"GET", "/metrics", security::Permission::ReadOperations,
                 [this](const AdminCall &, const net::Responder &respond) {
                     const std::string text = metrics.prometheusText();
@@ -291,8 +318,9 @@ void Engine::Impl::addRoutes()
                 }});
 }
 
-void Engine::Impl::deployRequest(const net::ServerRequest &request, const net::Responder &respond)
+void Engine::Impl::deployRequest(const AdminCall &call, const net::Responder &respond)
 {
+    const net::ServerRequest &request = call.request;
     json::IntakeLimits limits;
     limits.maxBytes = request.body.size() + 1; // the server already capped the size
     const json::IntakeResult body = json::JsonIntake::parse(request.body, limits);
@@ -309,7 +337,7 @@ void Engine::Impl::deployRequest(const net::ServerRequest &request, const net::R
         return;
     }
     // A deployment compiles and writes: off the server's threads, one at a time.
-    adminWork.start([this, workspace = std::move(*workspace), respond] {
+    adminWork.start([this, workspace = std::move(*workspace), by = call.caller, respond] {
         const model::ProblemList problems = model::checkWorkspace(workspace);
         if (!problems.isEmpty()) {
             QStringList lines;
@@ -319,7 +347,7 @@ void Engine::Impl::deployRequest(const net::ServerRequest &request, const net::R
             respond(AdminApi::problem(422, "WORKSPACE_INVALID", lines.join(u'\n')));
             return;
         }
-        Result<DeployReport> report = deploy(workspace);
+        Result<DeployReport> report = deploy(workspace, by);
         if (!report) {
             respond(AdminApi::problem(422, "DEPLOY_FAILED", report.error().message));
             return;
@@ -372,6 +400,20 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
         return store.error();
     }
     impl->store = std::move(*store);
+    std::shared_ptr<security::SecretsFile> secretsFile;
+    if (!options.secretsFile.isEmpty()) {
+        Result<std::shared_ptr<security::SecretsFile>> opened =
+            security::SecretsFile::open(options.secretsFile);
+        if (!opened) {
+            return opened.error();
+        }
+        secretsFile = std::move(*opened);
+    }
+    impl->secrets = std::make_unique<security::SecretCatalog>(secretsFile, options.secrets);
+    impl->audit = std::make_unique<store::SqliteAuditStore>(*impl->store);
+    impl->userStore = std::make_unique<store::SqliteUserStore>(*impl->store);
+    impl->users = std::make_unique<security::UserDirectory>(*impl->userStore, nowMs);
+    impl->personal = std::make_unique<PersonalData>(*impl->audit);
     Impl *raw = impl.get();
     ExecutorOptions executorOptions;
     executorOptions.workers = options.workers;
@@ -406,13 +448,15 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
     triggerServices.topics = impl->topics;
     triggerServices.manual = impl->manual;
     impl->triggers = std::make_unique<TriggerHost>(triggerServices);
-    impl->deployer = std::make_unique<Deployer>(
-        *impl->store, *impl->executor, NodeServices{.store = *impl->store,
-                                          .http = impl->http,
-                                          .secrets = options.secrets,
-                                          .clockMs = nowMs,
-                                          .topics = impl->topics});
-    if (Result<DeployReport> deployed = impl->deploy(loaded.workspace); !deployed) {
+    impl->deployer = std::make_unique<Deployer>(*impl->store,
+                                                *impl->executor,
+                                                NodeServices{.store = *impl->store,
+                                                             .http = impl->http,
+                                                             .secrets = impl->secrets->lookup(),
+                                                             .clockMs = nowMs,
+                                                             .topics = impl->topics});
+    if (Result<DeployReport> deployed = impl->deploy(loaded.workspace, security::enginePrincipal());
+        !deployed) {
         return deployed.error();
     }
     if (Result<void> resumed = impl->deployer->resumeOlderVersions(); !resumed) {
@@ -423,7 +467,15 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
         *impl->exceptionStore, *impl->store,
         [raw](const store::ReplayTicket &ticket) { raw->resumeReplay(ticket); });
     impl->exceptionApi = std::make_unique<ExceptionApi>(*impl->exceptions);
-    impl->admin = std::make_unique<AdminApi>(AdminApi::singleToken(options.adminToken));
+    // The bootstrap token first (the administrator "engine"), then the users' tokens.
+    impl->admin = std::make_unique<AdminApi>(
+        [bootstrap = AdminApi::singleToken(options.adminToken),
+         users = impl->users.get()](const QByteArray &token) -> std::optional<security::Principal> {
+            if (std::optional<security::Principal> engine = bootstrap(token)) {
+                return engine;
+            }
+            return users->authenticate(token);
+        });
     impl->addRoutes();
     impl->adminWork.setMaxThreadCount(1);
     if (Result<void> started = impl->executor->start(); !started) {
@@ -483,13 +535,14 @@ QStringList Engine::deployed() const
     return names;
 }
 
-Result<DeployReport> Engine::deploy(const model::Workspace &workspace)
+Result<DeployReport> Engine::deploy(const model::Workspace &workspace,
+                                    const security::Principal &by)
 {
     if (const model::ProblemList problems = model::checkWorkspace(workspace);
         !problems.isEmpty()) {
         return Error::make(QStringLiteral("WORKSPACE_INVALID"), problems.first().toString());
     }
-    return d->deploy(workspace);
+    return d->deploy(workspace, by);
 }
 
 EngineStatus Engine::status() const

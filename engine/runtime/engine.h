@@ -5,6 +5,7 @@
 #include "engine/runtime/deployer.h"
 #include "engine/runtime/exceptionservice.h"
 #include "engine/runtime/systemtarget.h"
+#include "engine/security/access.h"
 
 #include <QString>
 #include <QStringList>
@@ -19,9 +20,15 @@ struct EngineOptions
     QString databasePath;
     QString listenHost = QStringLiteral("127.0.0.1");
     quint16 listenPort = 8780; // 0: any free port
-    /// Bearer token the admin API requires. Never empty when the engine runs.
+    /// The bootstrap token: its holder is the administrator "engine". Never empty when the
+    /// engine runs. Users made through the admin API have tokens of their own.
     QByteArray adminToken;
+    /// Secret values the program running the engine provides (the environment, a keychain);
+    /// asked after the secrets file.
     SecretResolver secrets;
+    /// The owner-only secrets file (JSON, reference → value); the admin API can set and rotate
+    /// secrets in it. Empty: no file.
+    QString secretsFile;
     int workers = 8;
     int httpThreads = 2;
 };
@@ -68,7 +75,9 @@ public:
     QStringList deployed() const;
     /// Deploys a changed workspace into the running engine (see Deployer): changed flows get a
     /// new version, messages in flight finish on theirs. The same as POST /api/v1/deployments.
-    Result<DeployReport> deploy(const model::Workspace &workspace);
+    /// `by` is recorded in the deployment's audit record.
+    Result<DeployReport> deploy(const model::Workspace &workspace,
+                                const security::Principal &by = security::enginePrincipal());
 
     /// The exception work queue: lists, repairs and single replays (replayException), with the
     /// same rules as the admin API. Valid as long as the engine.

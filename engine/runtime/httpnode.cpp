@@ -52,20 +52,21 @@ QString excerpt(const QByteArray &body)
 
 } // namespace
 
-NodeOutcome HttpNode::refused(const net::HttpResponse &response, const QString &url) const
+NodeOutcome HttpNode::refused(const net::HttpResponse &response, const net::HttpHeaders &sent,
+                              const QString &url) const
 {
+    // A target may echo what it was sent, credentials included: those never reach the exception.
+    const QByteArray body = m_target.redact(QString::fromUtf8(response.body), sent).toUtf8();
     NodeOutcome outcome = NodeOutcome::fail(QStringLiteral("HTTP_4XX"),
                                             QStringLiteral("%1 refused the request with %2: %3")
                                                 .arg(m_target.id)
                                                 .arg(response.status)
-                                                .arg(excerpt(response.body)));
+                                                .arg(excerpt(body)));
     // The target's own error as it sent it: JSON when it is JSON, else the text.
-    nlohmann::json answer = nlohmann::json::parse(response.body.constData(),
-                                                  response.body.constData()
-                                                      + response.body.size(),
+    nlohmann::json answer = nlohmann::json::parse(body.constData(), body.constData() + body.size(),
                                                   nullptr, false);
     if (answer.is_discarded()) {
-        answer = excerpt(response.body).toStdString();
+        answer = excerpt(body).toStdString();
     }
     outcome.errorFacts = QByteArray::fromStdString(
         nlohmann::json({{"system", m_target.id.toStdString()},
@@ -338,7 +339,7 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
         if (response.status >= 500 || response.status == 429) {
             m_target.breaker->recordFailure(m_clockMs());
         }
-        finished.detail = excerpt(response.body);
+        finished.detail = m_target.redact(excerpt(response.body), request.headers);
         const auto retryAfter = parseRetryAfter(response.header("retry-after"), m_clockMs());
         return NodeOutcome::retry(QStringLiteral("HTTP_%1").arg(response.status),
                                   QStringLiteral("%1 answered %2: %3")
@@ -350,8 +351,8 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
     }
     case CallVerdict::Fail:
         m_target.breaker->recordSuccess(); // the system works; the request is what is wrong
-        finished.detail = excerpt(response.body);
-        return refused(response, url).withEffect(finished);
+        finished.detail = m_target.redact(excerpt(response.body), request.headers);
+        return refused(response, request.headers, url).withEffect(finished);
     }
     return NodeOutcome::fail(QStringLiteral("HTTP_4XX"), QStringLiteral("unexpected status"));
 }

@@ -58,7 +58,8 @@ private:
     /// The id map entry for a success with these external ids, if any.
     void learn(NodeOutcome &outcome, const QString &learnFrom, const QByteArray &externalIds) const;
     /// A business refusal (4xx): HTTP_4XX with the target's own error among the facts.
-    NodeOutcome refused(const net::HttpResponse &response, const QString &url) const;
+    NodeOutcome refused(const net::HttpResponse &response, const net::HttpHeaders &sent,
+                        const QString &url) const;
 
     PlannedNode m_node;
     HttpNodeSettings m_settings;

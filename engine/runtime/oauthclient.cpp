@@ -1,5 +1,7 @@
 #include "engine/runtime/oauthclient.h"
 
+#include "engine/security/redaction.h"
+
 #include <QDateTime>
 #include <QUrl>
 
@@ -54,17 +56,23 @@ int OAuthClient::fetches() const
 
 Result<void> OAuthClient::fetch(net::HttpClient &client, qint64 now)
 {
-    const auto failed = [this](const QString &why) {
-        return Error::make(QStringLiteral("AUTH_TOKEN"),
-                           QStringLiteral("system %1: no access token from %2: %3")
-                               .arg(m_settings.systemId, m_settings.tokenUrl, why));
+    // RFC 6749 §2.3.1: client id and secret form-encoded, then as HTTP Basic credentials.
+    const QByteArray credentials =
+        formEncoded(m_settings.clientId) + ':' +
+        QUrl::toPercentEncoding(QString::fromUtf8(m_settings.clientSecret));
+    // The endpoint's error description is kept in messages; an endpoint that echoes what it
+    // was sent must not put the secret there.
+    const auto failed = [this, &credentials](const QString &why) {
+        QList<QByteArray> secret = security::secretForms(m_settings.clientSecret);
+        secret.append(credentials.toBase64());
+        return Error::make(
+            QStringLiteral("AUTH_TOKEN"),
+            QStringLiteral("system %1: no access token from %2: %3")
+                .arg(m_settings.systemId, m_settings.tokenUrl, security::redact(why, secret)));
     };
     net::HttpRequest request;
     request.method = "POST";
     request.url = m_settings.tokenUrl;
-    // RFC 6749 §2.3.1: client id and secret form-encoded, then as HTTP Basic credentials.
-    const QByteArray credentials = formEncoded(m_settings.clientId) + ':'
-                                   + QUrl::toPercentEncoding(QString::fromUtf8(m_settings.clientSecret));
     request.headers = {{"Authorization", "Basic " + credentials.toBase64()},
                        {"Content-Type", "application/x-www-form-urlencoded"},
                        {"Accept", "application/json"}};

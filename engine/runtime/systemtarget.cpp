@@ -1,5 +1,9 @@
 #include "engine/runtime/systemtarget.h"
 
+#include "engine/security/redaction.h"
+
+#include <algorithm>
+
 namespace syncline::engine::runtime {
 
 namespace {
@@ -66,6 +70,7 @@ Result<SystemTarget> SystemTarget::fromDocument(const nlohmann::json &system,
                                           .arg(reference.isEmpty() ? QStringLiteral("(none named)")
                                                                    : reference));
     }
+    target.secretForms = security::secretForms(*secret);
     if (type == QLatin1String("apiKey")) {
         const QString header = text(auth, "header");
         target.authHeaders.append({header.isEmpty() ? QByteArray("X-Api-Key") : header.toLatin1(),
@@ -76,6 +81,7 @@ Result<SystemTarget> SystemTarget::fromDocument(const nlohmann::json &system,
         const QByteArray user = text(auth, "username").toUtf8();
         target.authHeaders.append(
             {QByteArray("Authorization"), "Basic " + (user + ':' + *secret).toBase64()});
+        target.secretForms.append((user + ':' + *secret).toBase64());
     } else if (type == QLatin1String("oauth2ClientCredentials")) {
         OAuthSettings settings{target.id, text(auth, "tokenUrl"), text(auth, "clientId"), *secret, {}};
         for (const nlohmann::json &scope : auth.value("scopes", nlohmann::json::array())) {
@@ -120,6 +126,26 @@ bool SystemTarget::rejected(const net::HttpHeaders &sent) const
         }
     }
     return true;
+}
+
+QString SystemTarget::redact(const QString &text, const net::HttpHeaders &sent) const
+{
+    QList<QByteArray> values = secretForms;
+    for (const auto &[name, value] : sent) {
+        const bool credential =
+            name.compare("Authorization", Qt::CaseInsensitive) == 0 ||
+            std::any_of(authHeaders.cbegin(), authHeaders.cend(), [&](const auto &header) {
+                return header.first.compare(name, Qt::CaseInsensitive) == 0;
+            });
+        if (!credential) {
+            continue;
+        }
+        values.append(value);
+        if (const qsizetype space = value.indexOf(' '); space > 0) {
+            values.append(value.mid(space + 1)); // the token after "Bearer " or "Basic "
+        }
+    }
+    return security::redact(text, values);
 }
 
 SystemTargets::SystemTargets(SecretResolver secrets)

@@ -35,6 +35,8 @@ struct SystemTarget
     std::shared_ptr<CircuitBreaker> breaker;
     std::shared_ptr<RateLimiter> limiter; // null: no limit
     std::shared_ptr<OAuthClient> oauth;   // OAuth 2 client credentials; null: static headers
+    /// The secret's value in every form it is sent in (see security::secretForms).
+    QList<QByteArray> secretForms;
 
     /// The headers that authenticate a call: the static ones (API key, basic, bearer) or a
     /// current OAuth 2 access token. Fails with AUTH_TOKEN when no token can be had.
@@ -42,6 +44,10 @@ struct SystemTarget
     /// The system answered 401 to these headers: an OAuth token is fetched anew next time.
     /// True when that can help (so the call is worth retrying).
     bool rejected(const net::HttpHeaders &sent) const;
+    /// `text` from the system's answer (an error body to keep as the failure's detail) without
+    /// the secret and without the credentials in `sent` (an OAuth access token): a system may
+    /// echo the request's headers back.
+    QString redact(const QString &text, const net::HttpHeaders &sent) const;
 
     /// From a workspace system document. Errors name the system and what is missing (a secret
     /// reference that does not resolve names the reference, never a value).

@@ -2,6 +2,11 @@
 
 namespace syncline::engine::security {
 
+Principal enginePrincipal()
+{
+    return Principal{QStringLiteral("engine"), Role::Admin};
+}
+
 bool allows(Role role, Permission permission)
 {
     switch (permission) {

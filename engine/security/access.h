@@ -41,7 +41,12 @@ struct Principal
     Role role = Role::Viewer;
 };
 
-/// The permission matrix (docs/operations.md prints it); the one place that decides.
+/// The engine itself: the administrator behind the bootstrap token (--token-file) and the author
+/// of the deployment made when the engine starts.
+Principal enginePrincipal();
+
+/// The permission matrix (docs/security.md prints it, checked by tst_access); the one place
+/// that decides.
 bool allows(Role role, Permission permission);
 
 QString roleName(Role role);

@@ -112,13 +112,56 @@ Result<AuditEntry> appendAudit(Connection &c, const AuditRecord &record, qint64 
 
 Result<QList<AuditEntry>> readAudit(Connection &c, qint64 afterSequence, int limit)
 {
-    Result<Statement> select = c.prepare(std::string("SELECT ") + kColumns +
-                                         " FROM audit WHERE sequence > ? ORDER BY sequence"
-                                         " LIMIT ?");
+    AuditQuery query;
+    query.afterSequence = afterSequence;
+    query.limit = limit;
+    return queryAudit(c, query);
+}
+
+Result<QList<AuditEntry>> queryAudit(Connection &c, const AuditQuery &query)
+{
+    std::string sql = std::string("SELECT ") + kColumns + " FROM audit WHERE 1";
+    QList<std::pair<int, QString>> texts;
+    QList<std::pair<int, qint64>> numbers;
+    int next = 1;
+    const auto text = [&](const char *column, const QString &value) {
+        if (!value.isEmpty()) {
+            sql += std::string(" AND ") + column + " = ?" + std::to_string(next);
+            texts.append({next++, value});
+        }
+    };
+    const auto number = [&](const char *condition, std::optional<qint64> value) {
+        if (value) {
+            sql += std::string(" AND ") + condition + std::to_string(next);
+            numbers.append({next++, *value});
+        }
+    };
+    text("actor", query.actor);
+    text("action", query.action);
+    text("object_type", query.objectType);
+    text("object_id", query.objectId);
+    number("at >= ?", query.fromMs);
+    number("at < ?", query.toMs);
+    if (query.newestFirst) {
+        number("sequence < ?",
+               query.beforeSequence > 0 ? std::optional(query.beforeSequence) : std::nullopt);
+        sql += " ORDER BY sequence DESC";
+    } else {
+        number("sequence > ?", query.afterSequence);
+        sql += " ORDER BY sequence";
+    }
+    sql += " LIMIT ?" + std::to_string(next);
+    Result<Statement> select = c.prepare(sql);
     if (!select) {
         return select.error();
     }
-    select->bind(1, afterSequence).bind(2, limit);
+    for (const auto &[index, value] : texts) {
+        select->bind(index, value);
+    }
+    for (const auto &[index, value] : numbers) {
+        select->bind(index, value);
+    }
+    select->bind(next, qMax(query.limit, 0));
     QList<AuditEntry> entries;
     while (true) {
         Result<bool> row = select->step();

@@ -14,6 +14,24 @@ Result<AuditEntry> appendAudit(Connection &c, const AuditRecord &record, qint64 
 /// Audit entries after `afterSequence`, oldest first, at most `limit` (paging for the API).
 Result<QList<AuditEntry>> readAudit(Connection &c, qint64 afterSequence, int limit);
 
+/// Which audit entries to read. Empty strings and unset bounds do not filter.
+struct AuditQuery
+{
+    QString actor;
+    QString action;
+    QString objectType;
+    QString objectId;
+    std::optional<qint64> fromMs; // at or after
+    std::optional<qint64> toMs;   // before
+    /// Paging by sequence: oldest first after `afterSequence`, or, with `newestFirst`, newest
+    /// first before `beforeSequence` (0: from the newest).
+    bool newestFirst = false;
+    qint64 afterSequence = 0;
+    qint64 beforeSequence = 0;
+    int limit = 100;
+};
+Result<QList<AuditEntry>> queryAudit(Connection &c, const AuditQuery &query);
+
 /// The result of walking the chain from the first record.
 struct AuditVerification
 {

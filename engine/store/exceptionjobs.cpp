@@ -74,8 +74,8 @@ Result<void> audit(Connection &c,
     return {};
 }
 
-// The exception, if it exists and is not resolved yet.
-Result<ExceptionRecord> unresolved(Connection &c, qint64 id)
+// The exception, if it exists.
+Result<ExceptionRecord> existing(Connection &c, qint64 id)
 {
     Result<std::optional<ExceptionRecord>> found = readException(c, id);
     if (!found) {
@@ -85,13 +85,20 @@ Result<ExceptionRecord> unresolved(Connection &c, qint64 id)
         return Error::make(QString::fromLatin1(kExceptionNotFound),
                            QStringLiteral("there is no exception %1").arg(id));
     }
-    if ((*found)->state == ExceptionState::Resolved) {
+    return **found;
+}
+
+// The exception, if it exists and is not resolved yet.
+Result<ExceptionRecord> unresolved(Connection &c, qint64 id)
+{
+    Result<ExceptionRecord> found = existing(c, id);
+    if (found && found->state == ExceptionState::Resolved) {
         return Error::make(QString::fromLatin1(kExceptionResolved),
                            QStringLiteral("exception %1 was already resolved (%2 by %3)")
                                .arg(id)
-                               .arg(resolutionName((*found)->resolution), (*found)->resolvedBy));
+                               .arg(resolutionName(found->resolution), found->resolvedBy));
     }
-    return **found;
+    return found;
 }
 
 // Resolves an exception and lets its parked work item go.
@@ -163,7 +170,7 @@ Result<qint64> previousReplayed(Connection &c, const FailedStep &failed)
     return previous;
 }
 
-NewException derivedFrom(const StepResult &step, qint64 atMs)
+NewException derivedFrom(const StepResult &step)
 {
     NewException e = step.exception.value_or(NewException{});
     if (!step.exception) {
@@ -186,7 +193,7 @@ NewException derivedFrom(const StepResult &step, qint64 atMs)
 Result<void>
 insertException(Connection &c, const FailedStep &failed, const StepResult &step, qint64 atMs)
 {
-    const NewException e = derivedFrom(step, atMs);
+    const NewException e = derivedFrom(step);
     Result<qint64> previous = previousReplayed(c, failed);
     if (!previous) {
         return previous.error();
@@ -264,13 +271,8 @@ assignJob(Connection &c, qint64 id, const Actor &actor, const QString &assignee,
 Result<ExceptionEvent>
 commentJob(Connection &c, qint64 id, const Actor &actor, const QString &text, qint64 atMs)
 {
-    Result<std::optional<ExceptionRecord>> found = readException(c, id);
-    if (!found) {
+    if (Result<ExceptionRecord> found = existing(c, id); !found) {
         return found.error();
-    }
-    if (!*found) {
-        return Error::make(QString::fromLatin1(kExceptionNotFound),
-                           QStringLiteral("there is no exception %1").arg(id));
     }
     qint64 eventId = 0;
     if (Result<void> r = addEvent(c, id, actor, "comment", text, atMs, &eventId); !r) {

@@ -1,5 +1,6 @@
 #include "engine/store/exceptionjobs.h"
 
+#include <functional>
 #include <variant>
 #include <vector>
 
@@ -11,6 +12,20 @@ QByteArray blob(const Statement &s, int column)
 {
     const std::string text = s.text(column);
     return QByteArray(text.data(), qsizetype(text.size()));
+}
+
+// Runs `onRow` for each row the statement gives, until it returns false.
+Result<void> eachRow(Statement &s, const std::function<bool(const Statement &)> &onRow)
+{
+    for (;;) {
+        Result<bool> row = s.step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row || !onRow(s)) {
+            return {};
+        }
+    }
 }
 
 constexpr auto kColumns =
@@ -269,20 +284,17 @@ Result<ExceptionPage> readExceptionPage(Connection &c,
     }
     where.bind(*select);
     ExceptionPage page;
-    for (;;) {
-        Result<bool> row = select->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            break;
-        }
+    const Result<void> read = eachRow(*select, [&page, limit](const Statement &row) {
         if (page.items.size() == limit) {
             const ExceptionRecord &last = page.items.last();
             page.next = ExceptionCursor{last.createdAtMs, last.id};
-            break;
+            return false;
         }
-        page.items.append(recordFrom(*select));
+        page.items.append(recordFrom(row));
+        return true;
+    });
+    if (!read) {
+        return read.error();
     }
     return page;
 }
@@ -329,15 +341,12 @@ countExceptionsBy(Connection &c, const ExceptionFilter &filter, ExceptionGroup g
     }
     where.bind(*select);
     QList<GroupCount> counts;
-    for (;;) {
-        Result<bool> row = select->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            break;
-        }
-        counts.append({select->qtext(0), select->qtext(1), select->int64(2)});
+    const Result<void> read = eachRow(*select, [&counts](const Statement &row) {
+        counts.append({row.qtext(0), row.qtext(1), row.int64(2)});
+        return true;
+    });
+    if (!read) {
+        return read.error();
     }
     return counts;
 }
@@ -368,21 +377,13 @@ Result<ExceptionDetail> readExceptionDetail(Connection &c, const ExceptionRecord
         return repairs.error();
     }
     repairs->bind(1, record.id);
-    for (;;) {
-        Result<bool> row = repairs->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            break;
-        }
-        detail.repairs.append({int(repairs->int64(0)),
-                               repairs->qtext(1),
-                               blob(*repairs, 2),
-                               repairs->qtext(3),
-                               repairs->qtext(4),
-                               repairs->qtext(5),
-                               repairs->int64(6)});
+    const Result<void> readRepairs = eachRow(*repairs, [&detail](const Statement &row) {
+        detail.repairs.append({int(row.int64(0)), row.qtext(1), blob(row, 2), row.qtext(3),
+                               row.qtext(4), row.qtext(5), row.int64(6)});
+        return true;
+    });
+    if (!readRepairs) {
+        return readRepairs.error();
     }
     Result<Statement> events = c.prepare("SELECT id, at, actor, role, kind, text"
                                          " FROM exception_events WHERE exception_id = ?"
@@ -391,20 +392,13 @@ Result<ExceptionDetail> readExceptionDetail(Connection &c, const ExceptionRecord
         return events.error();
     }
     events->bind(1, record.id);
-    for (;;) {
-        Result<bool> row = events->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            break;
-        }
-        detail.events.append({events->int64(0),
-                              events->int64(1),
-                              events->qtext(2),
-                              events->qtext(3),
-                              events->qtext(4),
-                              events->qtext(5)});
+    const Result<void> readEvents = eachRow(*events, [&detail](const Statement &row) {
+        detail.events.append({row.int64(0), row.int64(1), row.qtext(2), row.qtext(3),
+                              row.qtext(4), row.qtext(5)});
+        return true;
+    });
+    if (!readEvents) {
+        return readEvents.error();
     }
     return detail;
 }

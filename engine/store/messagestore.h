@@ -22,6 +22,10 @@ public:
 
     /// Records a deployed flow document under the next version number and returns it.
     virtual Result<int> deployFlow(const QString &flowId, const QByteArray &document) = 0;
+    /// Records the documents of one deployment, each under its flow's next version, and the
+    /// deployment's audit record, in one transaction; the versions in the order of `flows`.
+    virtual Result<QList<int>> deployFlows(const QList<FlowDocument> &flows,
+                                           const AuditRecord &audit) = 0;
     /// The document of a deployed flow version; nothing when unknown.
     virtual Result<std::optional<QByteArray>> flowVersion(const QString &flowId, int version) = 0;
     virtual Result<int> latestFlowVersion(const QString &flowId) = 0; // 0 when never deployed

@@ -177,6 +177,13 @@ struct QueueDepth
     qint64 bytes = 0;    // payload bytes of the ready and delayed ones (back pressure)
 };
 
+/// A flow document a deployment records as the flow's next version.
+struct FlowDocument
+{
+    QString flowId;
+    QByteArray document;
+};
+
 /// An operator action or deployment, written in the same transaction as the action itself.
 struct AuditRecord
 {

@@ -1,5 +1,6 @@
 #include "engine/store/sqlitemessagestore.h"
 
+#include "engine/store/deployjobs.h"
 #include "engine/store/exceptionjobs.h"
 #include "engine/store/lineagejobs.h"
 #include "engine/store/messagejobs.h"
@@ -216,30 +217,41 @@ Result<int> SqliteMessageStore::deployFlow(const QString &flowId, const QByteArr
 {
     int version = 0;
     const qint64 at = now();
-    Result<void> done = m_writer->submit([&](Connection &c) -> Result<void> {
-        Result<Statement *> next = c.cached(
-            "SELECT coalesce(max(version), 0) + 1 FROM flow_versions WHERE flow_id = ?");
-        if (!next) {
-            return next.error();
-        }
-        (*next)->bind(1, flowId);
-        if (Result<bool> row = (*next)->step(); !row) {
-            return row.error();
-        }
-        version = int((*next)->int64(0));
-        Result<Statement *> insert = c.cached(
-            "INSERT INTO flow_versions(flow_id, version, document, deployed_at) VALUES (?,?,?,?)");
-        if (!insert) {
-            return insert.error();
-        }
-        (*insert)->bind(1, flowId).bind(2, version);
-        (*insert)->bindBlob(3, bytes(document)).bind(4, at);
-        return (*insert)->run();
-    }).get();
+    Result<void> done = m_writer
+                            ->submit([&](Connection &c) -> Result<void> {
+                                Result<int> inserted = insertFlowVersion(c, flowId, document, at);
+                                if (!inserted) {
+                                    return inserted.error();
+                                }
+                                version = *inserted;
+                                return {};
+                            })
+                            .get();
     if (!done) {
         return done.error();
     }
     return version;
+}
+
+Result<QList<int>> SqliteMessageStore::deployFlows(const QList<FlowDocument> &flows,
+                                                   const AuditRecord &audit)
+{
+    QList<int> versions;
+    const qint64 at = now();
+    Result<void> done = m_writer
+                            ->submit([&](Connection &c) -> Result<void> {
+                                Result<QList<int>> inserted = insertDeployment(c, flows, audit, at);
+                                if (!inserted) {
+                                    return inserted.error();
+                                }
+                                versions = std::move(*inserted);
+                                return {};
+                            })
+                            .get();
+    if (!done) {
+        return done.error();
+    }
+    return versions;
 }
 
 Result<std::optional<QByteArray>> SqliteMessageStore::flowVersion(const QString &flowId,

@@ -26,6 +26,8 @@ public:
     ~SqliteMessageStore() override;
 
     Result<int> deployFlow(const QString &flowId, const QByteArray &document) override;
+    Result<QList<int>> deployFlows(const QList<FlowDocument> &flows,
+                                   const AuditRecord &audit) override;
     Result<std::optional<QByteArray>> flowVersion(const QString &flowId, int version) override;
     Result<int> latestFlowVersion(const QString &flowId) override;
 

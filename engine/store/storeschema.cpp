@@ -221,6 +221,18 @@ CREATE TABLE exception_repairs(
 ) WITHOUT ROWID;
 )sql";
 
+constexpr auto kUsers = R"sql(
+CREATE TABLE users(
+    user_id      TEXT PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    role         TEXT NOT NULL CHECK (role IN ('viewer', 'analyst', 'finance', 'admin')),
+    token_hash   TEXT NOT NULL UNIQUE,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    disabled_at  INTEGER
+) WITHOUT ROWID;
+)sql";
+
 // The index behind lineage by external id (docs/lineage.md): one row per id a target returned
 // for an effect, written with the effect's outcome; filled here from the outcomes already stored.
 // json_each only sees outcomes that are JSON objects; anything else indexes nothing. The columns
@@ -248,7 +260,8 @@ constexpr Migration kMigrations[] = {
     {3, "the hash-chained audit trail", kVersion3},
     {4, "the exception work queue: exceptions, their tallies, history and repaired inputs",
      kVersion4},
-    {5, "external ids returned by targets, indexed for lineage", kExternalIds},
+    {5, "users of the admin API and the hashes of their tokens", kUsers},
+    {6, "external ids returned by targets, indexed for lineage", kExternalIds},
 };
 
 } // namespace

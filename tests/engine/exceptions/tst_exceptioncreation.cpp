@@ -156,120 +156,48 @@ private slots:
         QTest::addColumn<int>("attempts");
         QTest::addColumn<QString>("detailHas");
 
-        const auto row = [](const char *name,
-                            const char *payload,
-                            const char *code,
-                            const char *category,
-                            const char *node,
-                            const char *raisedAt,
-                            const char *pointer,
-                            const char *owner,
-                            int sla,
-                            int attempts,
-                            const char *detail) {
-            QTest::newRow(name) << QByteArray(payload) << str(code) << str(category) << str(node)
-                                << str(raisedAt) << str(pointer) << str(owner) << sla << attempts
-                                << str(detail);
+        struct Case
+        {
+            const char *name, *payload, *code, *category, *node, *raisedAt, *pointer, *owner;
+            int slaHours, attempts;
+            const char *detail;
         };
-        row("schema",
-            R"({"case":"schema","number":"K-schema","amount":"12","taxCode":"DE19"})",
-            "SCHEMA",
-            "business",
-            "check-schema",
-            "check-schema",
-            "/amount",
-            "finance",
-            48,
-            1,
-            "/amount");
-        row("own code for a field",
-            R"({"case":"tax","number":"K-tax","amount":"12.00"})",
-            "MISSING_TAX_CODE",
-            "business",
-            "check-tax",
-            "check-tax",
-            "/taxCode",
-            "finance",
-            48,
-            1,
-            "/taxCode");
-        row("rule",
-            R"({"case":"rule","number":"K-rule"})",
-            "UNMATCHED_CUSTOMER",
-            "business",
-            "triage",
-            "triage",
-            "",
-            "finance",
-            48,
-            1,
-            "VAT number");
-        row("lookup miss",
-            R"({"case":"lookup","number":"K-lookup","country":"FR"})",
-            "LOOKUP_MISS",
-            "business",
-            "tax-code",
-            "tax-code",
-            "",
-            "finance",
-            48,
-            1,
-            "\"FR\"");
-        row("4xx",
-            R"({"case":"refuse","number":"K-refuse"})",
-            "HTTP_4XX",
-            "business",
-            "post-refuse",
-            "post-refuse",
-            "",
-            "finance",
-            48,
-            1,
-            "tax code XX-0 is unknown");
-        row("retries exhausted",
-            R"({"case":"down","number":"K-down"})",
-            "RETRIES_EXHAUSTED",
-            "technical",
-            "post-down",
-            "post-down",
-            "",
-            "analyst",
-            2,
-            2,
-            "HTTP_503");
-        row("uncertain",
-            R"({"case":"hang","number":"K-hang"})",
-            "UNCERTAIN",
-            "uncertain",
-            "post-hang",
-            "post-hang",
-            "",
-            "admin",
-            2,
-            1,
-            "calling again could post twice");
-        row("error branch",
-            R"({"case":"branch","number":"K-branch"})",
-            "ERP_REFUSED_ORDER",
-            "business",
-            "post-branch",
-            "raise",
-            "",
-            "admin",
-            48,
-            1,
-            "refused the sales order");
-        row("intake code",
-            R"({"case":"x","number":"K-dup","number":"K-dup"})",
-            "DUP_KEY",
-            "business",
-            "triage",
-            "triage",
-            "",
-            "finance",
-            48,
-            1,
-            "appears twice");
+        // clang-format off
+        static const Case cases[] = {
+            {"schema", R"({"case":"schema","number":"K-schema","amount":"12","taxCode":"DE19"})",
+             "SCHEMA", "business", "check-schema", "check-schema", "/amount",
+             "finance", 48, 1, "/amount"},
+            {"own code for a field", R"({"case":"tax","number":"K-tax","amount":"12.00"})",
+             "MISSING_TAX_CODE", "business", "check-tax", "check-tax", "/taxCode",
+             "finance", 48, 1, "/taxCode"},
+            {"rule", R"({"case":"rule","number":"K-rule"})",
+             "UNMATCHED_CUSTOMER", "business", "triage", "triage", "",
+             "finance", 48, 1, "VAT number"},
+            {"lookup miss", R"({"case":"lookup","number":"K-lookup","country":"FR"})",
+             "LOOKUP_MISS", "business", "tax-code", "tax-code", "",
+             "finance", 48, 1, "\"FR\""},
+            {"4xx", R"({"case":"refuse","number":"K-refuse"})",
+             "HTTP_4XX", "business", "post-refuse", "post-refuse", "",
+             "finance", 48, 1, "tax code XX-0 is unknown"},
+            {"retries exhausted", R"({"case":"down","number":"K-down"})",
+             "RETRIES_EXHAUSTED", "technical", "post-down", "post-down", "",
+             "analyst", 2, 2, "HTTP_503"},
+            {"uncertain", R"({"case":"hang","number":"K-hang"})",
+             "UNCERTAIN", "uncertain", "post-hang", "post-hang", "",
+             "admin", 2, 1, "calling again could post twice"},
+            {"error branch", R"({"case":"branch","number":"K-branch"})",
+             "ERP_REFUSED_ORDER", "business", "post-branch", "raise", "",
+             "admin", 48, 1, "refused the sales order"},
+            {"intake code", R"({"case":"x","number":"K-dup","number":"K-dup"})",
+             "DUP_KEY", "business", "triage", "triage", "",
+             "finance", 48, 1, "appears twice"},
+        };
+        // clang-format on
+        for (const Case &c : cases) {
+            QTest::newRow(c.name) << QByteArray(c.payload) << str(c.code) << str(c.category)
+                                  << str(c.node) << str(c.raisedAt) << str(c.pointer)
+                                  << str(c.owner) << c.slaHours << c.attempts << str(c.detail);
+        }
     }
 
     void everyFailureBecomesAnExceptionWithItsCode()

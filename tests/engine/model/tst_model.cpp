@@ -276,6 +276,16 @@ void TestModel::problems_data()
                 "\"type\": \"number\",\n          \"x-syncline-money\"")
         << "INVALID_VALUE" << QStringLiteral("canonical/common.schema.json")
         << "/definitions/Money/properties/amount/x-syncline-money" << 0 << 0;
+    QTest::newRow("unknown personal-data class")
+        << account
+        << edit(account, "\"id\": {\n      \"type\": \"string\"\n",
+                "\"id\": {\n      \"type\": \"string\",\n      \"x-syncline-pii\": \"shoeSize\"\n")
+        << "INVALID_VALUE" << account << "/properties/id/x-syncline-pii" << 0 << 0;
+    QTest::newRow("personal-data class that is not a name")
+        << account
+        << edit(account, "\"id\": {\n      \"type\": \"string\"\n",
+                "\"id\": {\n      \"type\": \"string\",\n      \"x-syncline-pii\": true\n")
+        << "WRONG_TYPE" << account << "/properties/id/x-syncline-pii" << 0 << 0;
     QTest::newRow("mapping target entity missing")
         << mapping << edit(mapping, "\"entity\": \"account\"", "\"entity\": \"contact\"")
         << "MISSING_REFERENCE" << mapping << "/target/entity" << 0 << 0;
