@@ -291,7 +291,8 @@ void Engine::Impl::addRoutes()
     for (AdminRoute &route : exceptionApi->routes()) {
         admin->add(std::move(route));
     }
-    for (AdminRoute &route : lineageRoutes(std::make_shared<store::SqliteLineageStore>(*store))) {
+    for (AdminRoute &route :
+         lineageRoutes(std::make_shared<store::SqliteLineageStore>(*store), *personal)) {
         admin->add(std::move(route));
     }
     admin->add({"POST",

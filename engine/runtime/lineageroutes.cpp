@@ -12,34 +12,38 @@ namespace {
 
 struct Shared
 {
+    Shared(std::shared_ptr<store::LineageStore> l, const PersonalData &p)
+        : lineage(std::move(l))
+        , personal(p)
+    {
+    }
+
     std::shared_ptr<store::LineageStore> lineage;
+    const PersonalData &personal;
     QThreadPool pool; // last: its destructor waits for running queries, which use the above
 };
 
 // Every payload and free text the lineage routes return (a target's answer, an error or an
-// exception's detail, a person's note) passes through here, so that personal data reaches only a
-// caller who may see it. Until the engine can mask personal data, a caller who may not unmask
-// gets none of them (the graph says "withheld") rather than unmasked ones.
-void present(store::LineageGraph &graph, const security::Principal &caller)
+// exception's detail, a person's note) passes through here: personal data masked, unless the
+// caller unmasked (with a reason, audited).
+void present(store::LineageGraph &graph, const PayloadView &shown)
 {
-    const bool clear = security::allows(caller.role, security::Permission::Unmask);
-    graph.payloads = clear ? store::PayloadView::Clear : store::PayloadView::Withheld;
-    if (clear) {
-        return;
-    }
-    const auto shown = [](auto &text) { text.clear(); };
+    graph.masked = !shown.unmasked();
+    const auto text = [&shown](QString &value) {
+        value = QString::fromUtf8(shown.apply(value.toUtf8()));
+    };
     for (store::LineageMessage &message : graph.messages) {
-        shown(message.payload);
+        message.payload = shown.apply(message.payload);
         for (store::LineageStep &step : message.steps) {
-            shown(step.errorDetail);
+            text(step.errorDetail);
         }
         for (store::LineageEffect &effect : message.effects) {
-            shown(effect.detail);
+            text(effect.detail);
         }
         for (store::LineageException &exception : message.exceptions) {
-            shown(exception.detail);
+            text(exception.detail);
             for (store::LineageExceptionEvent &event : exception.events) {
-                shown(event.text);
+                text(event.text);
             }
         }
     }
@@ -114,16 +118,19 @@ QByteArray attachmentName(const store::LineageQuery &query)
         .toUtf8();
 }
 
-net::ServerResponse
-answer(store::LineageStore &lineage, const Request &request, const security::Principal &caller)
+// Looks the lineage up, then (only when there is one to show) asks how the caller may see it:
+// an unmask is audited before anything is shown in clear.
+net::ServerResponse answer(const Shared &shared, const Request &request, const AdminCall &call)
 {
-    Result<std::optional<store::LineageGraph>> graph = lineage.lineage(request.query);
+    Result<std::optional<store::LineageGraph>> graph = shared.lineage->lineage(request.query);
     if (!graph) {
         return AdminApi::problem(
             503,
             "STORE_UNAVAILABLE",
             QStringLiteral("the lineage could not be read: %1").arg(graph.error().message));
     }
+    const QString key =
+        QStringLiteral("%1=%2").arg(store::lineageKeyName(request.query.key), request.query.value);
     if (!*graph) {
         return AdminApi::problem(
             404,
@@ -131,7 +138,11 @@ answer(store::LineageStore &lineage, const Request &request, const security::Pri
             QStringLiteral("no message has %1 \"%2\"")
                 .arg(store::lineageKeyName(request.query.key), request.query.value));
     }
-    present(**graph, caller);
+    const auto view = shared.personal.viewFor(call, QStringLiteral("lineage"), key);
+    if (const auto *refusal = std::get_if<net::ServerResponse>(&view)) {
+        return *refusal;
+    }
+    present(**graph, std::get<PayloadView>(view));
     net::ServerResponse response =
         net::ServerResponse::json(200, (*graph)->toJson(request.exportFile ? 2 : 0));
     if (request.exportFile) {
@@ -142,10 +153,10 @@ answer(store::LineageStore &lineage, const Request &request, const security::Pri
 
 } // namespace
 
-QList<AdminRoute> lineageRoutes(std::shared_ptr<store::LineageStore> lineage)
+QList<AdminRoute> lineageRoutes(std::shared_ptr<store::LineageStore> lineage,
+                                const PersonalData &personal)
 {
-    auto shared = std::make_shared<Shared>();
-    shared->lineage = std::move(lineage);
+    auto shared = std::make_shared<Shared>(std::move(lineage), personal);
     shared->pool.setMaxThreadCount(2);
     return {{"GET",
              "/api/v1/lineage",
@@ -156,11 +167,16 @@ QList<AdminRoute> lineageRoutes(std::shared_ptr<store::LineageStore> lineage)
                      respond(*refused);
                      return;
                  }
+                 // The call lives until respond(): the query keeps copies of what it needs.
                  Shared *raw = shared.get();
                  raw->pool.start([raw,
                                   request = std::get<Request>(std::move(request)),
+                                  server = call.request,
+                                  params = call.params,
                                   caller = call.caller,
-                                  respond] { respond(answer(*raw->lineage, request, caller)); });
+                                  respond] {
+                     respond(answer(*raw, request, AdminCall{server, params, caller}));
+                 });
              }}};
 }
 

@@ -306,19 +306,6 @@ std::optional<LineageKey> lineageKeyFromName(const QString &name)
     return std::nullopt;
 }
 
-QString payloadViewName(PayloadView view)
-{
-    switch (view) {
-    case PayloadView::Clear:
-        return QStringLiteral("clear");
-    case PayloadView::Masked:
-        return QStringLiteral("masked");
-    case PayloadView::Withheld:
-        return QStringLiteral("withheld");
-    }
-    return {};
-}
-
 QStringList LineageMessage::nodePath() const
 {
     QStringList path;
@@ -471,7 +458,7 @@ QByteArray LineageGraph::toJson(int indent) const
     document.set("query", query.build());
     document.set("maxMessages", integer(maxMessages));
     document.set("truncated", Value::boolean(truncated));
-    document.set("payloads", text(payloadViewName(payloads)));
+    document.set("payloads", Value::string(masked ? "masked" : "clear"));
     document.set("summary", summary.build());
     document.set("messages", Value::array(std::move(messageValues)));
     document.set("edges", Value::array(std::move(edgeValues)));
@@ -505,11 +492,7 @@ Result<LineageGraph> LineageGraph::fromJson(const QByteArray &text)
     graph.maxMessages = int(integerAt(root, "maxMessages"));
     const Value *truncated = root.find("truncated");
     graph.truncated = truncated && truncated->toBool();
-    for (PayloadView view : {PayloadView::Clear, PayloadView::Masked, PayloadView::Withheld}) {
-        if (payloadViewName(view) == textAt(root, "payloads")) {
-            graph.payloads = view;
-        }
-    }
+    graph.masked = textAt(root, "payloads") == QLatin1String("masked");
     if (const Value *list = root.find("messages"); list && list->isArray()) {
         for (const Value &m : list->items()) {
             graph.messages.append(messageFrom(m));

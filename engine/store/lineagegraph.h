@@ -126,15 +126,6 @@ struct LineageMessage
     int attempts() const;
 };
 
-/// How the payloads in a graph are shown to whoever asked.
-enum class PayloadView {
-    Clear,    // as stored
-    Masked,   // personal data masked
-    Withheld, // left out: the caller may not see them in clear and no masking is available
-};
-
-QString payloadViewName(PayloadView view); // "clear", "masked", "withheld"
-
 /// A parent → child link: the node that derived the child and how (next, split, aggregate,
 /// publish, timer).
 struct LineageEdge
@@ -157,7 +148,9 @@ struct LineageGraph
     QString value;
     int maxMessages = LineageQuery::kDefaultMaxMessages;
     bool truncated = false; // more messages are connected than maxMessages
-    PayloadView payloads = PayloadView::Clear;
+    /// Personal data in payloads and texts masked for whoever asked (docs/lineage.md); false:
+    /// as stored.
+    bool masked = false;
     QList<LineageMessage> messages; // by creation time, then id
     QList<LineageEdge> edges;       // by parent, then child
 

@@ -1,10 +1,6 @@
 #include "engine/net/httpclient.h"
 #include "engine/net/httpserver.h"
-#include "engine/runtime/adminapi.h"
 #include "engine/runtime/engine.h"
-#include "engine/runtime/lineageroutes.h"
-#include "engine/store/connection.h"
-#include "engine/store/lineagejobs.h"
 
 #include <QDir>
 #include <QJsonArray>
@@ -67,27 +63,6 @@ private:
     net::HttpServer m_server;
     mutable std::mutex m_mutex;
     QStringList m_calls;
-};
-
-// Lineage read straight from the engine's file, for an admin API of the test's own.
-class FileLineage final : public store::LineageStore
-{
-public:
-    explicit FileLineage(QString path)
-        : m_path(std::move(path))
-    {
-    }
-    Result<std::optional<store::LineageGraph>> lineage(const store::LineageQuery &query) override
-    {
-        Result<store::Connection> c = store::Connection::open(m_path, store::OpenMode::ReadOnly);
-        if (!c) {
-            return c.error();
-        }
-        return store::readLineage(*c, query);
-    }
-
-private:
-    QString m_path;
 };
 
 QJsonObject object(const QByteArray &body)
@@ -273,7 +248,8 @@ private slots:
         // A split, an aggregate and a publish, each run by the engine's executor.
         QCOMPARE(trigger(QStringLiteral("invoice-lines"),
                          "s-1",
-                         R"({"number":"INV-S1","lines":[{"id":"S1-1","amount":"10.00"},)"
+                         R"({"number":"INV-S1","contact":"dana.whitfield@example.com",)"
+                         R"("lines":[{"id":"S1-1","amount":"10.00"},)"
                          R"({"id":"S1-2","amount":"5.50"}]})"),
                  202);
         for (int i = 1; i <= 3; ++i) {
@@ -463,43 +439,62 @@ private slots:
         QCOMPARE(get(QStringLiteral("/api/v1/lineage?businessKey=INV-S1"), "wrong").status, 401);
     }
 
-    void payloadsReachOnlyThoseWhoMayUnmask()
+    void personalDataIsMaskedUnlessUnmaskedWithAReason()
     {
-        net::HttpServer server;
-        runtime::AdminApi admin([](const QByteArray &token) -> std::optional<security::Principal> {
-            for (security::Role role : security::allRoles()) {
-                if (token == security::roleName(role).toUtf8()) {
-                    return security::Principal{QStringLiteral("u-") + QString::fromUtf8(token),
-                                               role};
-                }
-            }
-            return std::nullopt;
-        });
-        for (runtime::AdminRoute &route : runtime::lineageRoutes(
-                 std::make_shared<FileLineage>(m_dir.filePath(QStringLiteral("engine.db"))))) {
-            admin.add(std::move(route));
-        }
-        QVERIFY(server.listen({}, [&admin](net::ServerRequest request, net::Responder respond) {
-            admin.handle(request, respond);
-        }));
-        for (security::Role role : security::allRoles()) {
-            net::HttpRequest request;
-            request.url = QStringLiteral("http://127.0.0.1:%1/api/v1/lineage?correlationId=s-1")
-                              .arg(server.port());
-            request.headers = {{"Authorization", "Bearer " + security::roleName(role).toUtf8()}};
-            const net::HttpOutcome outcome = m_client.send(request).get();
-            QVERIFY(outcome.response);
-            QCOMPARE(outcome.response->status, 200); // every role may view lineage
-            const QJsonObject graph = object(outcome.response->body);
-            const bool clear = security::allows(role, security::Permission::Unmask);
-            QCOMPARE(graph[QStringLiteral("payloads")].toString(),
-                     clear ? QStringLiteral("clear") : QStringLiteral("withheld"));
-            const QJsonValue payload =
-                graph[QStringLiteral("messages")][0][QStringLiteral("payload")];
-            QCOMPARE(payload.isNull(), !clear);
-            QCOMPARE(messageIds(graph).size(), 3);
-        }
-        server.stop();
+        const auto contact = [](const QJsonObject &graph) {
+            return graph[QStringLiteral("messages")][0][QStringLiteral("payload")]
+                        [QStringLiteral("contact")]
+                            .toString();
+        };
+        const QJsonObject masked = lineage(QStringLiteral("correlationId=s-1"));
+        QCOMPARE(masked[QStringLiteral("payloads")].toString(), QStringLiteral("masked"));
+        QVERIFY(!contact(masked).isEmpty());
+        QVERIFY(!contact(masked).contains(QStringLiteral("dana.whitfield@example.com")));
+        QCOMPARE(masked[QStringLiteral("messages")][0][QStringLiteral("payload")]
+                       [QStringLiteral("number")]
+                           .toString(),
+                 QStringLiteral("INV-S1"));
+
+        // A viewer sees the same masked lineage and may not unmask it.
+        net::HttpRequest addUser;
+        addUser.method = "POST";
+        addUser.url = url(QStringLiteral("/api/v1/users"));
+        addUser.headers = {{"Authorization", "Bearer " + kToken},
+                           {"Content-Type", "application/json"}};
+        addUser.body = R"({"id":"vera","role":"viewer"})";
+        const net::HttpOutcome added = m_client.send(addUser).get();
+        QVERIFY(added.response);
+        QCOMPARE(added.response->status, 201);
+        const QByteArray viewer =
+            object(added.response->body)[QStringLiteral("token")].toString().toUtf8();
+        const net::HttpResponse seen =
+            get(QStringLiteral("/api/v1/lineage?correlationId=s-1"), viewer);
+        QCOMPARE(seen.status, 200);
+        QCOMPARE(contact(object(seen.body)), contact(masked));
+        QCOMPARE(
+            get(QStringLiteral("/api/v1/lineage?correlationId=s-1&unmask=true&reason=x"), viewer)
+                .status,
+            403);
+
+        // An administrator unmasks with a reason, and the audit trail keeps it.
+        const net::HttpResponse noReason =
+            get(QStringLiteral("/api/v1/lineage?correlationId=s-1&unmask=true"));
+        QCOMPARE(noReason.status, 400);
+        QCOMPARE(object(noReason.body)[QStringLiteral("code")].toString(),
+                 QStringLiteral("REASON_REQUIRED"));
+        const QJsonObject clear = object(
+            get(QStringLiteral("/api/v1/lineage?correlationId=s-1&unmask=true&reason=dispute"))
+                .body);
+        QCOMPARE(clear[QStringLiteral("payloads")].toString(), QStringLiteral("clear"));
+        QCOMPARE(contact(clear), QStringLiteral("dana.whitfield@example.com"));
+        const QJsonArray audit =
+            object(get(QStringLiteral("/api/v1/audit?action=unmask&objectType=lineage"))
+                       .body)[QStringLiteral("entries")]
+                .toArray();
+        QCOMPARE(audit.size(), 1);
+        QCOMPARE(audit[0][QStringLiteral("objectId")].toString(),
+                 QStringLiteral("correlationId=s-1"));
+        QCOMPARE(audit[0][QStringLiteral("reason")].toString(), QStringLiteral("dispute"));
     }
 
     void theCliPrintsATreeJsonOrAnExport()
@@ -528,6 +523,15 @@ private slots:
                  0);
         QCOMPARE(messageIds(object(output)),
                  messageIds(lineage(QStringLiteral("correlationId=p-1"))));
+
+        QCOMPARE(runCli({QStringLiteral("--correlation-id"),
+                         QStringLiteral("s-1"),
+                         QStringLiteral("--json"),
+                         QStringLiteral("--unmask"),
+                         QStringLiteral("customer asked")},
+                        &output),
+                 0);
+        QCOMPARE(object(output)[QStringLiteral("payloads")].toString(), QStringLiteral("clear"));
 
         const QString file = m_dir.filePath(QStringLiteral("export.json"));
         QCOMPARE(runCli({QStringLiteral("--business-key"),
