@@ -40,11 +40,15 @@ int runLineage(const QStringList &arguments)
                                    QStringLiteral("N"));
     const QCommandLineOption json(QStringLiteral("json"),
                                   QStringLiteral("Print the lineage as JSON (docs/lineage.md)."));
+    const QCommandLineOption unmask(QStringLiteral("unmask"),
+                                    QStringLiteral("Show personal data in clear (administrators; "
+                                                   "REASON goes to the audit trail)."),
+                                    QStringLiteral("REASON"));
     const QCommandLineOption output(QStringLiteral("output"),
                                     QStringLiteral("Write the lineage export (JSON) to FILE."),
                                     QStringLiteral("FILE"));
     AdminClient::addOptions(parser);
-    parser.addOptions({correlation, businessKey, externalId, limit, json, output});
+    parser.addOptions({correlation, businessKey, externalId, limit, json, output, unmask});
     if (const auto exit = parse(parser, arguments)) {
         return *exit;
     }
@@ -83,6 +87,10 @@ int runLineage(const QStringList &arguments)
     }
     if (parser.isSet(output)) {
         path += QStringLiteral("&format=export");
+    }
+    if (parser.isSet(unmask)) {
+        path += QStringLiteral("&unmask=true&reason=%1")
+                    .arg(QString::fromLatin1(QUrl::toPercentEncoding(parser.value(unmask))));
     }
     QString error;
     const std::optional<AdminAnswer> answer = std::get<AdminClient>(client).get(path, error);

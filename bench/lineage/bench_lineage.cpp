@@ -276,6 +276,8 @@ int main(int argc, char *argv[])
     const qint64 wanted = parser.value(messagesOption).toLongLong();
     const int queries = parser.value(queriesOption).toInt();
 
+    QElapsedTimer opening;
+    opening.start();
     Result<std::unique_ptr<store::SqliteMessageStore>> opened =
         store::SqliteMessageStore::open(path);
     if (!opened) {
@@ -283,6 +285,8 @@ int main(int argc, char *argv[])
         return 1;
     }
     store::SqliteMessageStore &messages = **opened;
+    say(QStringLiteral("opened in %1 s (check and migrations included)\n")
+            .arg(double(opening.elapsed()) / 1000.0, 0, 'f', 1));
     Filler filler(messages);
     QElapsedTimer filling;
     filling.start();

@@ -87,6 +87,16 @@ private:
     // `fails` ends with a 422 and parks the message.
     Result<void> call(const Call &c, qint64 at, bool fails = false);
 
+    // A source event as received and the canonical message mapped from it (the source's steps:
+    // `checks`, then to-canonical). Returns the canonical message's id.
+    Result<QString> received(const QString &flow,
+                             int version,
+                             const QString &correlationId,
+                             const QString &key,
+                             const QByteArray &raw,
+                             const QByteArray &canonical,
+                             std::initializer_list<const char *> checks,
+                             qint64 at);
     Result<void> invoice(qint64 n, qint64 at);
     Result<void> usage(qint64 n, qint64 at);
     Result<void> customer(qint64 n, qint64 at);
@@ -233,6 +243,39 @@ Result<void> TransactionWriter::call(const Call &c, qint64 at, bool fails)
     return (*parked)->run();
 }
 
+Result<QString> TransactionWriter::received(const QString &flow,
+                                            int version,
+                                            const QString &correlationId,
+                                            const QString &key,
+                                            const QByteArray &raw,
+                                            const QByteArray &canonical,
+                                            std::initializer_list<const char *> checks,
+                                            qint64 at)
+{
+    Result<QString> source = message(flow, version, correlationId, {}, key, raw, at);
+    if (!source) {
+        return source.error();
+    }
+    QStringList nodes;
+    for (const char *check : checks) {
+        nodes.append(QLatin1String(check));
+    }
+    nodes.append(QStringLiteral("to-canonical"));
+    for (const QString &node : std::as_const(nodes)) {
+        if (Result<void> r = step(*source, flow, version, node, 1, "succeeded", at + 1); !r) {
+            return r.error();
+        }
+    }
+    Result<QString> mapped = message(flow, version, correlationId, *source, key, canonical, at + 3);
+    if (!mapped) {
+        return mapped.error();
+    }
+    if (Result<void> r = edge(*source, *mapped, QStringLiteral("to-canonical"), "next"); !r) {
+        return r.error();
+    }
+    return mapped;
+}
+
 Result<void> TransactionWriter::invoice(qint64 n, qint64 at)
 {
     const QString flow = QStringLiteral("invoice-to-erp");
@@ -255,15 +298,6 @@ Result<void> TransactionWriter::invoice(qint64 n, qint64 at)
                      .chopped(1))
             .arg(n * 7 % 100000)
             .toUtf8();
-    Result<QString> source = message(flow, 3, correlation, {}, number, event, at);
-    if (!source) {
-        return source.error();
-    }
-    if (Result<void> r =
-            step(*source, flow, 3, QStringLiteral("to-canonical"), 1, "succeeded", at + 2);
-        !r) {
-        return r;
-    }
     const QByteArray canonical =
         QStringLiteral(R"({"number":"%1","customer":{"id":"cus_%2","name":"Dana Whitfield",)"
                        R"("email":"dana.whitfield@example.com"},"currency":"EUR","total":"%3",)"
@@ -272,12 +306,9 @@ Result<void> TransactionWriter::invoice(qint64 n, qint64 at)
             .arg(n % 9000)
             .arg(QString::number(19.99 * lines, 'f', 2))
             .toUtf8();
-    Result<QString> invoice = message(flow, 3, correlation, *source, number, canonical, at + 5);
+    Result<QString> invoice = received(flow, 3, correlation, number, event, canonical, {}, at);
     if (!invoice) {
         return invoice.error();
-    }
-    if (Result<void> r = edge(*source, *invoice, QStringLiteral("to-canonical"), "next"); !r) {
-        return r;
     }
     const bool fails = std::uniform_int_distribution<int>(0, 99)(m_rng) == 0;
     if (Result<void> r = call({.messageId = *invoice,
@@ -376,16 +407,6 @@ Result<void> TransactionWriter::usage(qint64 n, qint64 at)
             .arg(n % 97 + 1)
             .arg(n % 28 + 1, 2, 10, QLatin1Char('0'))
             .toUtf8();
-    Result<QString> source = message(flow, 2, correlation, {}, event, raw, at);
-    if (!source) {
-        return source.error();
-    }
-    for (const char *node : {"validate-usage", "dedupe-events", "to-canonical"}) {
-        if (Result<void> r = step(*source, flow, 2, QLatin1String(node), 1, "succeeded", at + 1);
-            !r) {
-            return r;
-        }
-    }
     const QByteArray canonical =
         QStringLiteral(
             R"({"eventId":"%1","subscription":"sub_%2","metric":"api_calls","quantity":"%3"})")
@@ -393,12 +414,10 @@ Result<void> TransactionWriter::usage(qint64 n, qint64 at)
             .arg(subscription)
             .arg(n % 97 + 1)
             .toUtf8();
-    Result<QString> member = message(flow, 2, correlation, *source, event, canonical, at + 3);
+    Result<QString> member = received(
+        flow, 2, correlation, event, raw, canonical, {"validate-usage", "dedupe-events"}, at);
     if (!member) {
         return member.error();
-    }
-    if (Result<void> r = edge(*source, *member, QStringLiteral("to-canonical"), "next"); !r) {
-        return r;
     }
     if (Result<void> r = step(*member, flow, 2, QStringLiteral("rollup"), 1, "succeeded", at + 4);
         !r) {
@@ -463,27 +482,15 @@ Result<void> TransactionWriter::customer(qint64 n, qint64 at)
             .arg(account)
             .arg(100000000 + n)
             .toUtf8();
-    Result<QString> source = message(flow, 1, correlation, {}, account, raw, at);
-    if (!source) {
-        return source.error();
-    }
-    if (Result<void> r =
-            step(*source, flow, 1, QStringLiteral("to-canonical"), 1, "succeeded", at + 2);
-        !r) {
-        return r;
-    }
     const QByteArray canonical =
         QStringLiteral(
             R"({"crmId":"%1","name":"Whitfield Holdings GmbH","country":"DE","taxId":"DE%2"})")
             .arg(account)
             .arg(100000000 + n)
             .toUtf8();
-    Result<QString> mapped = message(flow, 1, correlation, *source, account, canonical, at + 3);
+    Result<QString> mapped = received(flow, 1, correlation, account, raw, canonical, {}, at);
     if (!mapped) {
         return mapped.error();
-    }
-    if (Result<void> r = edge(*source, *mapped, QStringLiteral("to-canonical"), "next"); !r) {
-        return r;
     }
     return call({.messageId = *mapped,
                  .flow = flow,

@@ -12,23 +12,41 @@ namespace {
 
 struct Shared
 {
+    Shared(std::shared_ptr<store::LineageStore> l, const PersonalData &p)
+        : lineage(std::move(l))
+        , personal(p)
+    {
+    }
+
     std::shared_ptr<store::LineageStore> lineage;
+    const PersonalData &personal;
     QThreadPool pool; // last: its destructor waits for running queries, which use the above
 };
 
-// Every payload the lineage routes return passes through here: masked, or in clear for a caller
-// who unmasked (card numbers still cut to their last four digits).
-void present(store::LineageGraph &graph, const PayloadView &view)
+// Every payload and free text the lineage routes return (a target's answer, an error or an
+// exception's detail, a person's note) passes through here: personal data masked, unless the
+// caller unmasked (with a reason, audited).
+void present(store::LineageGraph &graph, const PayloadView &shown)
 {
+    graph.masked = !shown.unmasked();
+    const auto text = [&shown](QString &value) {
+        value = QString::fromUtf8(shown.apply(value.toUtf8()));
+    };
     for (store::LineageMessage &message : graph.messages) {
-        if (!message.payload.isEmpty()) {
-            message.payload = view.apply(message.payload);
+        message.payload = shown.apply(message.payload);
+        for (store::LineageStep &step : message.steps) {
+            text(step.errorDetail);
         }
         for (store::LineageEffect &effect : message.effects) {
-            effect.detail = QString::fromUtf8(view.apply(effect.detail.toUtf8()));
+            text(effect.detail);
+        }
+        for (store::LineageException &exception : message.exceptions) {
+            text(exception.detail);
+            for (store::LineageExceptionEvent &event : exception.events) {
+                text(event.text);
+            }
         }
     }
-    graph.payloads = view.unmasked() ? store::PayloadView::Clear : store::PayloadView::Masked;
 }
 
 struct Request
@@ -100,16 +118,19 @@ QByteArray attachmentName(const store::LineageQuery &query)
         .toUtf8();
 }
 
-net::ServerResponse
-answer(store::LineageStore &lineage, const Request &request, const PayloadView &view)
+// Looks the lineage up, then (only when there is one to show) asks how the caller may see it:
+// an unmask is audited before anything is shown in clear.
+net::ServerResponse answer(const Shared &shared, const Request &request, const AdminCall &call)
 {
-    Result<std::optional<store::LineageGraph>> graph = lineage.lineage(request.query);
+    Result<std::optional<store::LineageGraph>> graph = shared.lineage->lineage(request.query);
     if (!graph) {
         return AdminApi::problem(
             503,
             "STORE_UNAVAILABLE",
             QStringLiteral("the lineage could not be read: %1").arg(graph.error().message));
     }
+    const QString key =
+        QStringLiteral("%1=%2").arg(store::lineageKeyName(request.query.key), request.query.value);
     if (!*graph) {
         return AdminApi::problem(
             404,
@@ -117,7 +138,11 @@ answer(store::LineageStore &lineage, const Request &request, const PayloadView &
             QStringLiteral("no message has %1 \"%2\"")
                 .arg(store::lineageKeyName(request.query.key), request.query.value));
     }
-    present(**graph, view);
+    const auto view = shared.personal.viewFor(call, QStringLiteral("lineage"), key);
+    if (const auto *refusal = std::get_if<net::ServerResponse>(&view)) {
+        return *refusal;
+    }
+    present(**graph, std::get<PayloadView>(view));
     net::ServerResponse response =
         net::ServerResponse::json(200, (*graph)->toJson(request.exportFile ? 2 : 0));
     if (request.exportFile) {
@@ -131,29 +156,27 @@ answer(store::LineageStore &lineage, const Request &request, const PayloadView &
 QList<AdminRoute> lineageRoutes(std::shared_ptr<store::LineageStore> lineage,
                                 const PersonalData &personal)
 {
-    auto shared = std::make_shared<Shared>();
-    shared->lineage = std::move(lineage);
+    auto shared = std::make_shared<Shared>(std::move(lineage), personal);
     shared->pool.setMaxThreadCount(2);
     return {{"GET",
              "/api/v1/lineage",
              security::Permission::ViewLineage,
-             [shared, &personal](const AdminCall &call, const net::Responder &respond) {
+             [shared](const AdminCall &call, const net::Responder &respond) {
                  auto request = readRequest(call.request);
                  if (auto *refused = std::get_if<net::ServerResponse>(&request)) {
                      respond(*refused);
                      return;
                  }
-                 const Request &asked = std::get<Request>(request);
-                 auto view = personal.viewFor(call, QStringLiteral("lineage"), asked.query.value);
-                 if (auto *refused = std::get_if<net::ServerResponse>(&view)) {
-                     respond(*refused);
-                     return;
-                 }
+                 // The call lives until respond(): the query keeps copies of what it needs.
                  Shared *raw = shared.get();
                  raw->pool.start([raw,
                                   request = std::get<Request>(std::move(request)),
-                                  view = std::get<PayloadView>(std::move(view)),
-                                  respond] { respond(answer(*raw->lineage, request, view)); });
+                                  server = call.request,
+                                  params = call.params,
+                                  caller = call.caller,
+                                  respond] {
+                     respond(answer(*raw, request, AdminCall{server, params, caller}));
+                 });
              }}};
 }
 

@@ -93,6 +93,34 @@ Value effectJson(const LineageEffect &effect)
     return o.build();
 }
 
+Value exceptionJson(const LineageException &exception)
+{
+    std::vector<Value> events;
+    for (const LineageExceptionEvent &event : exception.events) {
+        ObjectBuilder e;
+        e.set("at", time(event.atMs));
+        e.set("actor", text(event.actor));
+        e.set("role", text(event.role));
+        e.set("kind", text(event.kind));
+        e.set("text", text(event.text));
+        events.push_back(e.build());
+    }
+    ObjectBuilder o;
+    o.set("id", integer(exception.id));
+    o.set("node", text(exception.nodeId));
+    o.set("category", text(exception.category));
+    o.set("reasonCode", text(exception.reasonCode));
+    o.set("state", text(exception.state));
+    o.set("resolution", text(exception.resolution));
+    o.set("resolutionReason", text(exception.resolutionReason));
+    o.set("resolvedBy", text(exception.resolvedBy));
+    o.set("resolvedAt", exception.resolvedAtMs > 0 ? time(exception.resolvedAtMs) : Value::null());
+    o.set("createdAt", time(exception.createdAtMs));
+    o.set("detail", text(exception.detail));
+    o.set("events", Value::array(std::move(events)));
+    return o.build();
+}
+
 Value messageJson(const LineageMessage &m, bool root)
 {
     std::vector<Value> steps;
@@ -102,6 +130,10 @@ Value messageJson(const LineageMessage &m, bool root)
     std::vector<Value> effects;
     for (const LineageEffect &effect : m.effects) {
         effects.push_back(effectJson(effect));
+    }
+    std::vector<Value> exceptions;
+    for (const LineageException &exception : m.exceptions) {
+        exceptions.push_back(exceptionJson(exception));
     }
     ObjectBuilder o;
     o.set("id", text(m.messageId));
@@ -118,6 +150,7 @@ Value messageJson(const LineageMessage &m, bool root)
     o.set("nodePath", strings(m.nodePath()));
     o.set("steps", Value::array(std::move(steps)));
     o.set("effects", Value::array(std::move(effects)));
+    o.set("exceptions", Value::array(std::move(exceptions)));
     o.set("headers", embedded(m.headers));
     o.set("payload", embedded(m.payload));
     return o.build();
@@ -189,6 +222,32 @@ LineageEffect effectFrom(const Value &o)
     return e;
 }
 
+LineageException exceptionFrom(const Value &o)
+{
+    LineageException x;
+    x.id = integerAt(o, "id");
+    x.nodeId = textAt(o, "node");
+    x.category = textAt(o, "category");
+    x.reasonCode = textAt(o, "reasonCode");
+    x.state = textAt(o, "state");
+    x.resolution = textAt(o, "resolution");
+    x.resolutionReason = textAt(o, "resolutionReason");
+    x.resolvedBy = textAt(o, "resolvedBy");
+    x.resolvedAtMs = timeAt(o, "resolvedAt");
+    x.createdAtMs = timeAt(o, "createdAt");
+    x.detail = textAt(o, "detail");
+    if (const Value *events = o.find("events"); events && events->isArray()) {
+        for (const Value &e : events->items()) {
+            x.events.append({timeAt(e, "at"),
+                             textAt(e, "actor"),
+                             textAt(e, "role"),
+                             textAt(e, "kind"),
+                             textAt(e, "text")});
+        }
+    }
+    return x;
+}
+
 LineageMessage messageFrom(const Value &o)
 {
     LineageMessage m;
@@ -211,6 +270,11 @@ LineageMessage messageFrom(const Value &o)
     if (const Value *effects = o.find("effects"); effects && effects->isArray()) {
         for (const Value &effect : effects->items()) {
             m.effects.append(effectFrom(effect));
+        }
+    }
+    if (const Value *exceptions = o.find("exceptions"); exceptions && exceptions->isArray()) {
+        for (const Value &exception : exceptions->items()) {
+            m.exceptions.append(exceptionFrom(exception));
         }
     }
     return m;
@@ -242,19 +306,6 @@ std::optional<LineageKey> lineageKeyFromName(const QString &name)
     return std::nullopt;
 }
 
-QString payloadViewName(PayloadView view)
-{
-    switch (view) {
-    case PayloadView::Clear:
-        return QStringLiteral("clear");
-    case PayloadView::Masked:
-        return QStringLiteral("masked");
-    case PayloadView::Withheld:
-        return QStringLiteral("withheld");
-    }
-    return {};
-}
-
 QStringList LineageMessage::nodePath() const
 {
     QStringList path;
@@ -276,11 +327,18 @@ QString LineageMessage::status() const
     for (const LineageStep &step : steps) {
         latest.insert(step.nodeId, step.status);
     }
-    for (const char *status : {"failed", "retrying", "deferred"}) {
-        for (const QString &value : std::as_const(latest)) {
-            if (value == QLatin1String(status)) {
-                return value;
-            }
+    if (std::find(latest.cbegin(), latest.cend(), QLatin1String("failed")) != latest.cend()) {
+        // Dealt with: every exception it became was resolved (repaired, replayed, discarded).
+        const bool open =
+            exceptions.isEmpty() ||
+            std::any_of(exceptions.cbegin(), exceptions.cend(), [](const LineageException &e) {
+                return e.state != QLatin1String("resolved");
+            });
+        return open ? QStringLiteral("failed") : QStringLiteral("resolved");
+    }
+    for (const char *status : {"retrying", "deferred"}) {
+        if (std::find(latest.cbegin(), latest.cend(), QLatin1String(status)) != latest.cend()) {
+            return QLatin1String(status);
         }
     }
     return QStringLiteral("succeeded");
@@ -360,7 +418,9 @@ QByteArray LineageGraph::toJson(int indent) const
     messageValues.reserve(size_t(messages.size()));
     QStringList flows;
     int failed = 0;
+    int exceptions = 0;
     for (const LineageMessage &m : messages) {
+        exceptions += int(m.exceptions.size());
         messageValues.push_back(messageJson(m, rootSet.contains(m.messageId)));
         if (!flows.contains(m.flowId)) {
             flows.append(m.flowId);
@@ -387,6 +447,7 @@ QByteArray LineageGraph::toJson(int indent) const
     summary.set("edges", integer(edges.size()));
     summary.set("effects", integer(effectCount()));
     summary.set("failed", integer(failed));
+    summary.set("exceptions", integer(exceptions));
     summary.set("flows", strings(flows));
     summary.set("startedAt", messages.isEmpty() ? Value::null() : time(startedAtMs()));
     summary.set("finishedAt", messages.isEmpty() ? Value::null() : time(finishedAtMs()));
@@ -397,7 +458,7 @@ QByteArray LineageGraph::toJson(int indent) const
     document.set("query", query.build());
     document.set("maxMessages", integer(maxMessages));
     document.set("truncated", Value::boolean(truncated));
-    document.set("payloads", text(payloadViewName(payloads)));
+    document.set("payloads", Value::string(masked ? "masked" : "clear"));
     document.set("summary", summary.build());
     document.set("messages", Value::array(std::move(messageValues)));
     document.set("edges", Value::array(std::move(edgeValues)));
@@ -431,11 +492,7 @@ Result<LineageGraph> LineageGraph::fromJson(const QByteArray &text)
     graph.maxMessages = int(integerAt(root, "maxMessages"));
     const Value *truncated = root.find("truncated");
     graph.truncated = truncated && truncated->toBool();
-    for (PayloadView view : {PayloadView::Clear, PayloadView::Masked, PayloadView::Withheld}) {
-        if (payloadViewName(view) == textAt(root, "payloads")) {
-            graph.payloads = view;
-        }
-    }
+    graph.masked = textAt(root, "payloads") == QLatin1String("masked");
     if (const Value *list = root.find("messages"); list && list->isArray()) {
         for (const Value &m : list->items()) {
             graph.messages.append(messageFrom(m));

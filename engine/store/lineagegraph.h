@@ -70,6 +70,34 @@ struct LineageEffect
     qint64 updatedAtMs = 0;
 };
 
+/// Something a person did about an exception: assign, comment, repair, replay, discard.
+struct LineageExceptionEvent
+{
+    qint64 atMs = 0;
+    QString actor; // user id
+    QString role;
+    QString kind;
+    QString text;
+};
+
+/// An exception the message became at a node (the exception work queue), and what was done
+/// about it.
+struct LineageException
+{
+    qint64 id = 0;
+    QString nodeId;
+    QString category;   // business, technical, uncertain
+    QString reasonCode; // e.g. HTTP_4XX, MISSING_TAX_CODE
+    QString state;      // open, assigned, resolved
+    QString resolution; // replayed, repaired, discarded (resolved only)
+    QString resolutionReason;
+    QString resolvedBy;
+    qint64 resolvedAtMs = 0;
+    qint64 createdAtMs = 0;
+    QString detail;
+    QList<LineageExceptionEvent> events; // oldest first
+};
+
 /// A stored message with what happened to it.
 struct LineageMessage
 {
@@ -85,25 +113,18 @@ struct LineageMessage
     bool matched = false;         // found by the query itself, not only through its neighbours
     QList<LineageStep> steps;     // by start time
     QList<LineageEffect> effects; // by creation time
+    QList<LineageException> exceptions; // by creation time
 
     /// The nodes it ran through, in the order it first reached them.
     QStringList nodePath() const;
     /// Where it stands by its steps: "failed" when a node's latest step failed (an exception),
-    /// else "retrying" or "deferred" when one waits for another attempt, "succeeded" when every
-    /// node's latest step succeeded, "waiting" before its first step.
+    /// "resolved" instead once every exception it became was resolved (repaired, replayed,
+    /// discarded), else "retrying" or "deferred" when one waits for another attempt,
+    /// "succeeded" when every node's latest step succeeded, "waiting" before its first step.
     QString status() const;
     /// The most attempts made at any one node.
     int attempts() const;
 };
-
-/// How the payloads in a graph are shown to whoever asked.
-enum class PayloadView {
-    Clear,    // as stored
-    Masked,   // personal data masked
-    Withheld, // left out: the caller may not see them in clear and no masking is available
-};
-
-QString payloadViewName(PayloadView view); // "clear", "masked", "withheld"
 
 /// A parent → child link: the node that derived the child and how (next, split, aggregate,
 /// publish, timer).
@@ -127,7 +148,9 @@ struct LineageGraph
     QString value;
     int maxMessages = LineageQuery::kDefaultMaxMessages;
     bool truncated = false; // more messages are connected than maxMessages
-    PayloadView payloads = PayloadView::Clear;
+    /// Personal data in payloads and texts masked for whoever asked (docs/lineage.md); false:
+    /// as stored.
+    bool masked = false;
     QList<LineageMessage> messages; // by creation time, then id
     QList<LineageEdge> edges;       // by parent, then child
 

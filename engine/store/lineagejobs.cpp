@@ -37,6 +37,11 @@ constexpr const char *kEffectsByCorrelation =
     "SELECT idempotency_key, message_id, node_id, business_key, target, method, url, state,"
     " attempts, http_status, external_ids, detail, created_at, updated_at"
     " FROM effects WHERE correlation_id = ?1";
+constexpr const char *kExceptionsByCorrelation =
+    "SELECT id, message_id, node_id, category, reason_code, state, resolution, resolution_reason,"
+    " resolved_by, resolved_at, created_at, detail FROM exceptions WHERE correlation_id = ?1";
+constexpr const char *kExceptionEvents = "SELECT at, actor, role, kind, text FROM exception_events"
+                                         " WHERE exception_id = ?1 ORDER BY id";
 constexpr const char *kIndexExternalId =
     "INSERT OR IGNORE INTO effect_external_ids(external_id, name, idempotency_key)"
     " VALUES (?1, ?2, ?3)";
@@ -48,7 +53,9 @@ constexpr const char *kStatements[] = {kMessagesByCorrelation,
                                        kChildren,
                                        kParents,
                                        kSteps,
-                                       kEffectsByCorrelation};
+                                       kEffectsByCorrelation,
+                                       kExceptionsByCorrelation,
+                                       kExceptionEvents};
 
 QByteArray blob(const Statement &s, int column)
 {
@@ -96,8 +103,8 @@ QList<ExternalId> externalIdsFrom(const QByteArray &text)
 
 // Runs the cached statement `sql` with `value` for ?1 and hands each row to `row` until it
 // returns false.
-template<typename RowFn>
-Result<void> eachRow(Connection &c, const char *sql, const QString &value, RowFn &&row)
+template<typename Key, typename RowFn>
+Result<void> eachRow(Connection &c, const char *sql, const Key &value, RowFn &&row)
 {
     Result<Statement *> s = c.cached(sql);
     if (!s) {
@@ -134,6 +141,23 @@ LineageEffect effectFrom(const Statement &r)
     return e;
 }
 
+LineageException exceptionFrom(const Statement &r)
+{
+    LineageException x;
+    x.id = r.int64(0);
+    x.nodeId = r.qtext(2);
+    x.category = r.qtext(3);
+    x.reasonCode = r.qtext(4);
+    x.state = r.qtext(5);
+    x.resolution = r.qtext(6);
+    x.resolutionReason = r.qtext(7);
+    x.resolvedBy = r.qtext(8);
+    x.resolvedAtMs = r.int64(9);
+    x.createdAtMs = r.int64(10);
+    x.detail = r.qtext(11);
+    return x;
+}
+
 // Breadth first from the matched messages, so that a truncated graph keeps what is nearest to
 // them. Neighbours are lineage edges both ways and messages sharing a correlation id.
 class Walk
@@ -147,7 +171,9 @@ public:
 
     Result<void> seed(const LineageQuery &query);
     Result<void> expand();
-    Result<void> attachStepsAndEffects();
+    Result<void> attachSteps();
+    // Effects and exceptions, found by correlation id (indexed) and matched to the messages.
+    Result<void> attachByCorrelation();
     bool empty() const { return m_messages.isEmpty(); }
     LineageGraph graph(const LineageQuery &query);
 
@@ -265,11 +291,9 @@ Result<void> Walk::expand()
     return {};
 }
 
-Result<void> Walk::attachStepsAndEffects()
+Result<void> Walk::attachSteps()
 {
-    QSet<QString> correlations;
     for (LineageMessage &m : m_messages) {
-        correlations.insert(m.correlationId);
         Result<void> read = eachRow(m_c, kSteps, m.messageId, [&](const Statement &s) {
             m.steps.append({s.qtext(0),
                             int(s.int64(1)),
@@ -289,16 +313,35 @@ Result<void> Walk::attachStepsAndEffects()
                 return a.startedAtMs < b.startedAtMs;
             });
     }
+    return {};
+}
+
+Result<void> Walk::attachByCorrelation()
+{
+    QSet<QString> correlations;
+    for (const LineageMessage &m : std::as_const(m_messages)) {
+        correlations.insert(m.correlationId);
+    }
+    // A message of a correlation may be left out of a truncated graph: only the kept ones get
+    // their effects and exceptions.
+    const auto attach = [this](const QString &messageId, auto &&append) {
+        if (const auto at = m_at.constFind(messageId); at != m_at.cend()) {
+            append(m_messages[*at]);
+        }
+        return true;
+    };
     for (const QString &correlationId : std::as_const(correlations)) {
         Result<void> read =
             eachRow(m_c, kEffectsByCorrelation, correlationId, [&](const Statement &s) {
-                // A message of this correlation may be left out of a
-                // truncated graph.
-                if (const auto at = m_at.constFind(s.qtext(1)); at != m_at.cend()) {
-                    m_messages[*at].effects.append(effectFrom(s));
-                }
-                return true;
+                return attach(s.qtext(1),
+                              [&](LineageMessage &m) { m.effects.append(effectFrom(s)); });
             });
+        if (read) {
+            read = eachRow(m_c, kExceptionsByCorrelation, correlationId, [&](const Statement &s) {
+                return attach(s.qtext(1),
+                              [&](LineageMessage &m) { m.exceptions.append(exceptionFrom(s)); });
+            });
+        }
         if (!read) {
             return read;
         }
@@ -309,6 +352,20 @@ Result<void> Walk::attachStepsAndEffects()
                 return a.createdAtMs != b.createdAtMs ? a.createdAtMs < b.createdAtMs
                                                       : a.idempotencyKey < b.idempotencyKey;
             });
+        std::sort(m.exceptions.begin(),
+                  m.exceptions.end(),
+                  [](const LineageException &a, const LineageException &b) { return a.id < b.id; });
+        for (LineageException &exception : m.exceptions) {
+            Result<void> read =
+                eachRow(m_c, kExceptionEvents, exception.id, [&](const Statement &s) {
+                    exception.events.append(
+                        {s.int64(0), s.qtext(1), s.qtext(2), s.qtext(3), s.qtext(4)});
+                    return true;
+                });
+            if (!read) {
+                return read;
+            }
+        }
     }
     return {};
 }
@@ -368,7 +425,10 @@ Result<std::optional<LineageGraph>> readLineage(Connection &c, const LineageQuer
         read = walk.expand();
     }
     if (read && !walk.empty()) {
-        read = walk.attachStepsAndEffects();
+        read = walk.attachSteps();
+    }
+    if (read && !walk.empty()) {
+        read = walk.attachByCorrelation();
     }
     c.resetCached();
     (void)c.exec("COMMIT");

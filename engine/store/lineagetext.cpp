@@ -119,6 +119,9 @@ private:
         for (const LineageEffect &effect : m->effects) {
             effectLines(effect, detail);
         }
+        for (const LineageException &exception : m->exceptions) {
+            exceptionLines(exception, detail);
+        }
         for (qsizetype i = 0; i < children.size(); ++i) {
             const bool last = i + 1 == children.size();
             const LineageEdge &edge = children[i];
@@ -145,6 +148,31 @@ private:
         }
         if (effect.state != QLatin1String("succeeded") && !effect.detail.isEmpty()) {
             m_out += indent + QStringLiteral("  answer: %1\n").arg(effect.detail.simplified());
+        }
+    }
+
+    void exceptionLines(const LineageException &exception, const QString &indent)
+    {
+        m_out += indent + QStringLiteral("exception %1 %2 (%3) at %4: %5%6 — %7\n")
+                              .arg(exception.id)
+                              .arg(exception.reasonCode,
+                                   exception.category,
+                                   exception.nodeId,
+                                   exception.state,
+                                   exception.resolution.isEmpty()
+                                       ? QString()
+                                       : QStringLiteral(", %1 by %2")
+                                             .arg(exception.resolution, exception.resolvedBy),
+                                   exception.detail.simplified());
+        for (const LineageExceptionEvent &event : exception.events) {
+            m_out += indent + QStringLiteral("  %1 %2 (%3) %4%5\n")
+                                  .arg(clock(event.atMs),
+                                       event.actor,
+                                       event.role,
+                                       event.kind,
+                                       event.text.isEmpty()
+                                           ? QString()
+                                           : QStringLiteral(": ") + event.text.simplified());
         }
     }
 

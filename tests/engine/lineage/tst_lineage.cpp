@@ -1,13 +1,6 @@
 #include "engine/net/httpclient.h"
 #include "engine/net/httpserver.h"
-#include "engine/runtime/adminapi.h"
 #include "engine/runtime/engine.h"
-#include "engine/runtime/lineageroutes.h"
-#include "engine/runtime/personaldata.h"
-#include "engine/store/sqliteauditstore.h"
-#include "engine/store/sqlitemessagestore.h"
-#include "engine/store/connection.h"
-#include "engine/store/lineagejobs.h"
 
 #include <QDir>
 #include <QJsonArray>
@@ -42,6 +35,11 @@ public:
                 QString id;
                 if (r.path == "/erp/lines") {
                     id = QStringLiteral("ERPL-") + body.value(QStringLiteral("id")).toString();
+                    // Lines R… need a tax code: the ERP refuses them without one.
+                    if (id.startsWith(u"ERPL-R") && !body.contains(QStringLiteral("taxCode"))) {
+                        respond(net::ServerResponse::json(422, R"({"error":"tax code missing"})"));
+                        return;
+                    }
                 } else if (r.path == "/erp/invoices") {
                     id = QStringLiteral("AR-") + body.value(QStringLiteral("number")).toString();
                 } else {
@@ -65,27 +63,6 @@ private:
     net::HttpServer m_server;
     mutable std::mutex m_mutex;
     QStringList m_calls;
-};
-
-// Lineage read straight from the engine's file, for an admin API of the test's own.
-class FileLineage final : public store::LineageStore
-{
-public:
-    explicit FileLineage(QString path)
-        : m_path(std::move(path))
-    {
-    }
-    Result<std::optional<store::LineageGraph>> lineage(const store::LineageQuery &query) override
-    {
-        Result<store::Connection> c = store::Connection::open(m_path, store::OpenMode::ReadOnly);
-        if (!c) {
-            return c.error();
-        }
-        return store::readLineage(*c, query);
-    }
-
-private:
-    QString m_path;
 };
 
 QJsonObject object(const QByteArray &body)
@@ -271,7 +248,8 @@ private slots:
         // A split, an aggregate and a publish, each run by the engine's executor.
         QCOMPARE(trigger(QStringLiteral("invoice-lines"),
                          "s-1",
-                         R"({"number":"INV-S1","lines":[{"id":"S1-1","amount":"10.00"},)"
+                         R"({"number":"INV-S1","contact":"dana.whitfield@example.com",)"
+                         R"("lines":[{"id":"S1-1","amount":"10.00"},)"
                          R"({"id":"S1-2","amount":"5.50"}]})"),
                  202);
         for (int i = 1; i <= 3; ++i) {
@@ -461,63 +439,62 @@ private slots:
         QCOMPARE(get(QStringLiteral("/api/v1/lineage?businessKey=INV-S1"), "wrong").status, 401);
     }
 
-    void payloadsAreMaskedUnlessAnAdminUnmasks()
+    void personalDataIsMaskedUnlessUnmaskedWithAReason()
     {
-        auto auditDb = store::SqliteMessageStore::open(m_dir.filePath(QStringLiteral("audit.db")));
-        QVERIFY(auditDb);
-        store::SqliteAuditStore audit(**auditDb);
-        runtime::PersonalData personal(audit);
-        net::HttpServer server;
-        runtime::AdminApi admin([](const QByteArray &token) -> std::optional<security::Principal> {
-            for (security::Role role : security::allRoles()) {
-                if (token == security::roleName(role).toUtf8()) {
-                    return security::Principal{QStringLiteral("u-") + QString::fromUtf8(token),
-                                               role};
-                }
-            }
-            return std::nullopt;
-        });
-        for (runtime::AdminRoute &route : runtime::lineageRoutes(
-                 std::make_shared<FileLineage>(m_dir.filePath(QStringLiteral("engine.db"))),
-                 personal)) {
-            admin.add(std::move(route));
-        }
-        QVERIFY(server.listen({}, [&admin](net::ServerRequest request, net::Responder respond) {
-            admin.handle(request, respond);
-        }));
-        const auto ask = [&](security::Role role, const QString &extra) {
-            net::HttpRequest request;
-            request.url = QStringLiteral("http://127.0.0.1:%1/api/v1/lineage?correlationId=s-1%2")
-                              .arg(server.port())
-                              .arg(extra);
-            request.headers = {{"Authorization", "Bearer " + security::roleName(role).toUtf8()}};
-            const net::HttpOutcome outcome = m_client.send(request).get();
-            return outcome.response ? *outcome.response : net::HttpResponse{};
+        const auto contact = [](const QJsonObject &graph) {
+            return graph[QStringLiteral("messages")][0][QStringLiteral("payload")]
+                        [QStringLiteral("contact")]
+                            .toString();
         };
-        const QString unmask = QStringLiteral("&unmask=true&reason=customer%20asked");
-        for (security::Role role : security::allRoles()) {
-            const net::HttpResponse masked = ask(role, QString());
-            QCOMPARE(masked.status, 200); // every role may view lineage
-            const QJsonObject graph = object(masked.body);
-            QCOMPARE(graph[QStringLiteral("payloads")].toString(), QStringLiteral("masked"));
-            QVERIFY(graph[QStringLiteral("messages")][0][QStringLiteral("payload")].isObject());
-            QCOMPARE(messageIds(graph).size(), 3);
+        const QJsonObject masked = lineage(QStringLiteral("correlationId=s-1"));
+        QCOMPARE(masked[QStringLiteral("payloads")].toString(), QStringLiteral("masked"));
+        QVERIFY(!contact(masked).isEmpty());
+        QVERIFY(!contact(masked).contains(QStringLiteral("dana.whitfield@example.com")));
+        QCOMPARE(masked[QStringLiteral("messages")][0][QStringLiteral("payload")]
+                       [QStringLiteral("number")]
+                           .toString(),
+                 QStringLiteral("INV-S1"));
 
-            const net::HttpResponse clear = ask(role, unmask);
-            const bool may = security::allows(role, security::Permission::Unmask);
-            QCOMPARE(clear.status, may ? 200 : 403);
-            if (may) {
-                QCOMPARE(object(clear.body)[QStringLiteral("payloads")].toString(),
-                         QStringLiteral("clear"));
-            }
-        }
-        store::AuditQuery unmasks;
-        unmasks.action = QStringLiteral("unmask");
-        const Result<QList<store::AuditEntry>> recorded = audit.query(unmasks);
-        QVERIFY(recorded && recorded->size() == 1);
-        QCOMPARE(recorded->constFirst().record.objectType, QStringLiteral("lineage"));
-        QCOMPARE(recorded->constFirst().record.reason, QStringLiteral("customer asked"));
-        server.stop();
+        // A viewer sees the same masked lineage and may not unmask it.
+        net::HttpRequest addUser;
+        addUser.method = "POST";
+        addUser.url = url(QStringLiteral("/api/v1/users"));
+        addUser.headers = {{"Authorization", "Bearer " + kToken},
+                           {"Content-Type", "application/json"}};
+        addUser.body = R"({"id":"vera","role":"viewer"})";
+        const net::HttpOutcome added = m_client.send(addUser).get();
+        QVERIFY(added.response);
+        QCOMPARE(added.response->status, 201);
+        const QByteArray viewer =
+            object(added.response->body)[QStringLiteral("token")].toString().toUtf8();
+        const net::HttpResponse seen =
+            get(QStringLiteral("/api/v1/lineage?correlationId=s-1"), viewer);
+        QCOMPARE(seen.status, 200);
+        QCOMPARE(contact(object(seen.body)), contact(masked));
+        QCOMPARE(
+            get(QStringLiteral("/api/v1/lineage?correlationId=s-1&unmask=true&reason=x"), viewer)
+                .status,
+            403);
+
+        // An administrator unmasks with a reason, and the audit trail keeps it.
+        const net::HttpResponse noReason =
+            get(QStringLiteral("/api/v1/lineage?correlationId=s-1&unmask=true"));
+        QCOMPARE(noReason.status, 400);
+        QCOMPARE(object(noReason.body)[QStringLiteral("code")].toString(),
+                 QStringLiteral("REASON_REQUIRED"));
+        const QJsonObject clear = object(
+            get(QStringLiteral("/api/v1/lineage?correlationId=s-1&unmask=true&reason=dispute"))
+                .body);
+        QCOMPARE(clear[QStringLiteral("payloads")].toString(), QStringLiteral("clear"));
+        QCOMPARE(contact(clear), QStringLiteral("dana.whitfield@example.com"));
+        const QJsonArray audit =
+            object(get(QStringLiteral("/api/v1/audit?action=unmask&objectType=lineage"))
+                       .body)[QStringLiteral("entries")]
+                .toArray();
+        QCOMPARE(audit.size(), 1);
+        QCOMPARE(audit[0][QStringLiteral("objectId")].toString(),
+                 QStringLiteral("correlationId=s-1"));
+        QCOMPARE(audit[0][QStringLiteral("reason")].toString(), QStringLiteral("dispute"));
     }
 
     void theCliPrintsATreeJsonOrAnExport()
@@ -547,6 +524,15 @@ private slots:
         QCOMPARE(messageIds(object(output)),
                  messageIds(lineage(QStringLiteral("correlationId=p-1"))));
 
+        QCOMPARE(runCli({QStringLiteral("--correlation-id"),
+                         QStringLiteral("s-1"),
+                         QStringLiteral("--json"),
+                         QStringLiteral("--unmask"),
+                         QStringLiteral("customer asked")},
+                        &output),
+                 0);
+        QCOMPARE(object(output)[QStringLiteral("payloads")].toString(), QStringLiteral("clear"));
+
         const QString file = m_dir.filePath(QStringLiteral("export.json"));
         QCOMPARE(runCli({QStringLiteral("--business-key"),
                          QStringLiteral("sub-9"),
@@ -559,6 +545,82 @@ private slots:
         QVERIFY(written.open(QIODevice::ReadOnly));
         QCOMPARE(written.readAll(),
                  get(QStringLiteral("/api/v1/lineage?businessKey=sub-9&format=export")).body);
+    }
+
+    void aRepairShowsTheFailureWhoRepairedItAndThePosting()
+    {
+        QCOMPARE(trigger(QStringLiteral("invoice-lines"),
+                         "r-1",
+                         R"({"number":"INV-R1","lines":[{"id":"R1-1","amount":"3.00"}]})"),
+                 202);
+        const auto exceptionId = [this]() -> qint64 {
+            const QJsonArray items =
+                object(get(QStringLiteral("/api/v1/exceptions?correlationId=r-1"))
+                           .body)[QStringLiteral("items")]
+                    .toArray();
+            return items.isEmpty() ? 0 : qint64(items.first()[QStringLiteral("id")].toDouble());
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(exceptionId() > 0, 20000);
+        net::HttpRequest repair;
+        repair.method = "POST";
+        repair.url = url(QStringLiteral("/api/v1/exceptions/%1/repair").arg(exceptionId()));
+        repair.headers = {{"Authorization", "Bearer " + kToken},
+                          {"Content-Type", "application/json"}};
+        repair.body = R"({"payload":{"id":"R1-1","amount":"3.00","taxCode":"T1"},)"
+                      R"("reason":"tax code added","resubmit":true})";
+        const net::HttpOutcome repaired = m_client.send(repair).get();
+        QVERIFY(repaired.response);
+        QVERIFY2(repaired.response->status == 200, repaired.response->body.constData());
+        QTRY_COMPARE_WITH_TIMEOUT(externalIds(lineage(QStringLiteral("correlationId=r-1"))),
+                                  QStringList{QStringLiteral("erpLine=ERPL-R1-1")},
+                                  20000);
+
+        const QJsonObject graph = lineage(QStringLiteral("businessKey=INV-R1"));
+        QCOMPARE(edgeKinds(graph),
+                 (QStringList{QStringLiteral("repair"), QStringLiteral("split")}));
+        QJsonObject failed;
+        QJsonObject fixed;
+        for (const QJsonValue &m : graph[QStringLiteral("messages")].toArray()) {
+            if (!m[QStringLiteral("exceptions")].toArray().isEmpty()) {
+                failed = m.toObject();
+            } else if (m[QStringLiteral("payload")][QStringLiteral("taxCode")].isString()) {
+                fixed = m.toObject();
+            }
+        }
+        // The failed attempt, with its exception and who repaired it when.
+        const QJsonObject failedStep = failed[QStringLiteral("steps")][0].toObject();
+        QCOMPARE(failedStep[QStringLiteral("status")].toString(), QStringLiteral("failed"));
+        QCOMPARE(failedStep[QStringLiteral("errorCode")].toString(), QStringLiteral("HTTP_4XX"));
+        const QJsonObject exception = failed[QStringLiteral("exceptions")][0].toObject();
+        QCOMPARE(exception[QStringLiteral("reasonCode")].toString(), QStringLiteral("HTTP_4XX"));
+        QCOMPARE(exception[QStringLiteral("state")].toString(), QStringLiteral("resolved"));
+        QCOMPARE(exception[QStringLiteral("resolution")].toString(), QStringLiteral("repaired"));
+        bool repairedBy = false;
+        for (const QJsonValue &event : exception[QStringLiteral("events")].toArray()) {
+            repairedBy = repairedBy ||
+                         (event[QStringLiteral("kind")].toString() == QLatin1String("repaired") &&
+                          event[QStringLiteral("actor")].toString() == QLatin1String("engine") &&
+                          event[QStringLiteral("text")].toString().contains(u"tax code added") &&
+                          !event[QStringLiteral("at")].toString().isEmpty());
+        }
+        QVERIFY2(repairedBy, QJsonDocument(exception).toJson().constData());
+        // The successful posting, by the repaired input under the same idempotency key.
+        QCOMPARE(fixed[QStringLiteral("steps")][0][QStringLiteral("status")].toString(),
+                 QStringLiteral("succeeded"));
+        const QJsonObject effect = failed[QStringLiteral("effects")][0].toObject();
+        QCOMPARE(effect[QStringLiteral("state")].toString(), QStringLiteral("succeeded"));
+        QCOMPARE(effect[QStringLiteral("attempts")].toInt(), 2);
+        QCOMPARE(graph[QStringLiteral("summary")][QStringLiteral("exceptions")].toInt(), 1);
+        QCOMPARE(failed[QStringLiteral("status")].toString(), QStringLiteral("resolved"));
+        QCOMPARE(graph[QStringLiteral("summary")][QStringLiteral("failed")].toInt(), 0);
+
+        QByteArray tree;
+        QCOMPARE(runCli({QStringLiteral("--correlation-id"), QStringLiteral("r-1")}, &tree), 0);
+        QVERIFY2(tree.contains("HTTP_4XX (business) at post-line: resolved, repaired by engine"),
+                 tree.constData());
+        QVERIFY(tree.contains("engine (admin) repaired: input repaired (version 1): tax code "
+                              "added"));
+        QVERIFY(tree.contains("repair at post-line → invoice-lines v1"));
     }
 
     void theCliRefusesWhatItCannotAnswer_data()
