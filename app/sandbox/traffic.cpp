@@ -194,7 +194,7 @@ double Traffic::uniform()
 Json Traffic::call(const QByteArray &method, const QByteArray &path, const Json &body)
 {
     const auto response = m_router.internal(method, path, body, QStringLiteral("traffic"));
-    if (response.status >= 400) {
+    if (response.status >= 400 && response.status != 402) { // 402: a declined card, on purpose
         std::lock_guard lock(m_mutex);
         m_lastError = QStringLiteral("%1 %2 → %3: %4")
                           .arg(QString::fromLatin1(method), QString::fromUtf8(path))
