@@ -4,6 +4,7 @@
 #include "engine/runtime/nodebuilders.h"
 #include "engine/runtime/nodetypes.h"
 #include "engine/runtime/publishnode.h"
+#include "engine/runtime/respondnode.h"
 #include "engine/runtime/transformnodes.h"
 #include "engine/runtime/nodesupport.h"
 
@@ -99,6 +100,16 @@ Result<std::shared_ptr<NodeRunner>> buildPublish(NodeFactory &factory, const Pla
     return std::shared_ptr<NodeRunner>(*publish);
 }
 
+Result<std::shared_ptr<NodeRunner>> buildRespond(NodeFactory &factory, const PlannedNode &node)
+{
+    Result<std::shared_ptr<RespondNode>> respond = RespondNode::create(node.settings,
+                                                                       factory.services().replies);
+    if (!respond) {
+        return respond.error();
+    }
+    return std::shared_ptr<NodeRunner>(*respond);
+}
+
 // The node types with an input queue that this engine runs, one line each.
 struct BuilderEntry
 {
@@ -119,6 +130,7 @@ constexpr BuilderEntry kBuilders[] = {
     {"delay", &buildDelay},
     {"errorBranch", &buildErrorBranch},
     {"publish", &buildPublish},
+    {"respond", &buildRespond},
 };
 
 // Trigger types the engine itself runs (they have no runner).
@@ -218,6 +230,14 @@ Result<SystemTarget> NodeFactory::target(const QString &systemId)
 
 Result<QList<WebhookTrigger>> NodeFactory::webhookTriggers(const FlowPlan &plan)
 {
+    // A flow that answers its senders (respond nodes) keeps them waiting up to the longest wait.
+    qint64 replyTimeoutMs = 0;
+    for (const QString &id : plan.nodeOrder) {
+        const PlannedNode &node = *plan.node(id);
+        if (node.type == QLatin1String("respond")) {
+            replyTimeoutMs = std::max(replyTimeoutMs, RespondNode::timeoutMs(node.settings));
+        }
+    }
     QList<WebhookTrigger> triggers;
     for (const QString &id : plan.nodeOrder) {
         const PlannedNode &node = *plan.node(id);
@@ -229,6 +249,7 @@ Result<QList<WebhookTrigger>> NodeFactory::webhookTriggers(const FlowPlan &plan)
         trigger.triggerId = node.id;
         trigger.flowVersion = plan.version;
         trigger.firstNodes = node.successors();
+        trigger.replyTimeoutMs = replyTimeoutMs;
         const nlohmann::json &settings = node.settings;
         if (const QString pointer = settingText(settings, "deliveryId"); !pointer.isEmpty()) {
             trigger.deliveryIdPointer = pointer;
