@@ -27,6 +27,9 @@ struct HttpNodeSettings
         QString externalId;
     };
     std::optional<IdMap> idMap;
+    /// Non-empty: the message goes on with an object of the external ids at this dotted path
+    /// (e.g. "erpCustomer" → {"number": "C-00042", "currency": "USD"}) — how a GET enriches it.
+    QString into;
     int timeoutMs = 0;                   // 0: the system's
     int connectTimeoutMs = 0;            // 0: the HTTP client's (5 s)
     qint64 maxResponseBytes = 1024 * 1024;
@@ -56,7 +59,10 @@ private:
     NodeOutcome call(const store::WorkItem &item, const QString &url, const QByteArray &key,
                      const QString &learnFrom);
     /// The id map entry for a success with these external ids, if any.
-    void learn(NodeOutcome &outcome, const QString &learnFrom, const QByteArray &externalIds) const;
+    /// A call that succeeded, now or before: learns the id map entry and carries the external
+    /// ids into the message when settings/into asks.
+    NodeOutcome succeeded(const store::WorkItem &item, const QString &learnFrom,
+                          const QByteArray &externalIds) const;
     /// A business refusal (4xx): HTTP_4XX with the target's own error among the facts.
     NodeOutcome refused(const net::HttpResponse &response, const net::HttpHeaders &sent,
                         const QString &url) const;

@@ -10,6 +10,8 @@
 #include "engine/runtime/writenode.h"
 
 #include <QFile>
+
+#include <atomic>
 #include <QTemporaryDir>
 
 using namespace syncline::engine;
@@ -106,6 +108,64 @@ private slots:
         QTRY_COMPARE(sink->count(), 1);
         QCOMPARE(text(sink->payloads().at(0)["terms"]), str(R"({"billing":"net_30","erp":"N30"})"));
         QCOMPARE(h2.parked(), 0);
+    }
+
+    void aGetCarriesWhatItFoundIntoTheMessage()
+    {
+        std::atomic<int> calls{0};
+        net::HttpServer erp;
+        QVERIFY(erp.listen({}, [&calls](net::ServerRequest request, net::Responder respond) {
+                       ++calls;
+                       const bool known = request.queryValue("ExternalReference") == "ACC-1";
+                       respond(net::ServerResponse::json(
+                           200,
+                           known ? R"({"items":[{"CustomerNumber":"C-00042","Currency":"EUR"}]})"
+                                 : R"({"items":[]})"));
+                   })
+                    .ok());
+        Harness h;
+        nlohmann::json document = {
+            {"id", "customers"},
+            {"name", "Customers"},
+            {"nodes",
+             {{{"id", "in"}, {"type", "webhook"}},
+              {{"id", "find"},
+               {"type", "http"},
+               {"settings",
+                {{"system", "erp"}, {"method", "GET"},
+                 {"path", "/customers?ExternalReference={/account}"},
+                 {"externalIds",
+                  {{"number", "/items/0/CustomerNumber"}, {"currency", "/items/0/Currency"}}},
+                 {"into", "erp.customer"}}}},
+              {{"id", "sink"}, {"type", "map"}}}},
+            {"edges", {{{"from", "in"}, {"to", "find"}}, {{"from", "find"}, {"to", "sink"}}}}};
+        auto plan = h.plan(document);
+        nlohmann::json system = {{"id", "erp"},
+                                 {"baseUrl", QStringLiteral("http://127.0.0.1:%1")
+                                                 .arg(erp.port())
+                                                 .toStdString()},
+                                 {"auth", {{"type", "none"}}}};
+        net::HttpClient client;
+        Result<SystemTarget> target = SystemTarget::fromDocument(system, {});
+        QVERIFY(target.ok());
+        Result<HttpNodeSettings> settings = HttpNodeSettings::fromJson(node(plan, "find").settings);
+        QVERIFY2(settings.ok(), qPrintable(settings.ok() ? QString() : settings.error().message));
+        auto http = std::make_shared<HttpNode>(node(plan, "find"), *settings, *target, h.store(),
+                                               client, h.clock());
+        auto sink = std::make_shared<Sink>();
+        h.start(plan, {{str("find"), http}, {str("sink"), sink}});
+        h.ingest(R"({"account":"ACC-1","amount":"10.00"})", {}, str("find"));
+        h.ingest(R"({"account":"ACC-9","amount":"20.00"})", {}, str("find"));
+        QTRY_COMPARE(sink->count(), 2);
+        QHash<QString, QString> found;
+        for (const nlohmann::json &payload : sink->payloads()) {
+            found.insert(text(payload["account"]), text(payload["erp"]));
+        }
+        QCOMPARE(found.value(str("ACC-1")), str(R"({"customer":{"currency":"EUR","number":"C-00042"}})"));
+        // Nothing found is an empty object: a route after it decides (e.g. UNKNOWN_CUSTOMER).
+        QCOMPARE(found.value(str("ACC-9")), str(R"({"customer":{}})"));
+        QCOMPARE(calls.load(), 2);
+        QVERIFY(!HttpNodeSettings::fromJson({{"system", "erp"}, {"into", "x"}}).ok());
     }
 
     void lookupSettingsAreChecked_data()
