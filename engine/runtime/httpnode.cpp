@@ -182,6 +182,16 @@ NodeOutcome HttpNode::run(const store::WorkItem &item)
         return NodeOutcome::fail(path.error().code, path.error().message);
     }
     const QString url = m_target.baseUrl + *path;
+    // The body is built before the intent is committed: a mapping that fails is the message's
+    // business failure, never a call that may have happened.
+    QByteArray body = item.message.payload;
+    if (m_body) {
+        Result<json::Value> mapped = m_body->apply(payload.value());
+        if (!mapped) {
+            return NodeOutcome::fail(mapped.error().code, mapped.error().message);
+        }
+        body = toBytes(*mapped);
+    }
     const QString key = idempotencyKey(item.message.correlationId, item.message.flowId,
                                        item.nodeId, businessKey);
     const store::EffectIntent intent{key,
@@ -228,7 +238,7 @@ NodeOutcome HttpNode::run(const store::WorkItem &item)
     case store::EffectState::Failed:
         break;
     }
-    return call(item, url, key.toLatin1(), learnFrom);
+    return call(item, url, key.toLatin1(), learnFrom, body);
 }
 
 NodeOutcome HttpNode::succeeded(const store::WorkItem &item, const QString &learnFrom,
@@ -271,7 +281,7 @@ NodeOutcome HttpNode::succeeded(const store::WorkItem &item, const QString &lear
 }
 
 NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, const QByteArray &key,
-                           const QString &learnFrom)
+                           const QString &learnFrom, const QByteArray &body)
 {
     const qint64 now = m_clockMs();
     if (!m_target.breaker->allow(now)) {
@@ -301,7 +311,7 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
     request.headers.append({"X-Correlation-ID", item.message.correlationId.toUtf8()});
     if (m_settings.method != "GET" && m_settings.method != "DELETE") {
         request.headers.append(qMakePair(QByteArray("Content-Type"), QByteArray("application/json")));
-        request.body = item.message.payload;
+        request.body = body;
     }
     if (m_settings.method == "POST" || m_settings.method == "PUT"
         || m_settings.method == "PATCH") {

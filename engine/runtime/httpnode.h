@@ -4,6 +4,7 @@
 #include "engine/runtime/noderunner.h"
 #include "engine/runtime/systemtarget.h"
 #include "engine/store/messagestore.h"
+#include "engine/runtime/transformnodes.h"
 
 #include <functional>
 
@@ -52,13 +53,16 @@ public:
     NodeOutcome run(const store::WorkItem &item) override;
 
     /// The key for a message at a node: stable across retries, restarts and replays.
+    /// The request body is this mapping applied to the message (settings/mapping) instead of
+    /// the message itself; the message goes on unchanged.
+    void setBody(std::shared_ptr<const MapNode> body) { m_body = std::move(body); }
+
     static QString idempotencyKey(const QString &correlationId, const QString &flowId,
                                   const QString &nodeId, const QString &businessKey);
 
 private:
     NodeOutcome call(const store::WorkItem &item, const QString &url, const QByteArray &key,
-                     const QString &learnFrom);
-    /// The id map entry for a success with these external ids, if any.
+                     const QString &learnFrom, const QByteArray &body);
     /// A call that succeeded, now or before: learns the id map entry and carries the external
     /// ids into the message when settings/into asks.
     NodeOutcome succeeded(const store::WorkItem &item, const QString &learnFrom,
@@ -73,6 +77,7 @@ private:
     store::MessageStore &m_store;
     net::HttpClient &m_client;
     std::function<qint64()> m_clockMs;
+    std::shared_ptr<const MapNode> m_body;
 };
 
 } // namespace syncline::engine::runtime

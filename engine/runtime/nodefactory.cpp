@@ -39,7 +39,8 @@ Result<std::shared_ptr<NodeRunner>> buildValidate(NodeFactory &factory, const Pl
         schemaId, std::move(*validator), std::move(reasonCodes)));
 }
 
-Result<std::shared_ptr<NodeRunner>> buildMap(NodeFactory &factory, const PlannedNode &node)
+// The mapping a node's settings/mapping names, compiled.
+Result<std::shared_ptr<MapNode>> mappingOf(NodeFactory &factory, const PlannedNode &node)
 {
     const QString mappingId = settingText(node.settings, "mapping");
     const model::WorkspaceObject *mapping = factory.workspace().find(model::ObjectKind::Mapping,
@@ -49,8 +50,12 @@ Result<std::shared_ptr<NodeRunner>> buildMap(NodeFactory &factory, const Planned
                            QStringLiteral("settings/mapping names no mapping (\"%1\")")
                                .arg(mappingId));
     }
-    Result<std::shared_ptr<MapNode>> map = MapNode::create(
-        mappingId, mapping->document.value("fields", nlohmann::json()));
+    return MapNode::create(mappingId, mapping->document.value("fields", nlohmann::json()));
+}
+
+Result<std::shared_ptr<NodeRunner>> buildMap(NodeFactory &factory, const PlannedNode &node)
+{
+    Result<std::shared_ptr<MapNode>> map = mappingOf(factory, node);
     if (!map) {
         return map.error();
     }
@@ -86,8 +91,16 @@ Result<std::shared_ptr<NodeRunner>> buildHttp(NodeFactory &factory, const Planne
         return system.error();
     }
     const NodeServices &services = factory.services();
-    return std::shared_ptr<NodeRunner>(std::make_shared<HttpNode>(
-        node, std::move(*http), *system, services.store, services.http, services.clockMs));
+    auto runner = std::make_shared<HttpNode>(node, std::move(*http), *system, services.store,
+                                             services.http, services.clockMs);
+    if (node.settings.contains("mapping")) {
+        Result<std::shared_ptr<MapNode>> body = mappingOf(factory, node);
+        if (!body) {
+            return body.error();
+        }
+        runner->setBody(*body);
+    }
+    return std::shared_ptr<NodeRunner>(runner);
 }
 
 Result<std::shared_ptr<NodeRunner>> buildPublish(NodeFactory &factory, const PlannedNode &node)

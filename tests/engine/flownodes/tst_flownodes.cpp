@@ -168,6 +168,52 @@ private slots:
         QVERIFY(!HttpNodeSettings::fromJson({{"system", "erp"}, {"into", "x"}}).ok());
     }
 
+    void aMappingBuildsTheBodyAndTheMessageGoesOnUnchanged()
+    {
+        QByteArray received;
+        net::HttpServer crm;
+        QVERIFY(crm.listen({}, [&received](net::ServerRequest request, net::Responder respond) {
+                       received = request.body;
+                       respond(net::ServerResponse::json(204, {}));
+                   })
+                    .ok());
+        Harness h;
+        nlohmann::json document = {
+            {"id", "status"},
+            {"name", "Status"},
+            {"nodes",
+             {{{"id", "in"}, {"type", "webhook"}},
+              {{"id", "first"},
+               {"type", "http"},
+               {"settings", {{"system", "crm"}, {"method", "PATCH"}, {"path", "/accounts/{/account}"}}}},
+              {{"id", "sink"}, {"type", "map"}}}},
+            {"edges", {{{"from", "in"}, {"to", "first"}}, {{"from", "first"}, {"to", "sink"}}}}};
+        auto plan = h.plan(document);
+        nlohmann::json system = {{"id", "crm"},
+                                 {"baseUrl", QStringLiteral("http://127.0.0.1:%1")
+                                                 .arg(crm.port())
+                                                 .toStdString()},
+                                 {"auth", {{"type", "none"}}}};
+        net::HttpClient client;
+        Result<SystemTarget> target = SystemTarget::fromDocument(system, {});
+        QVERIFY(target.ok());
+        auto http = std::make_shared<HttpNode>(node(plan), *HttpNodeSettings::fromJson(node(plan).settings),
+                                               *target, h.store(), client, h.clock());
+        auto body = MapNode::create(str("invoice-status"),
+                                    {{"Last_Invoice__c", "invoice"},
+                                     {"Last_Invoice_Total__c", "$moneyAdd(net, tax)"}});
+        QVERIFY(body.ok());
+        http->setBody(*body);
+        auto sink = std::make_shared<Sink>();
+        h.start(plan, {{str("first"), http}, {str("sink"), sink}});
+        h.ingest(R"({"account":"ACC-1","invoice":"SBX-1","net":"100.00","tax":"19.00"})");
+        QTRY_COMPARE(sink->count(), 1);
+        QVERIFY2(nlohmann::json::parse(received.toStdString())
+                     == nlohmann::json({{"Last_Invoice__c", "SBX-1"}, {"Last_Invoice_Total__c", "119.00"}}),
+                 received.constData());
+        QCOMPARE(text(sink->payloads().at(0)["net"]), str("100.00")); // the message, unchanged
+    }
+
     void lookupSettingsAreChecked_data()
     {
         QTest::addColumn<QByteArray>("settings");
