@@ -252,7 +252,6 @@ ServerResponse BillingSystem::list(const Call &call, const QByteArray &resource)
     const ResourceInfo *info = resourceInfo(resource);
     ListQuery query{name(), QLatin1String(info->type)};
     query.descending = true;
-    query.limit = queryInt(call.request, "limit", 10, 1, 100) + 1;
     for (const char *filter : {info->listFilter, "customer", "subscription"}) {
         const QByteArray value = call.request.queryValue(filter);
         if (*filter && !value.isEmpty() && (filter == info->listFilter
@@ -271,19 +270,11 @@ ServerResponse BillingSystem::list(const Call &call, const QByteArray &resource)
         }
         query.beforeSeq = cursor->seq;
     }
-    QList<Document> documents = store().list(query);
-    const bool more = documents.size() == query.limit;
-    if (more) {
-        documents.removeLast();
-    }
-    Json data = Json::array();
-    for (const Document &document : documents) {
-        data.push_back(document.body);
-    }
+    const Page page = readPage(store(), query, queryInt(call.request, "limit", 10, 1, 100));
     return jsonResponse(200, {{"object", "list"},
                               {"url", "/v1/" + resource.toStdString()},
-                              {"has_more", more},
-                              {"data", data}});
+                              {"has_more", page.more},
+                              {"data", page.bodies}});
 }
 
 ServerResponse BillingSystem::search(const Call &call)
@@ -443,10 +434,17 @@ std::optional<ServerResponse> BillingSystem::priceLines(const Json &input, QStri
             }
             priced["price"] = price->body;
             priced["amount"] = price->body["unit_amount"].get<qint64>() * quantity;
-            if (priced["description"].is_null()) {
-                const auto product = store().find(name(), QStringLiteral("product"),
-                                                  text(price->body, "product"));
-                priced["description"] = product ? product->body["name"] : Json();
+            const auto product = store().find(name(), QStringLiteral("product"),
+                                              text(price->body, "product"));
+            if (product && priced["description"].is_null()) {
+                priced["description"] = product->body["name"];
+            }
+            // The product's GL accounts and SKU travel on the line, as the ERP posting needs.
+            for (const char *key : {"sku", "gl_revenue_account", "gl_deferred_account"}) {
+                if (product && product->body["metadata"].contains(key)
+                    && !priced["metadata"].contains(key)) {
+                    priced["metadata"][key] = product->body["metadata"][key];
+                }
             }
             const QString lineCurrency = text(price->body, "currency");
             if (currency.isEmpty()) {
@@ -614,34 +612,14 @@ ServerResponse BillingSystem::pay(Call &call, Document invoice, const QString &p
     body["attempt_count"] = body["attempt_count"].get<int>() + 1;
     const qint64 amount = body["amount_remaining"].get<qint64>();
     const bool declined = paymentMethod == QLatin1String("pm_card_chargeDeclined");
-    Json payment = {{"id", newId(QStringLiteral("pi_")).toStdString()},
-                    {"object", "payment_intent"},
-                    {"created", call.nowMs / 1000},
-                    {"livemode", false},
-                    {"amount", amount},
-                    {"amount_received", declined ? 0 : amount},
-                    {"currency", body["currency"]},
-                    {"customer", body["customer"]},
-                    {"invoice", invoice.id.toStdString()},
-                    {"payment_method", paymentMethod.toStdString()},
-                    {"status", declined ? "requires_payment_method" : "succeeded"},
-                    {"metadata", Json::object()}};
-    if (declined) {
-        payment["last_payment_error"] = {{"type", "card_error"}, {"code", "card_declined"},
-                                         {"decline_code", "generic_decline"},
-                                         {"message", "Your card was declined."}};
-    }
-    keep(call, QStringLiteral("payment_intent"), payment, QString());
+    const Json payment = paymentIntent(call, amount, text(body, "currency"),
+                                       text(body, "customer"), invoice.id, paymentMethod,
+                                       Json::object());
     body["payment_intent"] = payment["id"];
     if (declined) {
         (void) store().replace(name(), invoice.type, invoice.id, body);
         announce(call, QStringLiteral("invoice.payment_failed"), body);
-        call.keepChanges = true;
-        return jsonResponse(402, {{"error",
-                                   {{"type", "card_error"}, {"code", "card_declined"},
-                                    {"decline_code", "generic_decline"},
-                                    {"message", "Your card was declined."},
-                                    {"payment_intent", payment}}}});
+        return declinedAnswer(call, payment);
     }
     body["amount_paid"] = body["amount_paid"].get<qint64>() + amount;
     body["amount_remaining"] = 0;
@@ -650,6 +628,41 @@ ServerResponse BillingSystem::pay(Call &call, Document invoice, const QString &p
     (void) store().replace(name(), invoice.type, invoice.id, body);
     announce(call, QStringLiteral("invoice.paid"), body);
     return jsonResponse(200, body);
+}
+
+ServerResponse BillingSystem::declinedAnswer(Call &call, const Json &payment)
+{
+    // The declined attempt and its webhook are kept although the answer is an error.
+    call.keepChanges = true;
+    Json error = payment["last_payment_error"];
+    error["payment_intent"] = payment;
+    return jsonResponse(402, {{"error", error}});
+}
+
+Json BillingSystem::paymentIntent(Call &call, qint64 amount, const QString &currency,
+                                  const QString &customer, const QString &invoice,
+                                  const QString &paymentMethod, const Json &metadata)
+{
+    const bool declined = paymentMethod == QLatin1String("pm_card_chargeDeclined");
+    Json payment = {{"id", newId(QStringLiteral("pi_")).toStdString()},
+                    {"object", "payment_intent"},
+                    {"created", call.nowMs / 1000},
+                    {"livemode", false},
+                    {"amount", amount},
+                    {"amount_received", declined ? 0 : amount},
+                    {"currency", currency.toStdString()},
+                    {"customer", customer.toStdString()},
+                    {"invoice", invoice.isEmpty() ? Json() : Json(invoice.toStdString())},
+                    {"payment_method", paymentMethod.toStdString()},
+                    {"status", declined ? "requires_payment_method" : "succeeded"},
+                    {"metadata", metadata}};
+    if (declined) {
+        payment["last_payment_error"] = {{"type", "card_error"}, {"code", "card_declined"},
+                                         {"decline_code", "generic_decline"},
+                                         {"message", "Your card was declined."}};
+    }
+    keep(call, QStringLiteral("payment_intent"), payment, QString());
+    return payment;
 }
 
 ServerResponse BillingSystem::createPayment(Call &call, const Json &body)
@@ -676,25 +689,11 @@ ServerResponse BillingSystem::createPayment(Call &call, const Json &body)
         }
         return pay(call, *invoice, method);
     }
-    const bool declined = method == QLatin1String("pm_card_chargeDeclined");
-    Json payment = {{"id", newId(QStringLiteral("pi_")).toStdString()},
-                    {"object", "payment_intent"},
-                    {"created", call.nowMs / 1000},
-                    {"livemode", false},
-                    {"amount", body["amount"]},
-                    {"amount_received", declined ? Json(0) : body["amount"]},
-                    {"currency", lower(text(body, "currency"))},
-                    {"customer", customer.toStdString()},
-                    {"invoice", Json()},
-                    {"payment_method", method.toStdString()},
-                    {"status", declined ? "requires_payment_method" : "succeeded"},
-                    {"metadata", metadataOf(body)}};
-    keep(call, QStringLiteral("payment_intent"), payment, QString());
-    if (declined) {
-        call.keepChanges = true;
-        return jsonResponse(402, {{"error", {{"type", "card_error"}, {"code", "card_declined"},
-                                             {"message", "Your card was declined."},
-                                             {"payment_intent", payment}}}});
+    const Json payment = paymentIntent(call, body["amount"].get<qint64>(),
+                                       QString::fromStdString(lower(text(body, "currency"))),
+                                       customer, QString(), method, metadataOf(body));
+    if (payment["status"] != "succeeded") {
+        return declinedAnswer(call, payment);
     }
     return jsonResponse(200, payment);
 }
@@ -783,7 +782,7 @@ void BillingSystem::seed()
                                     {"metadata", {{"sku", p.sku},
                                                   {"gl_revenue_account", p.revenue},
                                                   {"gl_deferred_account", "2400"},
-                                                  {"tax_code", "txcd_10103001"}}}});
+                                                  {"tax_code", "US-STD"}}}});
         for (const char *currency : {"usd", "eur", "gbp"}) {
             Json price = {{"id", "price_" + QString(sku).remove(QLatin1Char('-')).toStdString()
                                      + "_" + currency},

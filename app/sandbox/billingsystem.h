@@ -42,6 +42,11 @@ private:
     engine::net::ServerResponse createPayment(Call &call, const Json &body);
     engine::net::ServerResponse createCreditNote(Call &call, const Json &body);
     engine::net::ServerResponse pay(Call &call, Document invoice, const QString &paymentMethod);
+    engine::net::ServerResponse declinedAnswer(Call &call, const Json &payment);
+    /// Stores a payment intent; pm_card_chargeDeclined declines it.
+    Json paymentIntent(Call &call, qint64 amount, const QString &currency,
+                       const QString &customer, const QString &invoice,
+                       const QString &paymentMethod, const Json &metadata);
 
     /// Builds, stores and (unless a draft) finalizes an invoice; `lines` are already priced.
     Document storeInvoice(Call &call, const Document &customer, const QString &currency,

@@ -375,17 +375,11 @@ ServerResponse SupportSystem::list(const Call &call, const Kind &kind)
         }
     }
     const int size = queryInt(call.request, "page[size]", 100, 1, 100);
-    query.limit = size + 1;
     query.afterSeq = seqOf(call.request.queryValue("page[after]"));
-    QList<Document> documents = store().list(query);
-    const bool more = documents.size() > size;
-    if (more) {
-        documents.removeLast();
-    }
-    Json items = Json::array();
-    for (const Document &document : documents) {
-        items.push_back(document.body);
-    }
+    const Page page = readPage(store(), query, size);
+    const QList<Document> &documents = page.documents;
+    const bool more = page.more;
+    const Json &items = page.bodies;
     const std::string after = documents.isEmpty() ? std::string()
                                                   : cursorOf(documents.last().seq).toStdString();
     const std::string before = documents.isEmpty() ? std::string()

@@ -160,6 +160,21 @@ int segmentCount(const QByteArray &path)
     return count;
 }
 
+Page readPage(StateStore &store, ListQuery query, int limit)
+{
+    query.limit = limit + 1;
+    Page page;
+    page.documents = store.list(query);
+    page.more = page.documents.size() > limit;
+    if (page.more) {
+        page.documents.removeLast();
+    }
+    for (const Document &document : page.documents) {
+        page.bodies.push_back(document.body);
+    }
+    return page;
+}
+
 int queryInt(const ServerRequest &request, QByteArrayView name, int fallback, int minimum,
              int maximum)
 {

@@ -106,6 +106,15 @@ QString isoTime(qint64 ms);
 /// The first `segment`-th part of "/a/b/c" (0-based), empty when there are fewer.
 QByteArray segment(const QByteArray &path, int index);
 int segmentCount(const QByteArray &path);
+/// One page of a list: `limit` documents of `query` (one more is read to know whether more
+/// follow) and their bodies.
+struct Page
+{
+    QList<Document> documents;
+    Json bodies = Json::array();
+    bool more = false;
+};
+Page readPage(StateStore &store, ListQuery query, int limit);
 int queryInt(const engine::net::ServerRequest &request, QByteArrayView name, int fallback,
              int minimum, int maximum);
 

@@ -22,7 +22,7 @@ const QStringList kKinds = {QStringLiteral("opportunityClosedWon"), QStringLiter
                             QStringLiteral("paymentFailed"), QStringLiteral("subscriptionUpdated"),
                             QStringLiteral("ticketCreated"), QStringLiteral("usageEvents"),
                             QStringLiteral("accountChanged")};
-constexpr const char *kTaxCode = "txcd_10103001";
+constexpr const char *kTaxCode = "US-STD";
 
 Json defaultMix()
 {

@@ -137,21 +137,12 @@ ServerResponse UsageSystem::list(const Call &call)
         query.filters.append({QStringLiteral("$.account_id"), QString::fromUtf8(account)});
     }
     query.afterSeq = call.request.queryValue("cursor").toLongLong();
-    const int limit = queryInt(call.request, "limit", 1000, 1, kMaxBatch);
-    query.limit = limit + 1;
-    QList<Document> documents = store().list(query);
-    const bool more = documents.size() > limit;
-    if (more) {
-        documents.removeLast();
-    }
-    Json data = Json::array();
-    for (const Document &document : documents) {
-        data.push_back(document.body);
-    }
-    const qint64 next = documents.isEmpty() ? query.afterSeq : documents.last().seq;
-    return jsonResponse(200, {{"data", data},
+    const Page page = readPage(store(), query, queryInt(call.request, "limit", 1000, 1,
+                                                        kMaxBatch));
+    const qint64 next = page.documents.isEmpty() ? query.afterSeq : page.documents.last().seq;
+    return jsonResponse(200, {{"data", page.bodies},
                               {"next_cursor", std::to_string(next)},
-                              {"has_more", more}});
+                              {"has_more", page.more}});
 }
 
 std::optional<ServerResponse> DataPlatform::authenticate(const Call &call)
@@ -261,22 +252,12 @@ ServerResponse DataPlatform::rows(const Call &call, const QString &table)
         }
         query.afterSeq = last->seq;
     }
-    const int limit = queryInt(call.request, "limit", 1000, 1, 1000);
-    query.limit = limit + 1;
-    QList<Document> documents = store().list(query);
-    const bool more = documents.size() > limit;
-    if (more) {
-        documents.removeLast();
-    }
-    Json data = Json::array();
-    for (const Document &document : documents) {
-        data.push_back(document.body);
-    }
-    return jsonResponse(200, {{"rows", data},
-                              {"nextAfter", documents.isEmpty()
+    const Page page = readPage(store(), query, queryInt(call.request, "limit", 1000, 1, 1000));
+    return jsonResponse(200, {{"rows", page.bodies},
+                              {"nextAfter", page.documents.isEmpty()
                                                 ? after
-                                                : documents.last().body.value("_seq", after)},
-                              {"hasMore", more}});
+                                                : page.documents.last().body.value("_seq", after)},
+                              {"hasMore", page.more}});
 }
 
 ServerResponse DataPlatform::tables()
