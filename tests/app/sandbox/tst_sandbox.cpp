@@ -189,6 +189,9 @@ private slots:
     void idempotencyKeyInFlightIs409();
     void billingPagesWithStartingAfter();
     void otherVendorsPage();
+    void crmPagesWithQueryLocators();
+    void usageRefusesRepeatedEvents();
+    void dataTablesAreAppendOnly();
     void erpRefusesBadDocuments_data();
     void erpRefusesBadDocuments();
     void erpRateLimitAnswers429WithRetryAfter();
@@ -351,6 +354,96 @@ void tst_Sandbox::otherVendorsPage()
     QVERIFY(second.body["organizations"].size() == 1);
     QVERIFY(second.body["organizations"][0]["name"] == "Org 2");
     QVERIFY(second.body["meta"]["has_more"] == false);
+}
+
+void tst_Sandbox::crmPagesWithQueryLocators()
+{
+    const Answer token = Client::answer(
+        m_client
+            ->start("POST", QStringLiteral("/crm/services/oauth2/token"),
+                    "grant_type=client_credentials&client_id=syncline-integration&client_secret="
+                    "sandbox-crm-client-secret",
+                    {{"Content-Type", "application/x-www-form-urlencoded"}})
+            .get());
+    QCOMPARE(token.status, 200);
+    const HttpHeaders headers = {{"Authorization",
+                                  "Bearer " + QByteArray::fromStdString(token.body["access_token"])},
+                                 {"Sforce-Query-Options", "batchSize=2"}};
+    // The five seeded products, two a page.
+    QString next = QStringLiteral("/crm/services/data/v59.0/query?q=SELECT+FIELDS(ALL)+FROM+"
+                                  "Product2");
+    QStringList codes;
+    for (int pages = 0; !next.isEmpty(); ++pages) {
+        QVERIFY(pages < 5);
+        const Answer page = m_client->call("GET", next, Json(), headers);
+        QCOMPARE(page.status, 200);
+        QVERIFY(page.body["totalSize"] == 5);
+        for (const Json &record : page.body["records"]) {
+            QVERIFY(record["attributes"]["type"] == "Product2");
+            codes.append(QString::fromStdString(record["ProductCode"]));
+        }
+        next = page.body["done"].get<bool>()
+                   ? QString()
+                   : QString::fromStdString(page.body["nextRecordsUrl"]);
+    }
+    QCOMPARE(codes.size(), 5);
+    QCOMPARE(codes.first(), QStringLiteral("CLOUD-STD"));
+    const Answer filtered = m_client->call(
+        "GET",
+        QStringLiteral("/crm/services/data/v59.0/query?q=SELECT+Id+FROM+Product2+WHERE+"
+                       "ProductCode+%3D+%27API-CALLS%27"),
+        Json(), headers);
+    QVERIFY(filtered.body["totalSize"] == 1);
+    const Answer malformed = m_client->call(
+        "GET", QStringLiteral("/crm/services/data/v59.0/query?q=DELETE+Account"), Json(), headers);
+    QCOMPARE(malformed.status, 400);
+    QVERIFY(malformed.body[0]["errorCode"] == "MALFORMED_QUERY");
+    QCOMPARE(m_client->call("GET", QStringLiteral("/crm/services/data/v59.0/query?q=x")).status,
+             401);
+}
+
+void tst_Sandbox::usageRefusesRepeatedEvents()
+{
+    const HttpHeaders key = {{"X-Api-Key", "sandbox-usage-key"}};
+    const Json event = {{"id", "0b7c9a52-6f3e-4f0e-9d1e-2f9c8e4b1a01"}, {"account_id", "ACC-000001"},
+                        {"metric", "apiCalls"}, {"quantity", "125"},
+                        {"timestamp", "2026-11-22T21:00:00Z"}};
+    const Answer first = m_client->call("POST", QStringLiteral("/usage/v1/events"),
+                                        {{"events", Json::array({event, event})}}, key);
+    QCOMPARE(first.status, 202);
+    QVERIFY(first.body["accepted"] == 1);
+    QVERIFY(first.body["duplicates"] == 1);
+    const Answer events = m_client->call("GET", QStringLiteral("/usage/v1/events?limit=10"),
+                                         Json(), key);
+    QVERIFY(events.body["data"].size() == 1);
+    QVERIFY(m_client->ledger()["systems"]["usage"]["duplicatesRefused"] == 1);
+    QCOMPARE(m_client->call("GET", QStringLiteral("/usage/v1/events")).status, 401);
+}
+
+void tst_Sandbox::dataTablesAreAppendOnly()
+{
+    const HttpHeaders token = {{"Authorization", "Bearer sandbox-data-token"}};
+    const Answer inserted = m_client->call("POST", QStringLiteral("/data/v1/tables/invoices/rows"),
+                                           {{"rows", Json::array({{{"event_id", "e1"}},
+                                                                  {{"event_id", "e2"}},
+                                                                  {{"event_id", "e3"}}})}},
+                                           token);
+    QCOMPARE(inserted.status, 201);
+    QVERIFY(inserted.body["lastSequence"] == 3);
+    const Answer page = m_client->call("GET",
+                                       QStringLiteral("/data/v1/tables/invoices/rows?after=1&"
+                                                      "limit=1"),
+                                       Json(), token);
+    QVERIFY(page.body["rows"][0]["event_id"] == "e2");
+    QVERIFY(page.body["hasMore"] == true);
+    QCOMPARE(m_client->call("DELETE", QStringLiteral("/data/v1/tables/invoices/rows"), Json(),
+                            token)
+                 .status,
+             405);
+    QCOMPARE(m_client->call("POST", QStringLiteral("/data/v1/tables/Bad-Name/rows"),
+                            {{"rows", Json::array({Json::object()})}}, token)
+                 .status,
+             400);
 }
 
 void tst_Sandbox::erpRefusesBadDocuments_data()
