@@ -188,6 +188,11 @@ QByteArray Engine::Impl::healthJson() const
                                {"committedJobs", writer.committedJobs},
                                {"failedJobs", writer.failedJobs},
                                {"queued", writer.queued}}}};
+    const WebhookCounters hooks = ingress->counters();
+    health["webhooks"] = {{"accepted", hooks.accepted},
+                          {"duplicates", hooks.duplicates},
+                          {"refused", hooks.refused},
+                          {"throttled", hooks.throttled}};
     if (!writer.lastError.isEmpty()) {
         health["writer"]["lastError"] = writer.lastError.toStdString();
     }
