@@ -1,5 +1,6 @@
 #include "replayjobtable.h"
 
+#include "adminclient.h"
 #include "exceptiontable.h"
 
 #include <QDateTime>
@@ -11,12 +12,7 @@ namespace {
 
 QString text(const nlohmann::json &object, const char *key)
 {
-    const auto found = object.find(key);
-    if (found == object.end() || found->is_null()) {
-        return {};
-    }
-    return found->is_string() ? QString::fromStdString(found->get<std::string>())
-                              : QString::fromStdString(found->dump());
+    return AdminClient::memberText(object, key);
 }
 
 qint64 number(const nlohmann::json &object, const char *key)

@@ -1,12 +1,13 @@
 #include "engine/runtime/replayjobroutes.h"
 
-#include "engine/json/intake.h"
+#include "engine/runtime/adminbody.h"
 #include "engine/runtime/exceptionjson.h"
 #include "engine/runtime/exceptionservice.h"
 
 #include <QDateTime>
 
 #include <cmath>
+#include <variant>
 
 namespace syncline::engine::runtime {
 
@@ -51,35 +52,17 @@ net::ServerResponse failure(const Error &e)
     return AdminApi::problem(status, code.constData(), e.message);
 }
 
-Result<nlohmann::json> bodyOf(const net::ServerRequest &request)
+// The body as a JSON object with only `known` members, else the 400 answer adminbody.h gives.
+std::variant<nlohmann::json, net::ServerResponse>
+readBody(const AdminCall &call, std::initializer_list<const char *> known)
 {
-    if (request.body.trimmed().isEmpty()) {
-        return nlohmann::json::object();
+    std::optional<net::ServerResponse> refused;
+    const net::Responder keep = [&refused](net::ServerResponse r) { refused = std::move(r); };
+    std::optional<nlohmann::json> body = readJsonObject(call, keep);
+    if (!body || !onlyKnownMembers(*body, known, keep)) {
+        return *refused;
     }
-    json::IntakeLimits limits;
-    limits.maxBytes = request.body.size() + 1; // the server already capped the size
-    const json::IntakeResult body = json::JsonIntake::parse(request.body, limits);
-    if (!body.ok() || !body.value().isObject()) {
-        return error("BAD_JSON",
-                     body.ok() ? QStringLiteral("the body must be a JSON object")
-                               : QStringLiteral("the body is not JSON: %1")
-                                     .arg(body.refusal().describe()));
-    }
-    return json::toNlohmann(body.value());
-}
-
-Result<void> onlyMembers(const nlohmann::json &object,
-                         std::initializer_list<const char *> known,
-                         const char *where)
-{
-    for (auto it = object.begin(); it != object.end(); ++it) {
-        if (std::none_of(known.begin(), known.end(), [&it](const char *k) { return it.key() == k; })) {
-            return error("BAD_REQUEST",
-                         QStringLiteral("%1 has no member \"%2\"")
-                             .arg(QLatin1String(where), QString::fromStdString(it.key())));
-        }
-    }
-    return {};
+    return std::move(*body);
 }
 
 QString textOf(const nlohmann::json &body, const char *key)
@@ -269,14 +252,11 @@ QList<AdminRoute> ReplayJobApi::routes()
 
 net::ServerResponse ReplayJobApi::dryRun(const AdminCall &call)
 {
-    Result<nlohmann::json> body = bodyOf(call.request);
-    if (!body) {
-        return failure(body.error());
+    auto read = readBody(call, {"filter", "rate", "reason"});
+    if (auto *refused = std::get_if<net::ServerResponse>(&read)) {
+        return *refused;
     }
-    if (Result<void> known = onlyMembers(*body, {"filter", "rate", "reason"}, "a dry run");
-        !known) {
-        return failure(known.error());
-    }
+    const nlohmann::json *body = &std::get<nlohmann::json>(read);
     Result<store::ExceptionFilter> filter = filterOf(*body, QDateTime::currentMSecsSinceEpoch());
     if (!filter) {
         return failure(filter.error());
@@ -294,14 +274,11 @@ net::ServerResponse ReplayJobApi::dryRun(const AdminCall &call)
 
 net::ServerResponse ReplayJobApi::create(const AdminCall &call)
 {
-    Result<nlohmann::json> body = bodyOf(call.request);
-    if (!body) {
-        return failure(body.error());
+    auto read = readBody(call, {"filter", "rate", "reason"});
+    if (auto *refused = std::get_if<net::ServerResponse>(&read)) {
+        return *refused;
     }
-    if (Result<void> known = onlyMembers(*body, {"filter", "rate", "reason"}, "a replay job");
-        !known) {
-        return failure(known.error());
-    }
+    const nlohmann::json *body = &std::get<nlohmann::json>(read);
     Result<store::ExceptionFilter> filter = filterOf(*body, QDateTime::currentMSecsSinceEpoch());
     if (!filter) {
         return failure(filter.error());
@@ -402,13 +379,11 @@ net::ServerResponse ReplayJobApi::control(const AdminCall &call, store::ReplayJo
     if (!id) {
         return failure(id.error());
     }
-    Result<nlohmann::json> body = bodyOf(call.request);
-    if (!body) {
-        return failure(body.error());
+    auto read = readBody(call, {"reason"});
+    if (auto *refused = std::get_if<net::ServerResponse>(&read)) {
+        return *refused;
     }
-    if (Result<void> known = onlyMembers(*body, {"reason"}, "the body"); !known) {
-        return failure(known.error());
-    }
+    const nlohmann::json *body = &std::get<nlohmann::json>(read);
     Result<store::ReplayJob> changed =
         m_jobs.control(*id,
                        action,

@@ -141,7 +141,10 @@ private slots:
         // healthy: the ledger now holds its ERP and CRM effects as succeeded.
         const QString first = flow + str("-INV-0");
         m_desk->ingest(flow, invoice(first), first, flow + str("-c0"));
-        QTRY_COMPARE_WITH_TIMEOUT(m_target->calls("/notes/ok").size(), qsizetype(1), 15000);
+        const QByteArray succeeded = "SELECT count(*) FROM effects WHERE state = 'succeeded'"
+                                     " AND correlation_id = '" + (flow + str("-c0")).toUtf8() + "'";
+        const auto effects = [&] { return m_desk->rows(succeeded.constData(), 1).value(0).value(0); };
+        QTRY_COMPARE_WITH_TIMEOUT(effects(), str("2"), 15000);
 
         runtime::ReplayDryRun dryRun(m_desk->exceptionStore(), m_desk->store(), *m_jobs);
         store::ExceptionFilter filter;
