@@ -202,7 +202,7 @@ qint64 ReplayJobRunner::runItem(Run &run)
             Result<QList<store::ReplayJobItem>> next =
                 m_jobs.items(jobId, store::ReplayItemState::Pending, run.cursor, kItemBatch);
             if (!next) {
-                return m_options.storeRetryMs;
+                return gaveUp(run, next.error());
             }
             std::lock_guard lock(m_mutex);
             for (const store::ReplayJobItem &item : std::as_const(*next)) {
@@ -214,7 +214,7 @@ qint64 ReplayJobRunner::runItem(Run &run)
         if (run.job.state == store::ReplayJobState::Queued || run.pending.empty()) {
             Result<store::ReplayJob> marked = m_jobs.markRunning(jobId);
             if (!marked) {
-                return m_options.storeRetryMs;
+                return gaveUp(run, marked.error());
             }
             std::lock_guard lock(m_mutex);
             run.job = *marked;
@@ -258,6 +258,23 @@ qint64 ReplayJobRunner::runItem(Run &run)
     if (!recorded->active()) {
         m_dirty = true;
     }
+    return 0;
+}
+
+qint64 ReplayJobRunner::gaveUp(Run &run, const Error &error)
+{
+    if (isStoreTrouble(error)) {
+        return m_options.storeRetryMs; // the store will take writes again: so will the job
+    }
+    // Anything else would fail the same way on every attempt: the job says so and stops.
+    Result<store::ReplayJob> failed = m_jobs.fail(
+        run.job.id, QStringLiteral("%1: %2").arg(error.code, error.message));
+    if (!failed) {
+        return m_options.storeRetryMs;
+    }
+    std::lock_guard lock(m_mutex);
+    run.job = *failed;
+    m_dirty = true;
     return 0;
 }
 

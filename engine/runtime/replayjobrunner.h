@@ -80,6 +80,8 @@ private:
     /// -1: nothing to do until woken).
     qint64 runOnce();
     qint64 runItem(Run &run);
+    /// After a store error: wait and try again when it may pass, else fail the job.
+    qint64 gaveUp(Run &run, const Error &error);
     store::ReplayItemState outcomeOf(const Result<store::ReplayTicket> &ticket) const;
     qint64 now() const;
 
