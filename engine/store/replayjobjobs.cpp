@@ -188,12 +188,13 @@ Result<ReplayJob> createReplayJob(Connection &c, const NewReplayJob &job, qint64
         return r.error();
     }
     const qint64 id = c.lastInsertRowId();
-    Result<Statement *> item = c.cached(
-        "INSERT INTO replay_job_items(job_id, exception_id, state) VALUES (?, ?, 'pending')");
-    if (!item) {
-        return item.error();
-    }
     for (qint64 exceptionId : std::as_const(*ids)) {
+        // cached() resets the statement for each row.
+        Result<Statement *> item = c.cached(
+            "INSERT INTO replay_job_items(job_id, exception_id, state) VALUES (?, ?, 'pending')");
+        if (!item) {
+            return item.error();
+        }
         (*item)->bind(1, id).bind(2, exceptionId);
         if (Result<void> r = (*item)->run(); !r) {
             return r.error();

@@ -259,8 +259,7 @@ void TestBulkReplay::aBulkReplayKilledTwiceLeavesOneDocumentPerInvoice()
     const nlohmann::json created =
         api("POST",
             str("/api/v1/replays"),
-            R"({"filter":{"flow":"invoices","reason":"HTTP_4XX"},"rate":100,)"
-            R"("reason":"ERP period reopened"})",
+            R"({"filter":{"flow":"invoices","reason":"HTTP_4XX"},"rate":100,"reason":"reopened"})",
             &status);
     QVERIFY2(status == 201, created.dump().c_str());
     const qint64 id = created["id"];

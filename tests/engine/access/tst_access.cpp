@@ -102,8 +102,7 @@ QList<Action> actions(const QByteArray &deployment)
         {"bulk replay",
          "POST",
          p("/api/v1/replays"),
-         R"({"filter":{"flow":"manual-invoice","businessKey":"none-{role}"},"rate":5,)"
-         R"("reason":"access test"})",
+         R"({"filter":{"flow":"manual-invoice","businessKey":"none"},"rate":5,"reason":"r"})",
          Permission::BulkReplay,
          201,
          p("bulk-replay")},
