@@ -1,5 +1,6 @@
 #include "engine/net/httpclient.h"
 #include "engine/net/httpserver.h"
+#include "engine/store/connection.h"
 
 #include <QDeadlineTimer>
 #include <QDir>
@@ -302,8 +303,18 @@ void TestBulkReplay::aBulkReplayKilledTwiceLeavesOneDocumentPerInvoice()
     QProcess verify;
     verify.start(kEngine, {str("audit"), str("verify"), str("--db"), m_dir.filePath(str("engine.db"))});
     QVERIFY(verify.waitForFinished(30000));
-    QVERIFY2(verify.exitCode() == 0, verify.readAllStandardOutput().constData());
-    qInfo("%s", verify.readAllStandardOutput().trimmed().constData());
+    const QByteArray verified = verify.readAllStandardOutput().trimmed();
+    QVERIFY2(verify.exitCode() == 0, verified.constData());
+    qInfo("audit verify: %s", verified.constData());
+
+    // Each exception was replayed once, by the job, across both kills: one replay record each.
+    auto db = store::Connection::open(m_dir.filePath(str("engine.db")), store::OpenMode::ReadOnly);
+    QVERIFY(db.ok());
+    auto replays = db->prepare("SELECT count(*), count(DISTINCT object_id) FROM audit"
+                               " WHERE action = 'replay' AND reason LIKE 'bulk replay job %'");
+    QVERIFY(replays.ok() && *replays->step());
+    QCOMPARE(replays->int64(0), qint64(kInvoices));
+    QCOMPARE(replays->int64(1), qint64(kInvoices));
 }
 
 QTEST_GUILESS_MAIN(TestBulkReplay)
