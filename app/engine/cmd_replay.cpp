@@ -28,11 +28,14 @@ std::optional<nlohmann::json> filterFrom(const QStringList &given, QString &erro
     return filter;
 }
 
-int printed(const std::optional<AdminAnswer> &answer,
+int printed(std::optional<AdminAnswer> answer,
             const QString &error,
             bool json,
             const std::function<QString(const nlohmann::json &)> &readable)
 {
+    if (answer && answer->status == 201) {
+        answer->status = 200; // a job was created: success, as reportAnswer counts it
+    }
     return reportAnswer(kCommand, answer, error, json, readable);
 }
 
@@ -154,11 +157,11 @@ int runReplay(const QStringList &arguments)
                        asJson,
                        [](const nlohmann::json &job) {
                            return QStringLiteral("Created replay job %1: %2 exception(s) of flow "
-                                                 "%3 at %4/s.\n")
-                                      .arg(QString::fromStdString(job.value("id", nlohmann::json()).dump()),
-                                           QString::fromStdString(job.value("total", nlohmann::json()).dump()),
-                                           QString::fromStdString(job.value("flow", std::string())),
-                                           QString::fromStdString(job.value("rate", nlohmann::json()).dump()))
+                                                 "%3 at %4.\n")
+                                      .arg(AdminClient::memberText(job, "id"),
+                                           AdminClient::memberText(job, "total"),
+                                           AdminClient::memberText(job, "flow"),
+                                           rateText(job))
                                   + jobLine(job);
                        });
     }

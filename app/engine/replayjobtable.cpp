@@ -21,6 +21,17 @@ qint64 number(const nlohmann::json &object, const char *key)
     return found != object.end() && found->is_number() ? found->get<qint64>() : 0;
 }
 
+} // namespace
+
+QString rateText(const nlohmann::json &job)
+{
+    const auto rate = job.find("rate");
+    return rate != job.end() && rate->is_number() ? QString::number(rate->get<double>()) + QStringLiteral("/s")
+                                                  : QString();
+}
+
+namespace {
+
 // "45s", "3m 20s", "2h 5m".
 QString duration(qint64 seconds)
 {
@@ -128,7 +139,7 @@ QString jobsTable(const nlohmann::json &answer)
         rows.append({text(job, "id"),
                      text(job, "state"),
                      text(job, "flow"),
-                     QStringLiteral("%1/s").arg(text(job, "rate")),
+                     rateText(job),
                      QStringLiteral("%1/%2").arg(number(job.value("progress", nlohmann::json()),
                                                         "done"))
                          .arg(number(job, "total")),
@@ -157,7 +168,7 @@ QString jobSheet(const nlohmann::json &job)
     QString out = QStringLiteral("Replay job %1 — %2\n").arg(text(job, "id"), text(job, "state"));
     out += QStringLiteral("  flow       %1\n").arg(text(job, "flow"));
     out += QStringLiteral("  filter     %1\n").arg(filterText(job.value("filter", nlohmann::json::object())));
-    out += QStringLiteral("  rate       %1 message(s)/s\n").arg(text(job, "rate"));
+    out += QStringLiteral("  rate       %1 (messages a second)\n").arg(rateText(job));
     out += QStringLiteral("  reason     %1 (by %2)\n").arg(text(job, "reason"), text(job, "createdBy"));
     out += QStringLiteral("  progress   %1\n").arg(progressText(job));
     out += QStringLiteral("  outcome    %1 replayed, %2 skipped, %3 failed\n")

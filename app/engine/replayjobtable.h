@@ -14,6 +14,8 @@ QString dryRunText(const nlohmann::json &preview);
 QString jobsTable(const nlohmann::json &answer);
 /// A job with its counts, progress and the items that failed or were skipped.
 QString jobSheet(const nlohmann::json &job);
+/// A job's rate: "20/s", "0.5/s".
+QString rateText(const nlohmann::json &job);
 /// "Replay job 3 is paused (12 of 40 done)."
 QString jobLine(const nlohmann::json &job);
 

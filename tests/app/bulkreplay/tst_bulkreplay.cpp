@@ -91,6 +91,13 @@ private:
     void killEngine();
     nlohmann::json api(const QByteArray &method, const QString &path, const QByteArray &body = {},
                        int *status = nullptr);
+    struct Run
+    {
+        int exit = -1;
+        QString out;
+        QString err;
+    };
+    Run cli(QStringList arguments);
     nlohmann::json jobWhen(qint64 id, const std::function<bool(const nlohmann::json &)> &done,
                            int timeoutMs);
 
@@ -166,6 +173,18 @@ nlohmann::json TestBulkReplay::api(const QByteArray &method,
     return outcome.response
                ? nlohmann::json::parse(outcome.response->body.toStdString(), nullptr, false)
                : nlohmann::json();
+}
+
+TestBulkReplay::Run TestBulkReplay::cli(QStringList arguments)
+{
+    arguments << str("--engine") << QStringLiteral("http://127.0.0.1:%1").arg(m_port)
+              << str("--token-file") << m_dir.filePath(str("engine.db.token"));
+    QProcess process;
+    process.start(kEngine, arguments);
+    process.waitForFinished(30000);
+    return {process.exitCode(),
+            QString::fromUtf8(process.readAllStandardOutput()),
+            QString::fromUtf8(process.readAllStandardError())};
 }
 
 nlohmann::json TestBulkReplay::jobWhen(qint64 id,
@@ -248,21 +267,21 @@ void TestBulkReplay::aBulkReplayKilledTwiceLeavesOneDocumentPerInvoice()
 
     // The ERP is back: the dry run says 1,000 calls, the job replays them at 100 a second.
     erp.setHealthy();
-    int status = 0;
-    const nlohmann::json preview = api("POST",
-                                       str("/api/v1/replays/dry-run"),
-                                       R"({"filter":{"flow":"invoices"},"rate":100})",
-                                       &status);
-    QCOMPARE(status, 200);
-    QVERIFY2(preview["matching"] == kInvoices && preview["targets"][0]["calls"] == kInvoices,
-             preview.dump().c_str());
-    QVERIFY(preview["targets"][0]["skipped"] == 0 && preview["estimatedSeconds"] == 10);
-    const nlohmann::json created =
-        api("POST",
-            str("/api/v1/replays"),
-            R"({"filter":{"flow":"invoices","reason":"HTTP_4XX"},"rate":100,"reason":"reopened"})",
-            &status);
-    QVERIFY2(status == 201, created.dump().c_str());
+    const Run usage = cli({str("replay"), str("--filter"), str("flow=invoices"), str("--reason"), str("x")});
+    QCOMPARE(usage.exit, 2); // no --rate
+    const Run preview = cli({str("replay"), str("--filter"), str("flow=invoices"), str("--rate"),
+                             str("100"), str("--dry-run")});
+    QVERIFY2(preview.exit == 0, qPrintable(preview.err));
+    QVERIFY2(preview.out.contains(str("1000 unresolved exception(s) of flow invoices match; 1000 "
+                                      "would be replayed, in about 10s")),
+             qPrintable(preview.out));
+    QVERIFY2(preview.out.contains(QRegularExpression(str("\\nerp +1000 +1000 +0\\n"))),
+             qPrintable(preview.out));
+    const Run made = cli({str("replay"), str("--filter"), str("flow=invoices,reason=HTTP_4XX"),
+                          str("--rate"), str("100"), str("--reason"), str("ERP period reopened"),
+                          str("--json")});
+    QVERIFY2(made.exit == 0, qPrintable(made.err));
+    const nlohmann::json created = nlohmann::json::parse(made.out.toStdString(), nullptr, false);
     const qint64 id = created["id"];
     QVERIFY(created["total"] == kInvoices);
 
@@ -279,6 +298,15 @@ void TestBulkReplay::aBulkReplayKilledTwiceLeavesOneDocumentPerInvoice()
               clock.elapsed());
         QVERIFY2(startEngine(), "the engine did not start again after a kill");
     }
+    // Paused and resumed from the shell.
+    const QString job = QString::number(id);
+    const Run paused = cli({str("replay"), str("pause"), job, str("--reason"), str("look")});
+    QVERIFY2(paused.exit == 0 && paused.out.contains(str("is paused")), qPrintable(paused.out));
+    const Run sheet = cli({str("replay"), str("job"), job});
+    QVERIFY2(sheet.out.contains(str("Replay job %1 — paused").arg(job)), qPrintable(sheet.out));
+    QCOMPARE(cli({str("replay"), str("pause"), job}).exit, 1); // 409: paused already
+    const Run resumed = cli({str("replay"), str("resume"), job});
+    QVERIFY2(resumed.exit == 0 && resumed.out.contains(str("is running")), qPrintable(resumed.out));
     const nlohmann::json finished =
         jobWhen(id, [](const nlohmann::json &j) { return j["state"] == "finished"; }, 120000);
     QVERIFY2(finished["state"] == "finished", finished.dump().c_str());
@@ -297,6 +325,9 @@ void TestBulkReplay::aBulkReplayKilledTwiceLeavesOneDocumentPerInvoice()
         QCOMPARE(documents.value(QStringLiteral("INV-%1").arg(i)), 1);
     }
     QCOMPARE(unresolved(), 0);
+    const Run jobs = cli({str("replay"), str("jobs")});
+    QVERIFY2(jobs.out.contains(QRegularExpression(str("\\n%1 +finished +invoices +100/s +1000/1000").arg(job))),
+             qPrintable(jobs.out));
 
     m_engine->terminate();
     QVERIFY(m_engine->waitForFinished(10000));
