@@ -100,6 +100,7 @@ struct Engine::Impl
     std::unique_ptr<WebhookIngress> ingress;
     std::unique_ptr<Executor> executor;
     std::shared_ptr<TopicRegistry> topics = std::make_shared<TopicRegistry>();
+    std::shared_ptr<Replies> replies = std::make_shared<Replies>();
     std::shared_ptr<ManualIntake> manual;
     std::unique_ptr<TriggerHost> triggers;
     std::unique_ptr<Deployer> deployer;
@@ -429,6 +430,7 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
     impl->executor = std::make_unique<Executor>(*impl->store, impl->metrics, executorOptions);
     WebhookIngressOptions ingressOptions;
     ingressOptions.backPressure = impl->backPressure;
+    ingressOptions.replies = impl->replies;
     ingressOptions.onStored = [raw](const QString &flowId, int version, const QStringList &nodes) {
         for (const QString &node : nodes) {
             raw->executor->notify(flowId, version, node);
@@ -462,7 +464,8 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
                                                              .http = impl->http,
                                                              .secrets = impl->secrets->lookup(),
                                                              .clockMs = nowMs,
-                                                             .topics = impl->topics});
+                                                             .topics = impl->topics,
+                                                             .replies = impl->replies});
     if (Result<DeployReport> deployed = impl->deploy(loaded.workspace, security::enginePrincipal());
         !deployed) {
         return deployed.error();
