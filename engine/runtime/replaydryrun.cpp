@@ -14,15 +14,24 @@ namespace {
 
 constexpr int kPage = 500;
 
-// Node types after which the default output does not carry exactly the one message they got.
+// Whether a node's default output carries the one message it got: not for types that drop,
+// hold or multiply messages, nor for a node with other outputs wired (a lookup's miss), which
+// chooses between them.
 bool passesOneToOne(const PlannedNode &node)
 {
     static const QSet<QString> varying = {QStringLiteral("route"),
                                           QStringLiteral("dedupe"),
                                           QStringLiteral("aggregate"),
-                                          QStringLiteral("split"),
-                                          QStringLiteral("delay")};
-    return !varying.contains(node.type);
+                                          QStringLiteral("split")};
+    if (varying.contains(node.type)) {
+        return false;
+    }
+    for (auto it = node.next.cbegin(); it != node.next.cend(); ++it) {
+        if (!it.key().isEmpty() && it.key() != QLatin1String("error") && !it.value().isEmpty()) {
+            return false;
+        }
+    }
+    return true;
 }
 
 // An http node the replay reaches, and whether it runs on every path.
