@@ -195,6 +195,33 @@ nlohmann::json dryRunJson(const DryRunReport &report,
     return out;
 }
 
+// What a dry run or a new job was asked: the filter, the rate (0: none given) and the reason.
+struct JobRequest
+{
+    store::ExceptionFilter filter;
+    double rate = 0;
+    QString reason;
+};
+
+std::variant<JobRequest, net::ServerResponse> jobRequestOf(const AdminCall &call,
+                                                           bool rateRequired)
+{
+    auto read = readBody(call, {"filter", "rate", "reason"});
+    if (auto *refused = std::get_if<net::ServerResponse>(&read)) {
+        return *refused;
+    }
+    const nlohmann::json &body = std::get<nlohmann::json>(read);
+    Result<store::ExceptionFilter> filter = filterOf(body, QDateTime::currentMSecsSinceEpoch());
+    if (!filter) {
+        return failure(filter.error());
+    }
+    Result<double> rate = rateOf(body, rateRequired);
+    if (!rate) {
+        return failure(rate.error());
+    }
+    return JobRequest{*filter, *rate, textOf(body, "reason").trimmed()};
+}
+
 } // namespace
 
 ReplayJobApi::ReplayJobApi(store::ReplayJobStore &jobs,
@@ -252,51 +279,34 @@ QList<AdminRoute> ReplayJobApi::routes()
 
 net::ServerResponse ReplayJobApi::dryRun(const AdminCall &call)
 {
-    auto read = readBody(call, {"filter", "rate", "reason"});
+    auto read = jobRequestOf(call, false);
     if (auto *refused = std::get_if<net::ServerResponse>(&read)) {
         return *refused;
     }
-    const nlohmann::json *body = &std::get<nlohmann::json>(read);
-    Result<store::ExceptionFilter> filter = filterOf(*body, QDateTime::currentMSecsSinceEpoch());
-    if (!filter) {
-        return failure(filter.error());
-    }
-    Result<double> rate = rateOf(*body, false);
-    if (!rate) {
-        return failure(rate.error());
-    }
-    Result<DryRunReport> report = m_dryRun.preview(*filter);
+    const JobRequest &request = std::get<JobRequest>(read);
+    Result<DryRunReport> report = m_dryRun.preview(request.filter);
     if (!report) {
         return failure(report.error());
     }
-    return answer(200, dryRunJson(*report, *filter, *rate));
+    return answer(200, dryRunJson(*report, request.filter, request.rate));
 }
 
 net::ServerResponse ReplayJobApi::create(const AdminCall &call)
 {
-    auto read = readBody(call, {"filter", "rate", "reason"});
+    auto read = jobRequestOf(call, true);
     if (auto *refused = std::get_if<net::ServerResponse>(&read)) {
         return *refused;
     }
-    const nlohmann::json *body = &std::get<nlohmann::json>(read);
-    Result<store::ExceptionFilter> filter = filterOf(*body, QDateTime::currentMSecsSinceEpoch());
-    if (!filter) {
-        return failure(filter.error());
-    }
-    Result<double> rate = rateOf(*body, true);
-    if (!rate) {
-        return failure(rate.error());
-    }
-    const QString reason = textOf(*body, "reason").trimmed();
-    if (reason.isEmpty()) {
+    const JobRequest &request = std::get<JobRequest>(read);
+    if (request.reason.isEmpty()) {
         return failure(error(kReasonRequired,
                              QStringLiteral("a bulk replay needs a reason: say why, for the audit "
                                             "trail")));
     }
-    store::NewReplayJob job{*filter,
-                            *rate,
-                            reason,
-                            {call.caller.userId, security::roleName(call.caller.role)}};
+    const store::NewReplayJob job{request.filter,
+                                  request.rate,
+                                  request.reason,
+                                  {call.caller.userId, security::roleName(call.caller.role)}};
     Result<store::ReplayJob> created = m_jobs.create(job);
     if (!created) {
         return failure(created.error());
