@@ -30,7 +30,7 @@ constexpr Command kCommands[] = {
     {"deploy", "Deploy a workspace's flows to a running engine", runDeploy},
     {"trigger", "Start a flow through its manual trigger on a running engine", runTrigger},
     {"exceptions", "Work a running engine's exception queue (list, show, assign, comment, repair, discard)", runExceptions},
-    {"replay", "Replay one exception from its failed node on a running engine", runReplay},
+    {"replay", "Replay one exception, or many as a throttled bulk job (dry run, jobs, pause, resume, cancel)", runReplay},
     {"users", "List, add and change the users of a running engine's admin API", runUsers},
     {"audit", "List a running engine's audit trail, or verify the chain in a database", runAudit},
     {"lineage", "Show a transaction's lineage by correlation id, business key or external id",

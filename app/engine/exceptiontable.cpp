@@ -138,6 +138,11 @@ QString countLines(const nlohmann::json &counts)
 
 } // namespace
 
+QString textTable(const QStringList &header, const QList<QStringList> &rows)
+{
+    return table(header, rows);
+}
+
 QString pathFor(qint64 id, const char *action)
 {
     const QString path = QStringLiteral("/api/v1/exceptions/%1").arg(id);

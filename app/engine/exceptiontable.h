@@ -29,6 +29,9 @@ int reportAnswer(const QString &command,
 /// A refused repair's violations as lines ("\n  /taxCode: is required"), else "".
 QString violationLines(const nlohmann::json &problem);
 
+/// Columns padded to their widest cell, the header first.
+QString textTable(const QStringList &header, const QList<QStringList> &rows);
+
 QString listTable(const nlohmann::json &answer);
 QString exceptionSheet(const nlohmann::json &exception);
 QString actionLine(const nlohmann::json &exception);

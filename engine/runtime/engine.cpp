@@ -15,6 +15,7 @@
 #include "engine/runtime/nodefactory.h"
 #include "engine/runtime/nodetypes.h"
 #include "engine/runtime/personaldata.h"
+#include "engine/runtime/replayjobroutes.h"
 #include "engine/runtime/secretroutes.h"
 #include "engine/runtime/topicregistry.h"
 #include "engine/runtime/triggerhost.h"
@@ -26,6 +27,7 @@
 #include "engine/store/sqliteauditstore.h"
 #include "engine/store/sqlitelineagestore.h"
 #include "engine/store/sqlitemessagestore.h"
+#include "engine/store/sqlitereplayjobstore.h"
 #include "engine/store/sqliteuserstore.h"
 
 #include <QDateTime>
@@ -106,6 +108,9 @@ struct Engine::Impl
     std::unique_ptr<store::SqliteExceptionStore> exceptionStore;
     std::unique_ptr<ExceptionService> exceptions;
     std::unique_ptr<ExceptionApi> exceptionApi;
+    std::unique_ptr<store::SqliteReplayJobStore> replayJobStore;
+    std::unique_ptr<ReplayJobRunner> replayRunner;
+    std::unique_ptr<ReplayJobApi> replayApi;
     QThreadPool adminWork; // admin requests that block (a deployment) run here, not on the server
     net::HttpServer server;
 
@@ -297,6 +302,9 @@ void Engine::Impl::addRoutes()
     for (AdminRoute &route : exceptionApi->routes()) {
         admin->add(std::move(route));
     }
+    for (AdminRoute &route : replayApi->routes()) {
+        admin->add(std::move(route));
+    }
     for (AdminRoute &route : lineageRoutes(std::make_shared<store::SqliteLineageStore>(*store), *personal)) {
         admin->add(std::move(route));
     }
@@ -475,6 +483,11 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
         *impl->exceptionStore, *impl->store,
         [raw](const store::ReplayTicket &ticket) { raw->resumeReplay(ticket); });
     impl->exceptionApi = std::make_unique<ExceptionApi>(*impl->exceptions, *impl->personal);
+    impl->replayJobStore = std::make_unique<store::SqliteReplayJobStore>(*impl->store);
+    impl->replayRunner =
+        std::make_unique<ReplayJobRunner>(*impl->replayJobStore, *impl->exceptions);
+    impl->replayApi = std::make_unique<ReplayJobApi>(
+        *impl->replayJobStore, *impl->exceptionStore, *impl->store, *impl->replayRunner);
     // The bootstrap token first (the administrator "engine"), then the users' tokens.
     impl->admin = std::make_unique<AdminApi>(
         [bootstrap = AdminApi::singleToken(options.adminToken),
@@ -490,6 +503,7 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
         return started.error();
     }
     impl->triggers->start();
+    impl->replayRunner->start(); // jobs that were running before a stop or a crash go on
     net::HttpServerOptions serverOptions;
     serverOptions.host = options.listenHost;
     serverOptions.port = options.listenPort;
@@ -505,6 +519,7 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
                                                                           std::move(respond));
                                                  });
     if (!listening) {
+        impl->replayRunner->stop();
         impl->triggers->stop();
         impl->executor->stop();
         return listening.error();
@@ -585,6 +600,8 @@ void Engine::stop()
     d->server.stop();
     d->adminWork.waitForDone();
     d->exceptionApi->stop();
+    d->replayApi->stop();
+    d->replayRunner->stop();
     {
         std::lock_guard lock(d->samplerMutex);
         d->stopping = true;

@@ -254,6 +254,45 @@ FROM effects e,
 WHERE j.type IN ('text', 'integer', 'real') AND CAST(j.value AS TEXT) <> '';
 )sql";
 
+// Bulk replay jobs (docs/operations.md, "Bulk replay"): the job, and its items fixed when it was
+// created, so a job resumed after a crash neither repeats nor misses an exception. The partial
+// unique index keeps one active job per flow even against a race between two requests.
+constexpr auto kReplayJobs = R"sql(
+CREATE TABLE replay_jobs(
+    id           INTEGER PRIMARY KEY,
+    flow_id      TEXT NOT NULL,
+    filter       TEXT NOT NULL,
+    state        TEXT NOT NULL
+                 CHECK (state IN ('queued', 'running', 'paused', 'cancelled', 'finished', 'failed')),
+    rate         REAL NOT NULL,
+    reason       TEXT NOT NULL,
+    created_by   TEXT NOT NULL,
+    created_role TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    started_at   INTEGER,
+    finished_at  INTEGER,
+    updated_at   INTEGER NOT NULL,
+    total        INTEGER NOT NULL,
+    replayed     INTEGER NOT NULL DEFAULT 0,
+    skipped      INTEGER NOT NULL DEFAULT 0,
+    failed       INTEGER NOT NULL DEFAULT 0,
+    detail       TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX replay_jobs_one_active ON replay_jobs(flow_id)
+    WHERE state IN ('queued', 'running', 'paused');
+
+CREATE TABLE replay_job_items(
+    job_id       INTEGER NOT NULL,
+    exception_id INTEGER NOT NULL,
+    state        TEXT NOT NULL CHECK (state IN ('pending', 'replayed', 'skipped', 'failed')),
+    detail       TEXT NOT NULL DEFAULT '',
+    at           INTEGER,
+    PRIMARY KEY (job_id, exception_id)
+) WITHOUT ROWID;
+CREATE INDEX replay_job_items_pending ON replay_job_items(job_id, exception_id)
+    WHERE state = 'pending';
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "messages, work items, steps, lineage and the effect ledger", kVersion1},
     {2, "durable node state: dedupe keys, aggregates, cursors, learned ids", kVersion2},
@@ -262,6 +301,7 @@ constexpr Migration kMigrations[] = {
      kVersion4},
     {5, "users of the admin API and the hashes of their tokens", kUsers},
     {6, "external ids returned by targets, indexed for lineage", kExternalIds},
+    {7, "bulk replay jobs and the exceptions each covers", kReplayJobs},
 };
 
 } // namespace
