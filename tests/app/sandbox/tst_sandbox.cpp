@@ -84,15 +84,25 @@ public:
         return call(method, QStringLiteral("/billing/v1") + path, body, headers);
     }
 
-    QByteArray erpToken()
+    /// "Bearer …" from an OAuth 2 client-credentials token endpoint.
+    QByteArray token(const QString &path, const QByteArray &secret)
     {
-        const Answer token = answer(start("POST", QStringLiteral("/erp/oauth2/token"),
+        const Answer token = answer(start("POST", path,
                                           "grant_type=client_credentials&client_id=syncline-"
-                                          "integration&client_secret=sandbox-erp-client-secret",
+                                          "integration&client_secret="
+                                              + secret,
                                           {{"Content-Type",
                                             "application/x-www-form-urlencoded"}})
                                         .get());
         return "Bearer " + QByteArray::fromStdString(token.body.value("access_token", ""));
+    }
+    QByteArray erpToken()
+    {
+        return token(QStringLiteral("/erp/oauth2/token"), "sandbox-erp-client-secret");
+    }
+    QByteArray crmToken()
+    {
+        return token(QStringLiteral("/crm/services/oauth2/token"), "sandbox-crm-client-secret");
     }
 
     Answer erp(const QByteArray &method, const QString &path, const Json &body = Json())
@@ -358,16 +368,7 @@ void tst_Sandbox::otherVendorsPage()
 
 void tst_Sandbox::crmPagesWithQueryLocators()
 {
-    const Answer token = Client::answer(
-        m_client
-            ->start("POST", QStringLiteral("/crm/services/oauth2/token"),
-                    "grant_type=client_credentials&client_id=syncline-integration&client_secret="
-                    "sandbox-crm-client-secret",
-                    {{"Content-Type", "application/x-www-form-urlencoded"}})
-            .get());
-    QCOMPARE(token.status, 200);
-    const HttpHeaders headers = {{"Authorization",
-                                  "Bearer " + QByteArray::fromStdString(token.body["access_token"])},
+    const HttpHeaders headers = {{"Authorization", m_client->crmToken()},
                                  {"Sforce-Query-Options", "batchSize=2"}};
     // The five seeded products, two a page.
     QString next = QStringLiteral("/crm/services/data/v59.0/query?q=SELECT+FIELDS(ALL)+FROM+"
@@ -558,15 +559,7 @@ void tst_Sandbox::webhooksAreSignedAsTheEngineVerifies()
     QVERIFY(Json::parse(billing->body.toStdString())["data"]["object"]["amount_due"] == 59700);
 
     // A CRM token, an account, then an opportunity closed won.
-    const Answer token = Client::answer(
-        m_client
-            ->start("POST", QStringLiteral("/crm/services/oauth2/token"),
-                    "grant_type=client_credentials&client_id=syncline-integration&client_secret="
-                    "sandbox-crm-client-secret",
-                    {{"Content-Type", "application/x-www-form-urlencoded"}})
-            .get());
-    const HttpHeaders crm = {{"Authorization",
-                              "Bearer " + QByteArray::fromStdString(token.body["access_token"])}};
+    const HttpHeaders crm = {{"Authorization", m_client->crmToken()}};
     const QString api = QStringLiteral("/crm/services/data/v59.0/sobjects/");
     const Answer account = m_client->call("POST", api + QStringLiteral("Account"),
                                           {{"Name", "Acme"}}, crm);
