@@ -209,6 +209,7 @@ private slots:
     void webhooksAreSignedAsTheEngineVerifies();
     void faultsRepeatUnderASeed();
     void acceptThenResetKeepsTheDocument();
+    void trafficSendsSignedWebhooksWithBadData();
     void resetEmptiesTheLedger();
     void stateSurvivesARestart();
     void programStartsAndExplainsItself();
@@ -634,6 +635,39 @@ void tst_Sandbox::acceptThenResetKeepsTheDocument()
     QCOMPARE(ledger["documents"].size(), size_t(1));
     QVERIFY(ledger["documents"][0]["businessKey"] == "ACC-7");
     QCOMPARE(m_client->erp("GET", QStringLiteral("/customers/C-00001")).status, 200);
+}
+
+void tst_Sandbox::trafficSendsSignedWebhooksWithBadData()
+{
+    Receiver receiver;
+    // Every event bad: the five kinds take turns.
+    const Json start = {{"ratePerSecond", 200}, {"maxEvents", 10}, {"badDataShare", 1.0},
+                        {"seed", 3}, {"customers", 2}, {"mix", {{"invoiceIssued", 1}}},
+                        {"targets",
+                         {{"billing", receiver.url(QStringLiteral("/billing")).toStdString()}}}};
+    QCOMPARE(m_client->call("POST", QStringLiteral("/_sandbox/traffic/start"), start).status, 202);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_client->call("GET", QStringLiteral("/_sandbox/traffic")).body["running"] == false,
+        10'000);
+    const Json status = m_client->call("GET", QStringLiteral("/_sandbox/traffic")).body;
+    QVERIFY(status["sent"]["invoiceIssued"] == 10);
+    for (const char *kind : {"missingTaxCode", "unknownCustomer", "invalidGlAccount",
+                             "currencyMismatch", "duplicateEvent"}) {
+        QVERIFY2(status["bad"][kind] == 2, kind);
+    }
+    const auto invoice = receiver.waitFor("/billing", "traffic-invoice-");
+    QVERIFY(invoice.has_value());
+    QVERIFY(verifySignature(SignatureScheme::TimestampedV1, invoice->header("stripe-signature"),
+                            invoice->body, {"whsec_sandbox_billing"},
+                            QDateTime::currentSecsSinceEpoch())
+                .ok());
+    const Json ledger = m_client->ledger(QStringLiteral("?system=billing&type=invoice&origin="
+                                                        "traffic"));
+    QVERIFY(ledger["documents"].size() >= 10);
+    QCOMPARE(m_client->call("POST", QStringLiteral("/_sandbox/traffic/start"),
+                            {{"ratePerSecond", -1}})
+                 .status,
+             400);
 }
 
 void tst_Sandbox::resetEmptiesTheLedger()
