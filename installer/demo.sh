@@ -49,12 +49,13 @@ wait_for "$engine_url/metrics"
 
 curl -sf -X POST "$sandbox_url/_sandbox/traffic/start" -H 'Content-Type: application/json' \
     -d @- > /dev/null <<JSON
-{"ratePerSecond": 5, "badDataShare": 0.04, "customers": 20,
- "mix": {"invoiceIssued": 6, "paymentFailed": 1, "ticketCreated": 3},
+{"ratePerSecond": 4, "badDataShare": 0.04, "customers": 20,
+ "mix": {"invoiceIssued": 4, "paymentFailed": 1, "ticketCreated": 2, "usageEvents": 3},
  "targets": {"billing": "$engine_url/hooks/billing-events/hook",
-             "support": "$engine_url/hooks/entitlement-check/ticket"}}
+             "support": "$engine_url/hooks/entitlement-check/ticket",
+             "usage": "$engine_url/hooks/usage-to-cash/events"}}
 JSON
-log "traffic flowing: 5 events a second, 4 % bad data"
+log "traffic flowing: 4 events a second, 4 % bad data"
 log "exceptions: $bin/syncline-engine exceptions list --engine $engine_url --token-file $state/token"
 log "documents:  curl $sandbox_url/_sandbox/ledger"
 wait
