@@ -61,41 +61,35 @@ QString period(const QDate &date)
     return date.toString(QStringLiteral("yyyy-MM"));
 }
 
-const char *statusType(int status)
+struct StatusText
 {
-    switch (status) {
-    case 401:
-        return "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.2";
-    case 404:
-        return "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.5";
-    case 405:
-        return "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.6";
-    case 429:
-        return "https://www.rfc-editor.org/rfc/rfc6585.html#section-4";
-    case 503:
-        return "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.6.4";
-    default:
-        return status >= 500 ? "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.6.1"
-                             : "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.1";
-    }
-}
+    int status;
+    const char *type;
+    const char *title;
+};
 
-const char *statusTitle(int status)
+// The problem type and title NetSuite-style errors carry for each status.
+StatusText statusText(int status)
 {
-    switch (status) {
-    case 400:
-        return "Bad Request";
-    case 401:
-        return "Unauthorized";
-    case 404:
-        return "Not Found";
-    case 429:
-        return "Too Many Requests";
-    case 503:
-        return "Service Unavailable";
-    default:
-        return status >= 500 ? "Internal Server Error" : "Client Error";
+    static constexpr StatusText kTexts[] = {
+        {400, "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.1", "Bad Request"},
+        {401, "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.2", "Unauthorized"},
+        {404, "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.5", "Not Found"},
+        {405, "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.6", "Method Not Allowed"},
+        {429, "https://www.rfc-editor.org/rfc/rfc6585.html#section-4", "Too Many Requests"},
+        {503, "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.6.4", "Service Unavailable"},
+    };
+    for (const StatusText &text : kTexts) {
+        if (text.status == status) {
+            return text;
+        }
     }
+    return status >= 500 ? StatusText{status,
+                                      "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.6.1",
+                                      "Internal Server Error"}
+                         : StatusText{status,
+                                      "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.1",
+                                      "Client Error"};
 }
 
 } // namespace
@@ -123,8 +117,9 @@ ServerResponse ErpSystem::error(int status, const QString &code, const QString &
     if (!path.isEmpty()) {
         item["o:errorPath"] = path.toStdString();
     }
-    return jsonResponse(status, {{"type", statusType(status)},
-                                 {"title", statusTitle(status)},
+    const StatusText texts = statusText(status);
+    return jsonResponse(status, {{"type", texts.type},
+                                 {"title", texts.title},
                                  {"status", status},
                                  {"o:errorDetails", Json::array({item})}});
 }

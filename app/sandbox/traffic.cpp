@@ -156,34 +156,13 @@ void Traffic::run()
         if (m_wake.wait_until(lock, due, [this] { return m_stopping; })) {
             break;
         }
-        ++m_eventCount;
+        m_number = ++m_eventCount;
         lock.unlock();
         event();
         lock.lock();
         due += interval;
     }
     m_running = false;
-}
-
-void Traffic::runEvents(int count)
-{
-    if (m_customers.isEmpty()) {
-        {
-            std::lock_guard lock(m_mutex);
-            m_mix = {};
-            for (const auto &[kind, weight] : defaultMix().items()) {
-                m_mix[QString::fromStdString(kind)] = weight.get<double>();
-            }
-        }
-        makeCustomers(5);
-    }
-    for (int i = 0; i < count; ++i) {
-        {
-            std::lock_guard lock(m_mutex);
-            ++m_eventCount;
-        }
-        event();
-    }
 }
 
 double Traffic::uniform()
@@ -342,12 +321,12 @@ void Traffic::opportunityClosedWon(const QString &)
 {
     const Customer &customer = anyCustomer();
     const Json opportunity = call("POST", kCrm + "Opportunity",
-                                  {{"Name", "Expansion " + std::to_string(m_eventCount)},
+                                  {{"Name", "Expansion " + std::to_string(m_number)},
                                    {"StageName", "Negotiation/Review"},
                                    {"CloseDate", QDate::currentDate().toString(Qt::ISODate)
                                                      .toStdString()},
                                    {"AccountId", customer.crmId.toStdString()},
-                                   {"External_Id__c", "OPP-" + std::to_string(m_eventCount)}});
+                                   {"External_Id__c", "OPP-" + std::to_string(m_number)}});
     const QByteArray id = text(opportunity, "id").toUtf8();
     const Json product = call("GET", kCrm + "Product2/ProductCode/CLOUD-PRO", Json());
     call("POST", kCrm + "OpportunityLineItem",
@@ -359,7 +338,7 @@ void Traffic::opportunityClosedWon(const QString &)
 void Traffic::invoiceIssued(const QString &bad)
 {
     Customer customer = anyCustomer();
-    const int number = int(m_eventCount);
+    const int number = int(m_number);
     if (bad == QLatin1String("unknownCustomer")) {
         if (auto stranger = makeCustomer(100'000 + number, QStringLiteral("USD"), false)) {
             customer = *stranger;
@@ -422,11 +401,11 @@ void Traffic::ticketCreated()
 {
     const Customer &customer = anyCustomer();
     call("POST", "/support/api/v2/tickets.json",
-         {{"ticket", {{"subject", "Sync stopped for workspace " + std::to_string(m_eventCount)},
+         {{"ticket", {{"subject", "Sync stopped for workspace " + std::to_string(m_number)},
                       {"comment", {{"body", "Our nightly sync did not run."}}},
                       {"organization_id", customer.supportId},
                       {"priority", "high"},
-                      {"external_id", "TCK-" + std::to_string(m_eventCount)}}}});
+                      {"external_id", "TCK-" + std::to_string(m_number)}}}});
 }
 
 void Traffic::usageEvents(const QString &)

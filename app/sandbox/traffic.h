@@ -28,8 +28,6 @@ public:
     engine::Result<void> start(const Json &config, quint64 defaultSeed);
     void stop();
     Json status() const;
-    /// Runs `count` events now, on the calling thread (tests and benchmarks).
-    void runEvents(int count);
 
 private:
     struct Customer
@@ -77,6 +75,7 @@ private:
     QList<Customer> m_customers;
     int m_badIndex = 0;
     qint64 m_eventCount = 0;
+    qint64 m_number = 0; // the event being generated; only the generating thread touches it
     std::map<QString, qint64> m_sent;
     std::map<QString, qint64> m_bad;
     QString m_lastError;

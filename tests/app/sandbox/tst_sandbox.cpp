@@ -84,15 +84,25 @@ public:
         return call(method, QStringLiteral("/billing/v1") + path, body, headers);
     }
 
-    QByteArray erpToken()
+    /// "Bearer …" from an OAuth 2 client-credentials token endpoint.
+    QByteArray token(const QString &path, const QByteArray &secret)
     {
-        const Answer token = answer(start("POST", QStringLiteral("/erp/oauth2/token"),
+        const Answer token = answer(start("POST", path,
                                           "grant_type=client_credentials&client_id=syncline-"
-                                          "integration&client_secret=sandbox-erp-client-secret",
+                                          "integration&client_secret="
+                                              + secret,
                                           {{"Content-Type",
                                             "application/x-www-form-urlencoded"}})
                                         .get());
         return "Bearer " + QByteArray::fromStdString(token.body.value("access_token", ""));
+    }
+    QByteArray erpToken()
+    {
+        return token(QStringLiteral("/erp/oauth2/token"), "sandbox-erp-client-secret");
+    }
+    QByteArray crmToken()
+    {
+        return token(QStringLiteral("/crm/services/oauth2/token"), "sandbox-crm-client-secret");
     }
 
     Answer erp(const QByteArray &method, const QString &path, const Json &body = Json())
@@ -199,6 +209,7 @@ private slots:
     void webhooksAreSignedAsTheEngineVerifies();
     void faultsRepeatUnderASeed();
     void acceptThenResetKeepsTheDocument();
+    void trafficSendsSignedWebhooksWithBadData();
     void resetEmptiesTheLedger();
     void stateSurvivesARestart();
     void programStartsAndExplainsItself();
@@ -358,16 +369,7 @@ void tst_Sandbox::otherVendorsPage()
 
 void tst_Sandbox::crmPagesWithQueryLocators()
 {
-    const Answer token = Client::answer(
-        m_client
-            ->start("POST", QStringLiteral("/crm/services/oauth2/token"),
-                    "grant_type=client_credentials&client_id=syncline-integration&client_secret="
-                    "sandbox-crm-client-secret",
-                    {{"Content-Type", "application/x-www-form-urlencoded"}})
-            .get());
-    QCOMPARE(token.status, 200);
-    const HttpHeaders headers = {{"Authorization",
-                                  "Bearer " + QByteArray::fromStdString(token.body["access_token"])},
+    const HttpHeaders headers = {{"Authorization", m_client->crmToken()},
                                  {"Sforce-Query-Options", "batchSize=2"}};
     // The five seeded products, two a page.
     QString next = QStringLiteral("/crm/services/data/v59.0/query?q=SELECT+FIELDS(ALL)+FROM+"
@@ -558,15 +560,7 @@ void tst_Sandbox::webhooksAreSignedAsTheEngineVerifies()
     QVERIFY(Json::parse(billing->body.toStdString())["data"]["object"]["amount_due"] == 59700);
 
     // A CRM token, an account, then an opportunity closed won.
-    const Answer token = Client::answer(
-        m_client
-            ->start("POST", QStringLiteral("/crm/services/oauth2/token"),
-                    "grant_type=client_credentials&client_id=syncline-integration&client_secret="
-                    "sandbox-crm-client-secret",
-                    {{"Content-Type", "application/x-www-form-urlencoded"}})
-            .get());
-    const HttpHeaders crm = {{"Authorization",
-                              "Bearer " + QByteArray::fromStdString(token.body["access_token"])}};
+    const HttpHeaders crm = {{"Authorization", m_client->crmToken()}};
     const QString api = QStringLiteral("/crm/services/data/v59.0/sobjects/");
     const Answer account = m_client->call("POST", api + QStringLiteral("Account"),
                                           {{"Name", "Acme"}}, crm);
@@ -641,6 +635,39 @@ void tst_Sandbox::acceptThenResetKeepsTheDocument()
     QCOMPARE(ledger["documents"].size(), size_t(1));
     QVERIFY(ledger["documents"][0]["businessKey"] == "ACC-7");
     QCOMPARE(m_client->erp("GET", QStringLiteral("/customers/C-00001")).status, 200);
+}
+
+void tst_Sandbox::trafficSendsSignedWebhooksWithBadData()
+{
+    Receiver receiver;
+    // Every event bad: the five kinds take turns.
+    const Json start = {{"ratePerSecond", 200}, {"maxEvents", 10}, {"badDataShare", 1.0},
+                        {"seed", 3}, {"customers", 2}, {"mix", {{"invoiceIssued", 1}}},
+                        {"targets",
+                         {{"billing", receiver.url(QStringLiteral("/billing")).toStdString()}}}};
+    QCOMPARE(m_client->call("POST", QStringLiteral("/_sandbox/traffic/start"), start).status, 202);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_client->call("GET", QStringLiteral("/_sandbox/traffic")).body["running"] == false,
+        10'000);
+    const Json status = m_client->call("GET", QStringLiteral("/_sandbox/traffic")).body;
+    QVERIFY(status["sent"]["invoiceIssued"] == 10);
+    for (const char *kind : {"missingTaxCode", "unknownCustomer", "invalidGlAccount",
+                             "currencyMismatch", "duplicateEvent"}) {
+        QVERIFY2(status["bad"][kind] == 2, kind);
+    }
+    const auto invoice = receiver.waitFor("/billing", "traffic-invoice-");
+    QVERIFY(invoice.has_value());
+    QVERIFY(verifySignature(SignatureScheme::TimestampedV1, invoice->header("stripe-signature"),
+                            invoice->body, {"whsec_sandbox_billing"},
+                            QDateTime::currentSecsSinceEpoch())
+                .ok());
+    const Json ledger = m_client->ledger(QStringLiteral("?system=billing&type=invoice&origin="
+                                                        "traffic"));
+    QVERIFY(ledger["documents"].size() >= 10);
+    QCOMPARE(m_client->call("POST", QStringLiteral("/_sandbox/traffic/start"),
+                            {{"ratePerSecond", -1}})
+                 .status,
+             400);
 }
 
 void tst_Sandbox::resetEmptiesTheLedger()
