@@ -184,6 +184,7 @@ void HttpClient::Impl::start(std::unique_ptr<Call> call,
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, long(r.totalTimeoutMs));
     curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, r.followRedirects ? 1L : 0L);
     curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, r.freshConnection ? 1L : 0L);
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);

@@ -25,6 +25,10 @@ struct HttpRequest
     int totalTimeoutMs = 30'000;
     qint64 maxResponseBytes = 5 * 1024 * 1024;
     bool followRedirects = false; // off unless a connection asks for it
+    /// On a new connection, never a kept-alive one. libcurl sends a request again by itself
+    /// when a reused connection closes without an answer — for a target that cannot recognise
+    /// a repeat (no idempotency support) that could post a document twice.
+    bool freshConnection = false;
 };
 
 struct HttpResponse

@@ -316,6 +316,8 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
     if (m_settings.method == "POST" || m_settings.method == "PUT"
         || m_settings.method == "PATCH") {
         request.headers.append({m_target.idempotencyHeader, key});
+        // A target that cannot recognise a repeat must never get one the client made by itself.
+        request.freshConnection = !m_target.idempotencySupported;
     }
     request.totalTimeoutMs = m_settings.timeoutMs > 0 ? m_settings.timeoutMs : m_target.timeoutMs;
     if (m_settings.connectTimeoutMs > 0) {

@@ -1,5 +1,6 @@
 #include "engine/net/httpclient.h"
 
+#include "engine/net/httpserver.h"
 #include "tests/common/rawhttpserver.h"
 
 #include <QTest>
@@ -131,6 +132,49 @@ private slots:
         QCOMPARE(outcome.response.error().code, QString::fromLatin1(kHttpReset));
         QVERIFY(outcome.requestSent);
         QCOMPARE(server.requests(), 1);
+    }
+
+    // A kept-alive connection that closes without an answer after the target took the request
+    // (accept-then-reset): on a fresh connection the client reports it and sends nothing again.
+    void aFreshConnectionIsNeverResentByTheClient_data()
+    {
+        QTest::addColumn<bool>("fresh");
+        QTest::newRow("reused connection") << false;
+        QTest::newRow("fresh connection") << true;
+    }
+    void aFreshConnectionIsNeverResentByTheClient()
+    {
+        QFETCH(bool, fresh);
+        std::atomic<int> posts{0};
+        syncline::engine::net::HttpServer server;
+        QVERIFY(server.listen({}, [&posts](syncline::engine::net::ServerRequest request,
+                                           syncline::engine::net::Responder respond) {
+                          if (request.method != "POST") {
+                              respond(syncline::engine::net::ServerResponse::json(200, "{}"));
+                              return;
+                          }
+                          ++posts; // taken and acted on, then the connection drops
+                          syncline::engine::net::ServerResponse dropped;
+                          dropped.dropConnection = true;
+                          respond(dropped);
+                      })
+                    .ok());
+        HttpClient client;
+        const QString url = QStringLiteral("http://127.0.0.1:%1/invoices").arg(server.port());
+        HttpRequest warm;
+        warm.url = url;
+        QVERIFY(client.send(warm).get().response.ok()); // leaves a connection to reuse
+        HttpRequest request = post(url);
+        request.freshConnection = fresh;
+        const HttpOutcome outcome = client.send(request).get();
+        QVERIFY(!outcome.response.ok());
+        QVERIFY(outcome.requestSent);
+        if (fresh) {
+            QCOMPARE(posts.load(), 1);
+        } else {
+            qInfo("on a reused connection the target got the POST %d times", posts.load());
+        }
+        server.stop();
     }
 
     void oversizedResponseIsRefused()
