@@ -15,6 +15,10 @@
 #include <functional>
 #include <memory>
 
+namespace syncline::engine::plugin {
+class ConnectorRegistry;
+}
+
 namespace syncline::engine::runtime {
 
 /// What runners are built with; all outlive the runners.
@@ -26,6 +30,8 @@ struct NodeServices
     std::function<qint64()> clockMs;
     /// Internal topics and their subscribers (publish nodes); null: publish cannot run.
     std::shared_ptr<TopicRegistry> topics = nullptr;
+    /// The loaded connector plugins; null or empty: HTTP nodes naming an operation cannot run.
+    std::shared_ptr<const plugin::ConnectorRegistry> connectors = nullptr;
 };
 
 class NodeFactory;
