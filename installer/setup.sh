@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Syncline set-up on Debian 12: installs the Debian packages the project needs (only those
 # missing), configures and builds the `release` preset into build/, then
-#   --run    starts the main job on the demo workspace (resources/demo)
+#   --run    starts the demo: the SaaS sandbox, the engine on resources/demo, and traffic
 #   --test   runs the whole CTest suite and exits non-zero if anything fails
 #   --build  stops after the build
 # Idempotent: a second run installs nothing and rebuilds only what changed (ccache, Ninja).
@@ -57,13 +57,8 @@ build() {
 }
 
 run_main_job() {
-    local demo="$root/resources/demo"
-    if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
-        log "starting the studio on $demo"
-        exec "$root/build/bin/syncline" "$demo"
-    fi
-    log "no display: running the headless engine on $demo"
-    exec "$root/build/bin/syncline-engine" run "$demo"
+    log "starting the demo: sandbox, engine on resources/demo, traffic (Ctrl+C stops)"
+    exec "$here/demo.sh" "$root/build"
 }
 
 run_tests() {

@@ -18,7 +18,7 @@ const std::vector<std::string> &nodeTypes()
     static const std::vector<std::string> types = {
         "webhook", "schedule", "poll",   "subscribe", "manual",  "validate", "map",
         "route",   "split",    "aggregate", "dedupe", "lookup",  "http",     "publish",
-        "write",   "delay",    "errorBranch",
+        "write",   "delay",    "errorBranch", "respond",
     };
     return types;
 }

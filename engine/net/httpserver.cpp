@@ -252,14 +252,23 @@ Responder HttpServer::Impl::responderFor(const std::shared_ptr<Exchange> &exchan
     };
 }
 
+// Sends the stored response, or closes the connection when the response asks to be dropped.
+static MHD_Result answer(const std::shared_ptr<Exchange> &exchange)
+{
+    const bool drop = exchange->response->dropConnection;
+    if (!drop) {
+        queue(exchange->connection, *exchange->response);
+    }
+    exchange->response.reset();
+    return drop ? MHD_NO : MHD_YES;
+}
+
 MHD_Result HttpServer::Impl::dispatch(const std::shared_ptr<Exchange> &exchange)
 {
     disarm(exchange->connection);
     std::unique_lock lock(exchange->mutex);
     if (exchange->response) {
-        queue(exchange->connection, *exchange->response);
-        exchange->response.reset();
-        return MHD_YES;
+        return answer(exchange);
     }
     if (exchange->handled) {
         return MHD_YES; // resumed and already answered
@@ -269,9 +278,7 @@ MHD_Result HttpServer::Impl::dispatch(const std::shared_ptr<Exchange> &exchange)
     handler(exchange->request, responderFor(exchange));
     lock.lock();
     if (exchange->response) {
-        queue(exchange->connection, *exchange->response);
-        exchange->response.reset();
-        return MHD_YES;
+        return answer(exchange);
     }
     exchange->suspended = true;
     {

@@ -29,6 +29,9 @@ struct ServerResponse
     int status = 200;
     HttpHeaders headers;
     QByteArray body;
+    /// Close the connection without sending anything, as a peer or proxy failing mid-request
+    /// would (the sandbox's accept-then-reset fault).
+    bool dropConnection = false;
 
     static ServerResponse json(int status, const QByteArray &body);
     /// An RFC 9457 problem document; `extra` is a JSON object text merged into it (or empty).

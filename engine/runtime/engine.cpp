@@ -101,6 +101,7 @@ struct Engine::Impl
     std::unique_ptr<Executor> executor;
     std::shared_ptr<TopicRegistry> topics = std::make_shared<TopicRegistry>();
     std::shared_ptr<const plugin::ConnectorRegistry> connectors;
+    std::shared_ptr<Replies> replies = std::make_shared<Replies>();
     std::shared_ptr<ManualIntake> manual;
     std::unique_ptr<TriggerHost> triggers;
     std::unique_ptr<Deployer> deployer;
@@ -435,6 +436,7 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
     impl->executor = std::make_unique<Executor>(*impl->store, impl->metrics, executorOptions);
     WebhookIngressOptions ingressOptions;
     ingressOptions.backPressure = impl->backPressure;
+    ingressOptions.replies = impl->replies;
     ingressOptions.onStored = [raw](const QString &flowId, int version, const QStringList &nodes) {
         for (const QString &node : nodes) {
             raw->executor->notify(flowId, version, node);
@@ -469,6 +471,7 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
                                                              .secrets = impl->secrets->lookup(),
                                                              .clockMs = nowMs,
                                                              .topics = impl->topics,
+                                                             .replies = impl->replies,
                                                              .connectors = impl->connectors});
     if (Result<DeployReport> deployed = impl->deploy(loaded.workspace, security::enginePrincipal());
         !deployed) {

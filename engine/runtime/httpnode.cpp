@@ -162,6 +162,12 @@ Result<HttpNodeSettings> HttpNodeSettings::fromJson(const nlohmann::json &settin
                                               "that settings/externalIds defines"));
         }
     }
+    s.into = settingText(settings, "into");
+    if (!s.into.isEmpty() && s.externalIds.isEmpty() && s.operation.isEmpty()) {
+        return Error::make(QStringLiteral("SETTINGS_INVALID"),
+                           QStringLiteral("settings/into: carries the external ids into the "
+                                          "message, so settings/externalIds must name some"));
+    }
     if (const auto t = settings.find("timeoutMs"); t != settings.end() && t->is_number_integer()) {
         s.timeoutMs = t->get<int>();
     }
@@ -214,6 +220,16 @@ NodeOutcome HttpNode::run(const store::WorkItem &item)
         return NodeOutcome::fail(path.error().code, path.error().message);
     }
     const QString url = m_target.baseUrl + *path;
+    // The body is built before the intent is committed: a mapping that fails is the message's
+    // business failure, never a call that may have happened.
+    QByteArray body = item.message.payload;
+    if (m_body) {
+        Result<json::Value> mapped = m_body->apply(payload.value());
+        if (!mapped) {
+            return NodeOutcome::fail(mapped.error().code, mapped.error().message);
+        }
+        body = toBytes(*mapped);
+    }
     const QString key = idempotencyKey(item.message.correlationId, item.message.flowId,
                                        item.nodeId, businessKey);
     const store::EffectIntent intent{key,
@@ -235,9 +251,8 @@ NodeOutcome HttpNode::run(const store::WorkItem &item)
                                   : QString();
     switch (effect->state) {
     case store::EffectState::Succeeded: {
-        NodeOutcome done = NodeOutcome::next(); // done before (a retry or a replay): never again
-        learn(done, learnFrom, effect->externalIds);
-        return done;
+        // Done before (a retry or a replay): never again; the ledger has what it returned.
+        return succeeded(item, learnFrom, effect->externalIds);
     }
     case store::EffectState::Uncertain:
         return NodeOutcome::fail(QStringLiteral("UNCERTAIN"),
@@ -261,26 +276,50 @@ NodeOutcome HttpNode::run(const store::WorkItem &item)
     case store::EffectState::Failed:
         break;
     }
-    return call(item, url, key.toLatin1(), learnFrom);
+    return call(item, url, key.toLatin1(), learnFrom, body);
 }
 
-void HttpNode::learn(NodeOutcome &outcome, const QString &learnFrom,
-                     const QByteArray &externalIds) const
+NodeOutcome HttpNode::succeeded(const store::WorkItem &item, const QString &learnFrom,
+                                const QByteArray &externalIds) const
 {
-    if (!m_settings.idMap || learnFrom.isEmpty()) {
-        return;
-    }
     const nlohmann::json ids = nlohmann::json::parse(externalIds.toStdString(), nullptr, false);
-    const std::string name = m_settings.idMap->externalId.toStdString();
-    if (!ids.is_object() || !ids.contains(name) || !ids[name].is_string()) {
-        return;
+    QList<store::StateWrite> learned;
+    if (m_settings.idMap && !learnFrom.isEmpty()) {
+        const std::string name = m_settings.idMap->externalId.toStdString();
+        if (ids.is_object() && ids.contains(name) && ids[name].is_string()) {
+            learned.append({QStringLiteral("idmap/%1").arg(m_settings.idMap->name), learnFrom,
+                            QByteArray::fromStdString(ids[name].get<std::string>()), 0});
+        }
     }
-    outcome.stateWrites.append({QStringLiteral("idmap/%1").arg(m_settings.idMap->name), learnFrom,
-                                QByteArray::fromStdString(ids[name].get<std::string>()), 0});
+    NodeOutcome done = NodeOutcome::next();
+    if (!m_settings.into.isEmpty()) {
+        json::ObjectBuilder found;
+        if (ids.is_object()) {
+            for (auto it = ids.begin(); it != ids.end(); ++it) {
+                if (it->is_string()) {
+                    found.set(it.key(),
+                              json::Value::string(QString::fromStdString(it->get<std::string>())));
+                }
+            }
+        }
+        const json::IntakeResult payload = json::JsonIntake::parse(item.message.payload);
+        Result<json::Value> updated = payload.ok()
+                                          ? setField(payload.value(), m_settings.into, found.build())
+                                          : Result<json::Value>(Error::make(
+                                                payload.refusal().code(),
+                                                payload.refusal().describe()));
+        if (!updated) {
+            done = NodeOutcome::fail(updated.error().code, updated.error().message);
+        } else {
+            done = NodeOutcome::produce({{QString(), childOf(item.message, *updated)}});
+        }
+    }
+    done.stateWrites = std::move(learned);
+    return done;
 }
 
 NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, const QByteArray &key,
-                           const QString &learnFrom)
+                           const QString &learnFrom, const QByteArray &body)
 {
     const qint64 now = m_clockMs();
     if (!m_target.breaker->allow(now)) {
@@ -310,7 +349,7 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
     request.headers.append({"X-Correlation-ID", item.message.correlationId.toUtf8()});
     if (m_settings.method != "GET" && m_settings.method != "DELETE") {
         request.headers.append(qMakePair(QByteArray("Content-Type"), QByteArray("application/json")));
-        request.body = item.message.payload;
+        request.body = body;
     }
     if (m_settings.method == "POST" || m_settings.method == "PUT"
         || m_settings.method == "PATCH") {
@@ -351,15 +390,18 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
             .withEffect(finished);
     }
     if (m_connector.connector) {
-        return classified(response, request.headers, url, finished, learnFrom);
+        return classified(item, response, request.headers, url, finished, learnFrom);
     }
     switch (classifyHttpStatus(response.status)) {
     case CallVerdict::Ok: {
         m_target.breaker->recordSuccess();
+        finished.state = store::EffectState::Succeeded;
         if (!m_settings.externalIds.isEmpty()) {
             finished.externalIds = externalIdsOf(response.body, {});
         }
-        return succeeded(finished, learnFrom);
+        NodeOutcome done = succeeded(item, learnFrom, finished.externalIds);
+        done.effect = finished;
+        return done;
     }
     case CallVerdict::Retry: {
         if (response.status >= 500 || response.status == 429) {
@@ -402,18 +444,9 @@ QByteArray HttpNode::externalIdsOf(const QByteArray &body,
     return QByteArray::fromStdString(ids.dump());
 }
 
-NodeOutcome HttpNode::succeeded(store::EffectOutcome finished, const QString &learnFrom) const
-{
-    finished.state = store::EffectState::Succeeded;
-    NodeOutcome done = NodeOutcome::next();
-    learn(done, learnFrom, finished.externalIds);
-    done.effect = finished;
-    return done;
-}
-
-NodeOutcome HttpNode::classified(const net::HttpResponse &response, const net::HttpHeaders &sent,
-                                 const QString &url, store::EffectOutcome finished,
-                                 const QString &learnFrom)
+NodeOutcome HttpNode::classified(const store::WorkItem &item, const net::HttpResponse &response,
+                                 const net::HttpHeaders &sent, const QString &url,
+                                 store::EffectOutcome finished, const QString &learnFrom)
 {
     plugin::ConnectorAnswer answer;
     answer.object = m_settings.object;
@@ -423,10 +456,14 @@ NodeOutcome HttpNode::classified(const net::HttpResponse &response, const net::H
     answer.body = response.body;
     const plugin::AnswerVerdict verdict = m_connector.connector->classify(answer);
     switch (verdict.kind) {
-    case plugin::AnswerVerdict::Kind::Success:
+    case plugin::AnswerVerdict::Kind::Success: {
         m_target.breaker->recordSuccess();
+        finished.state = store::EffectState::Succeeded;
         finished.externalIds = externalIdsOf(response.body, verdict.externalIds);
-        return succeeded(finished, learnFrom);
+        NodeOutcome done = succeeded(item, learnFrom, finished.externalIds);
+        done.effect = finished;
+        return done;
+    }
     case plugin::AnswerVerdict::Kind::Retry: {
         if (response.status >= 500 || response.status == 429) {
             m_target.breaker->recordFailure(m_clockMs());

@@ -5,6 +5,7 @@
 #include "engine/runtime/noderunner.h"
 #include "engine/runtime/systemtarget.h"
 #include "engine/store/messagestore.h"
+#include "engine/runtime/transformnodes.h"
 
 #include <functional>
 
@@ -33,6 +34,9 @@ struct HttpNodeSettings
         QString externalId;
     };
     std::optional<IdMap> idMap;
+    /// Non-empty: the message goes on with an object of the external ids at this dotted path
+    /// (e.g. "erpCustomer" → {"number": "C-00042", "currency": "USD"}) — how a GET enriches it.
+    QString into;
     int timeoutMs = 0;                   // 0: the system's
     int connectTimeoutMs = 0;            // 0: the HTTP client's (5 s)
     qint64 maxResponseBytes = 1024 * 1024;
@@ -62,26 +66,31 @@ public:
     NodeOutcome run(const store::WorkItem &item) override;
 
     /// The key for a message at a node: stable across retries, restarts and replays.
+    /// The request body is this mapping applied to the message (settings/mapping) instead of
+    /// the message itself; the message goes on unchanged.
+    void setBody(std::shared_ptr<const MapNode> body) { m_body = std::move(body); }
+
     static QString idempotencyKey(const QString &correlationId, const QString &flowId,
                                   const QString &nodeId, const QString &businessKey);
 
 private:
     NodeOutcome call(const store::WorkItem &item, const QString &url, const QByteArray &key,
-                     const QString &learnFrom);
-    /// The id map entry for a success with these external ids, if any.
-    void learn(NodeOutcome &outcome, const QString &learnFrom, const QByteArray &externalIds) const;
+                     const QString &learnFrom, const QByteArray &body);
+    /// A call that succeeded, now or before: learns the id map entry and carries the external
+    /// ids into the message when settings/into asks.
+    NodeOutcome succeeded(const store::WorkItem &item, const QString &learnFrom,
+                          const QByteArray &externalIds) const;
     /// A business refusal (4xx): HTTP_4XX, or the connector's reason code when a connector
     /// classified it, with the target's own error among the facts.
     NodeOutcome refused(const net::HttpResponse &response, const net::HttpHeaders &sent,
                         const QString &url, const plugin::AnswerVerdict *verdict = nullptr) const;
     /// The answer read by the node's connector instead of by its status alone.
-    NodeOutcome classified(const net::HttpResponse &response, const net::HttpHeaders &sent,
-                           const QString &url, store::EffectOutcome finished,
-                           const QString &learnFrom);
+    NodeOutcome classified(const store::WorkItem &item, const net::HttpResponse &response,
+                           const net::HttpHeaders &sent, const QString &url,
+                           store::EffectOutcome finished, const QString &learnFrom);
     /// The external ids of a success: the connector's (if any) and the node's own pointers.
     QByteArray externalIdsOf(const QByteArray &body,
                              const QMap<QString, QString> &fromConnector) const;
-    NodeOutcome succeeded(store::EffectOutcome finished, const QString &learnFrom) const;
 
     PlannedNode m_node;
     HttpNodeSettings m_settings;
@@ -89,6 +98,7 @@ private:
     store::MessageStore &m_store;
     net::HttpClient &m_client;
     std::function<qint64()> m_clockMs;
+    std::shared_ptr<const MapNode> m_body;
     ConnectorUse m_connector;
 };
 

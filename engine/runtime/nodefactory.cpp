@@ -5,6 +5,7 @@
 #include "engine/runtime/nodebuilders.h"
 #include "engine/runtime/nodetypes.h"
 #include "engine/runtime/publishnode.h"
+#include "engine/runtime/respondnode.h"
 #include "engine/runtime/transformnodes.h"
 #include "engine/runtime/nodesupport.h"
 
@@ -39,7 +40,8 @@ Result<std::shared_ptr<NodeRunner>> buildValidate(NodeFactory &factory, const Pl
         schemaId, std::move(*validator), std::move(reasonCodes)));
 }
 
-Result<std::shared_ptr<NodeRunner>> buildMap(NodeFactory &factory, const PlannedNode &node)
+// The mapping a node's settings/mapping names, compiled.
+Result<std::shared_ptr<MapNode>> mappingOf(NodeFactory &factory, const PlannedNode &node)
 {
     const QString mappingId = settingText(node.settings, "mapping");
     const model::WorkspaceObject *mapping = factory.workspace().find(model::ObjectKind::Mapping,
@@ -49,8 +51,12 @@ Result<std::shared_ptr<NodeRunner>> buildMap(NodeFactory &factory, const Planned
                            QStringLiteral("settings/mapping names no mapping (\"%1\")")
                                .arg(mappingId));
     }
-    Result<std::shared_ptr<MapNode>> map = MapNode::create(
-        mappingId, mapping->document.value("fields", nlohmann::json()));
+    return MapNode::create(mappingId, mapping->document.value("fields", nlohmann::json()));
+}
+
+Result<std::shared_ptr<NodeRunner>> buildMap(NodeFactory &factory, const PlannedNode &node)
+{
+    Result<std::shared_ptr<MapNode>> map = mappingOf(factory, node);
     if (!map) {
         return map.error();
     }
@@ -129,9 +135,16 @@ Result<std::shared_ptr<NodeRunner>> buildHttp(NodeFactory &factory, const Planne
         connector = *bound;
     }
     const NodeServices &services = factory.services();
-    return std::shared_ptr<NodeRunner>(
-        std::make_shared<HttpNode>(node, std::move(*http), *system, services.store, services.http,
-                                   services.clockMs, std::move(connector)));
+    auto runner = std::make_shared<HttpNode>(node, std::move(*http), *system, services.store,
+                                             services.http, services.clockMs, std::move(connector));
+    if (node.settings.contains("mapping")) {
+        Result<std::shared_ptr<MapNode>> body = mappingOf(factory, node);
+        if (!body) {
+            return body.error();
+        }
+        runner->setBody(*body);
+    }
+    return std::shared_ptr<NodeRunner>(runner);
 }
 
 Result<std::shared_ptr<NodeRunner>> buildPublish(NodeFactory &factory, const PlannedNode &node)
@@ -142,6 +155,16 @@ Result<std::shared_ptr<NodeRunner>> buildPublish(NodeFactory &factory, const Pla
         return publish.error();
     }
     return std::shared_ptr<NodeRunner>(*publish);
+}
+
+Result<std::shared_ptr<NodeRunner>> buildRespond(NodeFactory &factory, const PlannedNode &node)
+{
+    Result<std::shared_ptr<RespondNode>> respond = RespondNode::create(node.settings,
+                                                                       factory.services().replies);
+    if (!respond) {
+        return respond.error();
+    }
+    return std::shared_ptr<NodeRunner>(*respond);
 }
 
 // The node types with an input queue that this engine runs, one line each.
@@ -164,6 +187,7 @@ constexpr BuilderEntry kBuilders[] = {
     {"delay", &buildDelay},
     {"errorBranch", &buildErrorBranch},
     {"publish", &buildPublish},
+    {"respond", &buildRespond},
 };
 
 // Trigger types the engine itself runs (they have no runner).
@@ -263,6 +287,14 @@ Result<SystemTarget> NodeFactory::target(const QString &systemId)
 
 Result<QList<WebhookTrigger>> NodeFactory::webhookTriggers(const FlowPlan &plan)
 {
+    // A flow that answers its senders (respond nodes) keeps them waiting up to the longest wait.
+    qint64 replyTimeoutMs = 0;
+    for (const QString &id : plan.nodeOrder) {
+        const PlannedNode &node = *plan.node(id);
+        if (node.type == QLatin1String("respond")) {
+            replyTimeoutMs = std::max(replyTimeoutMs, RespondNode::timeoutMs(node.settings));
+        }
+    }
     QList<WebhookTrigger> triggers;
     for (const QString &id : plan.nodeOrder) {
         const PlannedNode &node = *plan.node(id);
@@ -274,6 +306,7 @@ Result<QList<WebhookTrigger>> NodeFactory::webhookTriggers(const FlowPlan &plan)
         trigger.triggerId = node.id;
         trigger.flowVersion = plan.version;
         trigger.firstNodes = node.successors();
+        trigger.replyTimeoutMs = replyTimeoutMs;
         const nlohmann::json &settings = node.settings;
         if (const QString pointer = settingText(settings, "deliveryId"); !pointer.isEmpty()) {
             trigger.deliveryIdPointer = pointer;

@@ -30,6 +30,8 @@ struct NodeServices
     std::function<qint64()> clockMs;
     /// Internal topics and their subscribers (publish nodes); null: publish cannot run.
     std::shared_ptr<TopicRegistry> topics = nullptr;
+    /// Webhook senders waiting for their flow's answer (respond nodes); null: respond cannot run.
+    std::shared_ptr<Replies> replies = nullptr;
     /// The loaded connector plugins; null or empty: HTTP nodes naming an operation cannot run.
     std::shared_ptr<const plugin::ConnectorRegistry> connectors = nullptr;
 };

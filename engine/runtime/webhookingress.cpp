@@ -17,6 +17,16 @@ QByteArray idsBody(const store::IngestResult &result)
         .toUtf8();
 }
 
+// The flow's answer to a sender who waited for it, or the ids when it did not come in time.
+net::ServerResponse answer(const std::optional<Reply> &reply, const QByteArray &ids,
+                           const QString &correlationId)
+{
+    net::ServerResponse response = reply ? net::ServerResponse::json(reply->status, reply->body)
+                                         : net::ServerResponse::json(202, ids);
+    response.headers.append({"X-Correlation-ID", correlationId.toUtf8()});
+    return response;
+}
+
 } // namespace
 
 WebhookIngress::WebhookIngress(store::MessageStore &store, WebhookIngressOptions options)
@@ -167,9 +177,10 @@ void WebhookIngress::handle(net::ServerRequest request, net::Responder respond)
 
     const QString flowId = hook->flowId;
     const int flowVersion = hook->flowVersion;
+    const qint64 replyTimeoutMs = hook->replyTimeoutMs;
     const QList<Arrival> arrivals = m_options.prepare ? m_options.prepare(ingest)
                                                       : arrivalsAtFirstNodes(ingest);
-    m_store.ingestAsync(std::move(ingest), [this, respond, flowId, flowVersion,
+    m_store.ingestAsync(std::move(ingest), [this, respond, flowId, flowVersion, replyTimeoutMs,
                                             arrivals](Result<store::IngestResult> stored) {
         if (!stored) {
             respond(throttle(QStringLiteral("the message could not be stored: %1; nothing was "
@@ -188,7 +199,18 @@ void WebhookIngress::handle(net::ServerRequest request, net::Responder respond)
                 m_options.backPressure->queued(flowId, arrival.nodeId, 1, arrival.bytes);
             }
         }
-        respond(net::ServerResponse::json(202, idsBody(*stored)));
+        if (replyTimeoutMs > 0 && m_options.replies) {
+            // Registered before the executor hears of the message, so the answer cannot
+            // overtake the waiter.
+            m_options.replies->expect(stored->correlationId, replyTimeoutMs,
+                                      [respond, ids = idsBody(*stored),
+                                       correlationId = stored->correlationId](
+                                          std::optional<Reply> reply) {
+                                          respond(answer(reply, ids, correlationId));
+                                      });
+        } else {
+            respond(net::ServerResponse::json(202, idsBody(*stored)));
+        }
         if (m_options.onStored) {
             m_options.onStored(flowId, flowVersion, arrivalNodes(arrivals));
         }

@@ -6,6 +6,7 @@
 #include "engine/net/signature.h"
 #include "engine/runtime/backpressure.h"
 #include "engine/store/messagestore.h"
+#include "engine/runtime/replies.h"
 
 #include <QHash>
 #include <QString>
@@ -38,6 +39,9 @@ struct WebhookTrigger
     QString businessKeyPointer;
 
     json::IntakeLimits limits;
+    /// Above 0: the flow answers its senders (a respond node); the request waits this long for
+    /// the answer after the message is committed, then gets the usual 202.
+    qint64 replyTimeoutMs = 0;
 };
 
 struct WebhookIngressOptions
@@ -53,6 +57,9 @@ struct WebhookIngressOptions
     /// Runs the pure nodes a message meets first before it is stored; unset: it waits at its
     /// first nodes.
     PrepareArrival prepare;
+    /// Where requests of flows that answer their senders wait (see WebhookTrigger); null: they
+    /// never wait.
+    std::shared_ptr<Replies> replies;
 };
 
 /// What a panel polls: requests by outcome since start.

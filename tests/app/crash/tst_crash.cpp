@@ -240,6 +240,16 @@ void TestCrash::everyAcknowledgedMessageIsDeliveredOnceDespiteKills()
              QByteArray("ok"));
     sqlite3_finalize(check);
     sqlite3_close(db);
+
+    // The audit trail (a deployment at every start) still verifies link by link after the kills.
+    QProcess audit;
+    audit.start(kEngine,
+                {QStringLiteral("audit"),
+                 QStringLiteral("verify"),
+                 QStringLiteral("--db"),
+                 m_dir.filePath(QStringLiteral("engine.db"))});
+    QVERIFY(audit.waitForFinished(30000));
+    QVERIFY2(audit.exitCode() == 0, audit.readAllStandardOutput() + audit.readAllStandardError());
 }
 
 QTEST_GUILESS_MAIN(TestCrash)

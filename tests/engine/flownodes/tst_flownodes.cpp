@@ -10,6 +10,8 @@
 #include "engine/runtime/writenode.h"
 
 #include <QFile>
+
+#include <atomic>
 #include <QTemporaryDir>
 
 using namespace syncline::engine;
@@ -106,6 +108,110 @@ private slots:
         QTRY_COMPARE(sink->count(), 1);
         QCOMPARE(text(sink->payloads().at(0)["terms"]), str(R"({"billing":"net_30","erp":"N30"})"));
         QCOMPARE(h2.parked(), 0);
+    }
+
+    void aGetCarriesWhatItFoundIntoTheMessage()
+    {
+        std::atomic<int> calls{0};
+        net::HttpServer erp;
+        QVERIFY(erp.listen({}, [&calls](net::ServerRequest request, net::Responder respond) {
+                       ++calls;
+                       const bool known = request.queryValue("ExternalReference") == "ACC-1";
+                       respond(net::ServerResponse::json(
+                           200,
+                           known ? R"({"items":[{"CustomerNumber":"C-00042","Currency":"EUR"}]})"
+                                 : R"({"items":[]})"));
+                   })
+                    .ok());
+        Harness h;
+        nlohmann::json document = {
+            {"id", "customers"},
+            {"name", "Customers"},
+            {"nodes",
+             {{{"id", "in"}, {"type", "webhook"}},
+              {{"id", "find"},
+               {"type", "http"},
+               {"settings",
+                {{"system", "erp"}, {"method", "GET"},
+                 {"path", "/customers?ExternalReference={/account}"},
+                 {"externalIds",
+                  {{"number", "/items/0/CustomerNumber"}, {"currency", "/items/0/Currency"}}},
+                 {"into", "erp.customer"}}}},
+              {{"id", "sink"}, {"type", "map"}}}},
+            {"edges", {{{"from", "in"}, {"to", "find"}}, {{"from", "find"}, {"to", "sink"}}}}};
+        auto plan = h.plan(document);
+        nlohmann::json system = {{"id", "erp"},
+                                 {"baseUrl", QStringLiteral("http://127.0.0.1:%1")
+                                                 .arg(erp.port())
+                                                 .toStdString()},
+                                 {"auth", {{"type", "none"}}}};
+        net::HttpClient client;
+        Result<SystemTarget> target = SystemTarget::fromDocument(system, {});
+        QVERIFY(target.ok());
+        Result<HttpNodeSettings> settings = HttpNodeSettings::fromJson(node(plan, "find").settings);
+        QVERIFY2(settings.ok(), qPrintable(settings.ok() ? QString() : settings.error().message));
+        auto http = std::make_shared<HttpNode>(node(plan, "find"), *settings, *target, h.store(),
+                                               client, h.clock());
+        auto sink = std::make_shared<Sink>();
+        h.start(plan, {{str("find"), http}, {str("sink"), sink}});
+        h.ingest(R"({"account":"ACC-1","amount":"10.00"})", {}, str("find"));
+        h.ingest(R"({"account":"ACC-9","amount":"20.00"})", {}, str("find"));
+        QTRY_COMPARE(sink->count(), 2);
+        QHash<QString, QString> found;
+        for (const nlohmann::json &payload : sink->payloads()) {
+            found.insert(text(payload["account"]), text(payload["erp"]));
+        }
+        QCOMPARE(found.value(str("ACC-1")), str(R"({"customer":{"currency":"EUR","number":"C-00042"}})"));
+        // Nothing found is an empty object: a route after it decides (e.g. UNKNOWN_CUSTOMER).
+        QCOMPARE(found.value(str("ACC-9")), str(R"({"customer":{}})"));
+        QCOMPARE(calls.load(), 2);
+        QVERIFY(!HttpNodeSettings::fromJson({{"system", "erp"}, {"into", "x"}}).ok());
+    }
+
+    void aMappingBuildsTheBodyAndTheMessageGoesOnUnchanged()
+    {
+        QByteArray received;
+        net::HttpServer crm;
+        QVERIFY(crm.listen({}, [&received](net::ServerRequest request, net::Responder respond) {
+                       received = request.body;
+                       respond(net::ServerResponse::json(204, {}));
+                   })
+                    .ok());
+        Harness h;
+        nlohmann::json document = {
+            {"id", "status"},
+            {"name", "Status"},
+            {"nodes",
+             {{{"id", "in"}, {"type", "webhook"}},
+              {{"id", "first"},
+               {"type", "http"},
+               {"settings", {{"system", "crm"}, {"method", "PATCH"}, {"path", "/accounts/{/account}"}}}},
+              {{"id", "sink"}, {"type", "map"}}}},
+            {"edges", {{{"from", "in"}, {"to", "first"}}, {{"from", "first"}, {"to", "sink"}}}}};
+        auto plan = h.plan(document);
+        nlohmann::json system = {{"id", "crm"},
+                                 {"baseUrl", QStringLiteral("http://127.0.0.1:%1")
+                                                 .arg(crm.port())
+                                                 .toStdString()},
+                                 {"auth", {{"type", "none"}}}};
+        net::HttpClient client;
+        Result<SystemTarget> target = SystemTarget::fromDocument(system, {});
+        QVERIFY(target.ok());
+        auto http = std::make_shared<HttpNode>(node(plan), *HttpNodeSettings::fromJson(node(plan).settings),
+                                               *target, h.store(), client, h.clock());
+        auto body = MapNode::create(str("invoice-status"),
+                                    {{"Last_Invoice__c", "invoice"},
+                                     {"Last_Invoice_Total__c", "$moneyAdd(net, tax)"}});
+        QVERIFY(body.ok());
+        http->setBody(*body);
+        auto sink = std::make_shared<Sink>();
+        h.start(plan, {{str("first"), http}, {str("sink"), sink}});
+        h.ingest(R"({"account":"ACC-1","invoice":"SBX-1","net":"100.00","tax":"19.00"})");
+        QTRY_COMPARE(sink->count(), 1);
+        QVERIFY2(nlohmann::json::parse(received.toStdString())
+                     == nlohmann::json({{"Last_Invoice__c", "SBX-1"}, {"Last_Invoice_Total__c", "119.00"}}),
+                 received.constData());
+        QCOMPARE(text(sink->payloads().at(0)["net"]), str("100.00")); // the message, unchanged
     }
 
     void lookupSettingsAreChecked_data()

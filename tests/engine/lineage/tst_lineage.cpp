@@ -148,9 +148,16 @@ private:
         return response.status == 200 ? object(response.body) : QJsonObject();
     }
 
+    // Effects that have their outcome: an intent is in the lineage before the call ends.
     int effectsIn(const QString &query)
     {
-        return lineage(query)[QStringLiteral("summary")][QStringLiteral("effects")].toInt();
+        int done = 0;
+        for (const QJsonValue message : lineage(query)[QStringLiteral("messages")].toArray()) {
+            for (const QJsonValue effect : message[QStringLiteral("effects")].toArray()) {
+                done += effect[QStringLiteral("state")].toString() == QLatin1String("succeeded");
+            }
+        }
+        return done;
     }
 
     void writeFile(const QString &relative, const QByteArray &text)

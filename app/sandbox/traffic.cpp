@@ -1,0 +1,464 @@
+#include "app/sandbox/traffic.h"
+
+#include "app/sandbox/router.h"
+#include "app/sandbox/webhooks.h"
+
+#include <QDateTime>
+#include <QUuid>
+
+namespace syncline::sandbox {
+
+using engine::Error;
+using engine::Result;
+
+namespace {
+
+const QByteArray kCrm = "/crm/services/data/v59.0/sobjects/";
+const QStringList kBadKinds = {QStringLiteral("missingTaxCode"), QStringLiteral("unknownCustomer"),
+                               QStringLiteral("invalidGlAccount"),
+                               QStringLiteral("currencyMismatch"),
+                               QStringLiteral("duplicateEvent")};
+const QStringList kKinds = {QStringLiteral("opportunityClosedWon"), QStringLiteral("invoiceIssued"),
+                            QStringLiteral("paymentFailed"), QStringLiteral("subscriptionUpdated"),
+                            QStringLiteral("ticketCreated"), QStringLiteral("usageEvents"),
+                            QStringLiteral("accountChanged")};
+constexpr const char *kTaxCode = "US-STD";
+
+Json defaultMix()
+{
+    return {{"opportunityClosedWon", 1}, {"invoiceIssued", 3}, {"paymentFailed", 1},
+            {"subscriptionUpdated", 1}, {"ticketCreated", 2},  {"usageEvents", 10},
+            {"accountChanged", 1}};
+}
+
+Error invalid(const QString &message)
+{
+    return Error::make(QStringLiteral("SANDBOX_TRAFFIC"), message);
+}
+
+} // namespace
+
+Traffic::Traffic(Router &router, Webhooks &webhooks)
+    : m_router(router)
+    , m_webhooks(webhooks)
+{}
+
+Traffic::~Traffic()
+{
+    stop();
+}
+
+Result<void> Traffic::start(const Json &config, quint64 defaultSeed)
+{
+    const double rate = config.value("ratePerSecond", 5.0);
+    const double bad = config.value("badDataShare", 0.04);
+    const Json mix = config.value("mix", defaultMix());
+    if (!config.value("ratePerSecond", Json(1)).is_number() || rate <= 0 || rate > 10'000) {
+        return invalid(QStringLiteral("ratePerSecond must be a number above 0 and at most "
+                                      "10000"));
+    }
+    if (bad < 0 || bad > 1) {
+        return invalid(QStringLiteral("badDataShare must be from 0 to 1"));
+    }
+    if (!mix.is_object()) {
+        return invalid(QStringLiteral("mix must be an object of kinds and weights"));
+    }
+    std::map<QString, double> weights;
+    for (const auto &[kind, weight] : mix.items()) {
+        if (!kKinds.contains(QString::fromStdString(kind)) || !weight.is_number()
+            || weight.get<double>() < 0) {
+            return invalid(QStringLiteral("mix.%1: kinds are %2, weights non-negative numbers")
+                               .arg(QString::fromStdString(kind),
+                                    kKinds.join(QStringLiteral(", "))));
+        }
+        weights[QString::fromStdString(kind)] = weight.get<double>();
+    }
+    const int customers = config.value("customers", 20);
+    if (customers < 1 || customers > 1000) {
+        return invalid(QStringLiteral("customers must be 1 to 1000"));
+    }
+    stop();
+    {
+        std::lock_guard lock(m_mutex);
+        m_config = config;
+        m_ratePerSecond = rate;
+        m_badShare = bad;
+        m_maxEvents = config.value("maxEvents", qint64(0));
+        m_mix = weights;
+        m_random.seed(config.value("seed", defaultSeed));
+        m_eventCount = 0;
+        m_sent.clear();
+        m_bad.clear();
+        m_badIndex = 0;
+        m_lastError.clear();
+        m_running = true;
+        m_stopping = false;
+    }
+    m_customers.clear();
+    makeCustomers(customers);
+    m_thread = std::thread([this] { run(); });
+    return {};
+}
+
+void Traffic::stop()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopping = true;
+    }
+    m_wake.notify_all();
+    if (m_thread.joinable()) {
+        m_thread.join();
+    }
+    std::lock_guard lock(m_mutex);
+    m_running = false;
+}
+
+Json Traffic::status() const
+{
+    std::lock_guard lock(m_mutex);
+    Json sent = Json::object();
+    for (const auto &[kind, count] : m_sent) {
+        sent[kind.toStdString()] = count;
+    }
+    Json bad = Json::object();
+    for (const auto &[kind, count] : m_bad) {
+        bad[kind.toStdString()] = count;
+    }
+    const Json deliveries = m_webhooks.statistics();
+    qint64 delivered = 0;
+    qint64 failed = 0;
+    Json ticketAnswer;
+    for (const auto &[system, counts] : deliveries.items()) {
+        delivered += counts.value("succeeded", qint64(0));
+        failed += counts.value("failed", qint64(0));
+        if (system == "support") {
+            ticketAnswer = counts.value("lastAnswer", Json());
+        }
+    }
+    return {{"running", m_running},
+            {"config", m_config},
+            {"events", m_eventCount},
+            {"sent", sent},
+            {"bad", bad},
+            {"delivered", delivered},
+            {"failed", failed},
+            {"lastError", m_lastError.toStdString()},
+            {"lastTicketAnswer", ticketAnswer}};
+}
+
+void Traffic::run()
+{
+    const auto interval = std::chrono::microseconds(qint64(1'000'000 / m_ratePerSecond));
+    auto due = std::chrono::steady_clock::now();
+    std::unique_lock lock(m_mutex);
+    while (!m_stopping && (m_maxEvents == 0 || m_eventCount < m_maxEvents)) {
+        if (m_wake.wait_until(lock, due, [this] { return m_stopping; })) {
+            break;
+        }
+        ++m_eventCount;
+        lock.unlock();
+        event();
+        lock.lock();
+        due += interval;
+    }
+    m_running = false;
+}
+
+void Traffic::runEvents(int count)
+{
+    if (m_customers.isEmpty()) {
+        {
+            std::lock_guard lock(m_mutex);
+            m_mix = {};
+            for (const auto &[kind, weight] : defaultMix().items()) {
+                m_mix[QString::fromStdString(kind)] = weight.get<double>();
+            }
+        }
+        makeCustomers(5);
+    }
+    for (int i = 0; i < count; ++i) {
+        {
+            std::lock_guard lock(m_mutex);
+            ++m_eventCount;
+        }
+        event();
+    }
+}
+
+double Traffic::uniform()
+{
+    return double(m_random() >> 11) * 0x1.0p-53;
+}
+
+Json Traffic::call(const QByteArray &method, const QByteArray &path, const Json &body)
+{
+    const auto response = m_router.internal(method, path, body, QStringLiteral("traffic"));
+    if (response.status >= 400 && response.status != 402) { // 402: a declined card, on purpose
+        std::lock_guard lock(m_mutex);
+        m_lastError = QStringLiteral("%1 %2 → %3: %4")
+                          .arg(QString::fromLatin1(method), QString::fromUtf8(path))
+                          .arg(response.status)
+                          .arg(QString::fromUtf8(response.body.left(300)));
+    }
+    const Json answer = Json::parse(response.body.toStdString(), nullptr, false);
+    return answer.is_discarded() ? Json() : answer;
+}
+
+std::optional<Traffic::Customer> Traffic::makeCustomer(int index, const QString &currency,
+                                                       bool inErp)
+{
+    Customer customer;
+    customer.currency = currency;
+    const std::string company = "Traffic Customer " + std::to_string(index);
+    const Json account = call("POST", kCrm + "Account",
+                              {{"Name", company}, {"BillingCountry", "US"},
+                               {"Industry", "Technology"}});
+    customer.crmId = text(account, "id");
+    const Json stored = call("GET", kCrm + "Account/" + customer.crmId.toUtf8(), Json());
+    customer.accountId = text(stored, "Global_Account_Id__c");
+    if (customer.accountId.isEmpty()) {
+        return std::nullopt;
+    }
+    if (!inErp) {
+        // An account no other system knows: the CRM id is replaced by one outside its range.
+        customer.accountId = QStringLiteral("ACC-9%1").arg(index, 6, 10, QLatin1Char('0'));
+    }
+    const std::string lower = currency.toLower().toStdString();
+    const Json billing = call("POST", "/billing/v1/customers",
+                              {{"name", company},
+                               {"email", "billing" + std::to_string(index) + "@example.com"},
+                               {"currency", lower},
+                               {"metadata", {{"global_account_id",
+                                              customer.accountId.toStdString()}}}});
+    customer.billingId = text(billing, "id");
+    const Json subscription = call(
+        "POST", "/billing/v1/subscriptions",
+        {{"customer", customer.billingId.toStdString()},
+         {"items", Json::array({{{"price", "price_CLOUDPRO_" + lower}, {"quantity", 5}},
+                                {{"price", "price_APICALLS_" + lower}}})},
+         {"metadata", {{"global_account_id", customer.accountId.toStdString()}}}});
+    customer.subscription = text(subscription, "id");
+    if (subscription.contains("items")) {
+        customer.item = text(subscription["items"]["data"][0], "id");
+        customer.usageItem = text(subscription["items"]["data"][1], "id");
+    }
+    if (inErp) {
+        const Json erp = call("PUT", "/erp/api/v1/customers/eid:" + customer.accountId.toUtf8(),
+                              {{"Name", company}, {"LegalName", company + " Inc."},
+                               {"Subsidiary", "US01"}, {"Currency", "USD"}});
+        customer.erpNumber = text(erp, "CustomerNumber");
+    }
+    const Json organization = call("POST", "/support/api/v2/organizations/create_or_update.json",
+                                   {{"organization", {{"name", company},
+                                                      {"external_id",
+                                                       customer.accountId.toStdString()}}}});
+    customer.supportId = organization.contains("organization")
+                             ? organization["organization"].value("id", qint64(0))
+                             : 0;
+    return customer;
+}
+
+void Traffic::makeCustomers(int count)
+{
+    for (int i = 1; i <= count; ++i) {
+        if (auto customer = makeCustomer(i, QStringLiteral("USD"), true)) {
+            m_customers.append(*customer);
+        }
+    }
+}
+
+const Traffic::Customer &Traffic::anyCustomer()
+{
+    return m_customers[int(m_random() % quint64(m_customers.size()))];
+}
+
+QString Traffic::pickKind()
+{
+    double total = 0;
+    for (const auto &[kind, weight] : m_mix) {
+        total += weight;
+    }
+    double point = uniform() * total;
+    for (const auto &[kind, weight] : m_mix) {
+        if (point < weight) {
+            return kind;
+        }
+        point -= weight;
+    }
+    return m_mix.empty() ? QStringLiteral("invoiceIssued") : m_mix.rbegin()->first;
+}
+
+QString Traffic::nextBadKind()
+{
+    const QString kind = kBadKinds[m_badIndex % kBadKinds.size()];
+    ++m_badIndex;
+    return kind;
+}
+
+void Traffic::event()
+{
+    if (m_customers.isEmpty()) {
+        return;
+    }
+    const QString kind = pickKind();
+    QString bad = uniform() < m_badShare ? nextBadKind() : QString();
+    if (!bad.isEmpty() && bad != QLatin1String("duplicateEvent")
+        && kind != QLatin1String("invoiceIssued")) {
+        // Data faults live on invoices; other kinds carry their bad share as invoices too.
+        invoiceIssued(bad);
+    } else if (kind == QLatin1String("opportunityClosedWon")) {
+        opportunityClosedWon(bad);
+    } else if (kind == QLatin1String("invoiceIssued")) {
+        invoiceIssued(bad);
+    } else if (kind == QLatin1String("paymentFailed")) {
+        paymentFailed();
+    } else if (kind == QLatin1String("subscriptionUpdated")) {
+        subscriptionUpdated();
+    } else if (kind == QLatin1String("ticketCreated")) {
+        ticketCreated();
+    } else if (kind == QLatin1String("usageEvents")) {
+        usageEvents(bad);
+    } else {
+        accountChanged();
+    }
+    if (bad == QLatin1String("duplicateEvent")) {
+        const QString system = kind == QLatin1String("ticketCreated")    ? QStringLiteral("support")
+                               : kind == QLatin1String("usageEvents")    ? QStringLiteral("usage")
+                               : kind == QLatin1String("accountChanged") ? QStringLiteral("crm")
+                               : kind == QLatin1String("opportunityClosedWon")
+                                   ? QStringLiteral("crm")
+                                   : QStringLiteral("billing");
+        m_webhooks.resendLast(system);
+    }
+    std::lock_guard lock(m_mutex);
+    ++m_sent[kind];
+    if (!bad.isEmpty()) {
+        ++m_bad[bad];
+    }
+}
+
+void Traffic::opportunityClosedWon(const QString &)
+{
+    const Customer &customer = anyCustomer();
+    const Json opportunity = call("POST", kCrm + "Opportunity",
+                                  {{"Name", "Expansion " + std::to_string(m_eventCount)},
+                                   {"StageName", "Negotiation/Review"},
+                                   {"CloseDate", QDate::currentDate().toString(Qt::ISODate)
+                                                     .toStdString()},
+                                   {"AccountId", customer.crmId.toStdString()},
+                                   {"External_Id__c", "OPP-" + std::to_string(m_eventCount)}});
+    const QByteArray id = text(opportunity, "id").toUtf8();
+    const Json product = call("GET", kCrm + "Product2/ProductCode/CLOUD-PRO", Json());
+    call("POST", kCrm + "OpportunityLineItem",
+         {{"OpportunityId", id.toStdString()}, {"Product2Id", product.value("Id", "")},
+          {"Quantity", 1 + qint64(m_random() % 20)}, {"UnitPrice", 199.0}});
+    call("PATCH", kCrm + "Opportunity/" + id, {{"StageName", "Closed Won"}});
+}
+
+void Traffic::invoiceIssued(const QString &bad)
+{
+    Customer customer = anyCustomer();
+    const int number = int(m_eventCount);
+    if (bad == QLatin1String("unknownCustomer")) {
+        if (auto stranger = makeCustomer(100'000 + number, QStringLiteral("USD"), false)) {
+            customer = *stranger;
+        }
+    } else if (bad == QLatin1String("currencyMismatch")) {
+        if (auto foreign = makeCustomer(200'000 + number, QStringLiteral("EUR"), true)) {
+            customer = *foreign;
+        }
+    }
+    const std::string currency = customer.currency.toLower().toStdString();
+    std::string price = "price_CLOUDPRO_" + currency;
+    if (bad == QLatin1String("invalidGlAccount")) {
+        call("POST", "/billing/v1/products",
+             {{"id", "prod_LEGACYADDON"}, {"name", "Legacy add-on"},
+              {"metadata", {{"sku", "LEGACY-ADDON"}, {"gl_revenue_account", "9999"},
+                            {"gl_deferred_account", "2400"}, {"tax_code", kTaxCode}}}});
+        call("POST", "/billing/v1/prices",
+             {{"id", "price_LEGACYADDON_" + currency}, {"product", "prod_LEGACYADDON"},
+              {"currency", currency}, {"unit_amount", 2500}});
+        price = "price_LEGACYADDON_" + currency;
+    }
+    Json line = {{"price", price}, {"quantity", 1 + qint64(m_random() % 10)}, {"tax_amount", 0}};
+    if (bad != QLatin1String("missingTaxCode")) {
+        line["tax_code"] = kTaxCode;
+    }
+    call("POST", "/billing/v1/invoices",
+         {{"customer", customer.billingId.toStdString()},
+          {"currency", currency},
+          {"lines", Json::array({line})},
+          {"subscription", customer.subscription.toStdString()},
+          {"billing_reason", "subscription_cycle"},
+          {"metadata", {{"business_key", "traffic-invoice-" + std::to_string(number)},
+                        {"global_account_id", customer.accountId.toStdString()}}}});
+}
+
+void Traffic::paymentFailed()
+{
+    const Customer &customer = anyCustomer();
+    const std::string currency = customer.currency.toLower().toStdString();
+    const Json invoice = call("POST", "/billing/v1/invoices",
+                              {{"customer", customer.billingId.toStdString()},
+                               {"lines", Json::array({{{"price", "price_CLOUDSTD_" + currency},
+                                                       {"tax_code", kTaxCode}}})},
+                               {"subscription", customer.subscription.toStdString()},
+                               {"metadata", {{"global_account_id",
+                                              customer.accountId.toStdString()}}}});
+    call("POST", "/billing/v1/invoices/" + text(invoice, "id").toUtf8() + "/pay",
+         {{"payment_method", "pm_card_chargeDeclined"}});
+}
+
+void Traffic::subscriptionUpdated()
+{
+    const Customer &customer = anyCustomer();
+    call("POST", "/billing/v1/subscriptions/" + customer.subscription.toUtf8(),
+         {{"items", Json::array({{{"id", customer.item.toStdString()},
+                                  {"quantity", 1 + qint64(m_random() % 50)}}})}});
+}
+
+void Traffic::ticketCreated()
+{
+    const Customer &customer = anyCustomer();
+    call("POST", "/support/api/v2/tickets.json",
+         {{"ticket", {{"subject", "Sync stopped for workspace " + std::to_string(m_eventCount)},
+                      {"comment", {{"body", "Our nightly sync did not run."}}},
+                      {"organization_id", customer.supportId},
+                      {"priority", "high"},
+                      {"external_id", "TCK-" + std::to_string(m_eventCount)}}}});
+}
+
+void Traffic::usageEvents(const QString &)
+{
+    const Customer &customer = anyCustomer();
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    Json events = Json::array();
+    static const char *const kMetrics[] = {"apiCalls", "storageGbHours", "activeSeats"};
+    for (int i = 0; i < 5; ++i) {
+        const double draw = uniform();
+        // About one in ten is late: an hour or a day old.
+        const qint64 age = draw < 0.05 ? 86'400'000 : draw < 0.10 ? 3'600'000 : 0;
+        events.push_back({{"id", QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString()},
+                          {"type", "usage.recorded"},
+                          {"account_id", customer.accountId.toStdString()},
+                          {"subscription_item", customer.usageItem.toStdString()},
+                          {"metric", kMetrics[m_random() % 3]},
+                          {"quantity", std::to_string(1 + m_random() % 500)},
+                          {"timestamp", isoTime(now - age).toStdString()}});
+    }
+    if (uniform() < 0.05) {
+        events.push_back(events[0]); // an emitter re-send within the batch
+    }
+    call("POST", "/usage/v1/events", {{"events", events}});
+    m_webhooks.send({QStringLiteral("usage"), {{"events", events}}});
+}
+
+void Traffic::accountChanged()
+{
+    const Customer &customer = anyCustomer();
+    call("PATCH", kCrm + "Account/" + customer.crmId.toUtf8(),
+         {{"Phone", "(555) 010-" + std::to_string(1000 + m_random() % 9000)}});
+}
+
+} // namespace syncline::sandbox
