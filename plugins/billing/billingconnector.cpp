@@ -27,9 +27,11 @@ AnswerVerdict BillingConnector::refusal(const ConnectorAnswer &answer, const QJs
             QStringLiteral("IDEMPOTENCY_KEY_IN_USE"), message, std::nullopt);
     }
     if (code == QLatin1String("resource_missing")) {
-        return AnswerVerdict::business(param == QLatin1String("customer")
-                                           ? QStringLiteral("UNKNOWN_CUSTOMER")
-                                           : QStringLiteral("NOT_FOUND"),
+        // The param names the reference when it is the request's; a GET only says it in words.
+        const bool customer = param == QLatin1String("customer") ||
+                              message.startsWith(QLatin1String("No such customer"));
+        return AnswerVerdict::business(customer ? QStringLiteral("UNKNOWN_CUSTOMER")
+                                                : QStringLiteral("NOT_FOUND"),
                                        vendorCode,
                                        message);
     }

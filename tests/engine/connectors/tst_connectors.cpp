@@ -205,6 +205,14 @@ private slots:
             << "billing" << create << 404 << QByteArray()
             << QByteArray(R"({"error":{"type":"invalid_request_error","code":"resource_missing","param":"customer","message":"No such customer: cus_nope"}})")
             << K::Business << "UNKNOWN_CUSTOMER" << "resource_missing";
+        QTest::newRow("billing no such customer")
+            << "billing" << QStringLiteral("get") << 404 << QByteArray()
+            << QByteArray(R"({"error":{"type":"invalid_request_error","code":"resource_missing","message":"No such customer: cus_nope"}})")
+            << K::Business << "UNKNOWN_CUSTOMER" << "resource_missing";
+        QTest::newRow("billing no such price")
+            << "billing" << create << 404 << QByteArray()
+            << QByteArray(R"({"error":{"type":"invalid_request_error","code":"resource_missing","param":"items[0].price","message":"No such price: price_nope"}})")
+            << K::Business << "NOT_FOUND" << "resource_missing";
         QTest::newRow("billing key reused with another body")
             << "billing" << create << 422 << QByteArray()
             << QByteArray(R"({"error":{"type":"idempotency_error","code":"idempotency_key_reused","message":"Keys for idempotent requests can only be used with the same parameters they were first used with."}})")
