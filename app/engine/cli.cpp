@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include "engine/json/intake.h"
+#include "engine/plugin/connectorloader.h"
 
 #include <QFile>
 
@@ -64,6 +65,21 @@ void err(const QString &text)
 {
     const QByteArray bytes = text.toUtf8();
     std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stderr);
+}
+
+QCommandLineOption pluginsOption()
+{
+    return QCommandLineOption(QStringLiteral("plugins"),
+                              QStringLiteral("A folder of connector plugins (repeatable); default: "
+                                             "SYNCLINE_PLUGIN_PATH, else the plugins folder beside "
+                                             "the program's."),
+                              QStringLiteral("DIR"));
+}
+
+QStringList pluginFolders(const QCommandLineParser &parser, const QCommandLineOption &option)
+{
+    return parser.isSet(option) ? parser.values(option)
+                                : engine::plugin::ConnectorLoader::defaultFolders();
 }
 
 } // namespace syncline::cli

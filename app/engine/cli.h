@@ -26,6 +26,11 @@ int usageError(const QString &command, const QString &message);
 /// reported with its position before anything is sent; nothing (and `error` says why) otherwise.
 std::optional<QByteArray> readJsonFile(const QString &name, QString &error);
 
+/// --plugins DIR (repeatable): the folders of connector plugins, for the commands that load them.
+QCommandLineOption pluginsOption();
+/// The folders --plugins named, else the engine's default folders.
+QStringList pluginFolders(const QCommandLineParser &parser, const QCommandLineOption &option);
+
 /// Writes text to stdout / stderr as UTF-8 (no trailing newline added).
 void out(const QString &text);
 void err(const QString &text);

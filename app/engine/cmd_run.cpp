@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include "engine/plugin/connectorregistry.h"
 #include "engine/runtime/engine.h"
 #include "engine/security/secretsources.h"
 
@@ -93,7 +94,8 @@ int runRun(const QStringList &arguments)
     const QCommandLineOption interval(QStringLiteral("status-every"),
                                       QStringLiteral("Seconds between status lines (default 2)."),
                                       QStringLiteral("SECONDS"), QStringLiteral("2"));
-    parser.addOptions({db, listen, tokenFile, secrets, workers, interval});
+    const QCommandLineOption plugins = pluginsOption();
+    parser.addOptions({db, listen, tokenFile, secrets, workers, interval, plugins});
     if (const auto exit = parse(parser, arguments)) {
         return *exit;
     }
@@ -131,6 +133,7 @@ int runRun(const QStringList &arguments)
     options.listenHost = address.left(colon);
     options.listenPort = quint16(port);
     options.workers = workerCount;
+    options.pluginFolders = pluginFolders(parser, plugins);
     QString error;
     const QString tokenPath = parser.isSet(tokenFile) ? parser.value(tokenFile)
                                                       : options.databasePath + QStringLiteral(".token");
@@ -167,6 +170,14 @@ int runRun(const QStringList &arguments)
     out(QStringLiteral("deployed: %1\n")
             .arg(deployed.isEmpty() ? QStringLiteral("no flows (the workspace has none)")
                                     : deployed.join(QStringLiteral(", "))));
+    const auto connectors = engine.connectors();
+    out(QStringLiteral("connectors: %1\n")
+            .arg(connectors->families().isEmpty()
+                     ? QStringLiteral("none loaded")
+                     : connectors->families().join(QStringLiteral(", "))));
+    for (const engine::plugin::PluginFailure &failure : connectors->failures()) {
+        err(QStringLiteral("syncline-engine run: plugin not loaded: %1\n").arg(failure.message));
+    }
     out(QStringLiteral("admin token in %1; stop with Ctrl+C or SIGTERM\n").arg(tokenPath));
     std::fflush(stdout);
 

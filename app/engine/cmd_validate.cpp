@@ -1,6 +1,8 @@
 #include "cli.h"
 
 #include "engine/model/workspaceloader.h"
+#include "engine/plugin/connectorregistry.h"
+#include "engine/plugin/connectorrules.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -67,6 +69,8 @@ int runValidate(const QStringList &arguments)
     const QCommandLineOption json(QStringLiteral("json"),
                                   QStringLiteral("Print the result as JSON, for scripts."));
     parser.addOption(json);
+    const QCommandLineOption plugins = pluginsOption();
+    parser.addOption(plugins);
     if (const auto exit = parse(parser, arguments)) {
         return *exit;
     }
@@ -80,7 +84,13 @@ int runValidate(const QStringList &arguments)
         return usageError(QStringLiteral("validate"),
                           QStringLiteral("%1 is not a folder").arg(QDir::toNativeSeparators(folder)));
     }
-    const LoadResult result = engine::model::loadWorkspace(folder);
+    LoadResult result = engine::model::loadWorkspace(folder);
+    if (result.ok()) {
+        // Operations need their connectors: checked against the plugins the engine would load.
+        result.problems += engine::plugin::checkConnectorUse(
+            result.workspace,
+            *engine::plugin::ConnectorRegistry::load(pluginFolders(parser, plugins)));
+    }
     if (parser.isSet(json)) {
         out(jsonReport(folder, result));
     } else {

@@ -17,6 +17,7 @@ int runReplay(const QStringList &arguments);
 int runUsers(const QStringList &arguments);
 int runAudit(const QStringList &arguments);
 int runLineage(const QStringList &arguments);
+int runConnectors(const QStringList &arguments);
 
 namespace {
 constexpr Command kCommands[] = {
@@ -35,6 +36,8 @@ constexpr Command kCommands[] = {
     {"audit", "List a running engine's audit trail, or verify the chain in a database", runAudit},
     {"lineage", "Show a transaction's lineage by correlation id, business key or external id",
      runLineage},
+    {"connectors", "List the connector plugins, their operations and any that failed to load",
+     runConnectors},
 };
 } // namespace
 

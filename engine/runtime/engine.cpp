@@ -1,6 +1,8 @@
 #include "engine/runtime/engine.h"
 
 #include "engine/model/workspaceloader.h"
+#include "engine/plugin/connectorregistry.h"
+#include "engine/plugin/connectorrules.h"
 #include "engine/net/httpclient.h"
 #include "engine/net/httpserver.h"
 #include "engine/runtime/adminapi.h"
@@ -100,6 +102,7 @@ struct Engine::Impl
     std::unique_ptr<WebhookIngress> ingress;
     std::unique_ptr<Executor> executor;
     std::shared_ptr<TopicRegistry> topics = std::make_shared<TopicRegistry>();
+    std::shared_ptr<const plugin::ConnectorRegistry> connectors;
     std::shared_ptr<Replies> replies = std::make_shared<Replies>();
     std::shared_ptr<ManualIntake> manual;
     std::unique_ptr<TriggerHost> triggers;
@@ -298,6 +301,9 @@ void Engine::Impl::addRoutes()
                 json([] { return nodeTypesJson(); })});
     admin->add({"GET", "/api/v1/triggers", security::Permission::ReadOperations,
                 json([this] { return triggersJson(); })});
+    // The connectors with their settings and object schemas, for the studio's forms.
+    admin->add({"GET", "/api/v1/connectors", security::Permission::ReadOperations,
+                json([this] { return QByteArray::fromStdString(connectors->toJson(true).dump()); })});
     admin->add(manual->route());
     for (AdminRoute &route : exceptionApi->routes()) {
         admin->add(std::move(route));
@@ -395,9 +401,16 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
                            QStringLiteral("the admin API needs a token"));
     }
     const model::LoadResult loaded = model::loadWorkspace(options.workspaceFolder);
-    if (!loaded.problems.isEmpty()) {
+    std::shared_ptr<const plugin::ConnectorRegistry> connectors = plugin::ConnectorRegistry::load(
+        options.pluginFolders.isEmpty() ? plugin::ConnectorLoader::defaultFolders()
+                                        : options.pluginFolders);
+    model::ProblemList problems = loaded.problems;
+    if (problems.isEmpty()) {
+        problems = plugin::checkConnectorUse(loaded.workspace, *connectors);
+    }
+    if (!problems.isEmpty()) {
         QStringList lines;
-        for (const model::Problem &problem : loaded.problems) {
+        for (const model::Problem &problem : problems) {
             lines.append(problem.toString());
         }
         return Error::make(QStringLiteral("WORKSPACE_INVALID"),
@@ -408,6 +421,7 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
     }
     auto impl = std::make_unique<Impl>();
     impl->options = options;
+    impl->connectors = std::move(connectors);
     Result<std::unique_ptr<store::SqliteMessageStore>> store = store::SqliteMessageStore::open(
         options.databasePath);
     if (!store) {
@@ -470,7 +484,8 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
                                                              .secrets = impl->secrets->lookup(),
                                                              .clockMs = nowMs,
                                                              .topics = impl->topics,
-                                                             .replies = impl->replies});
+                                                             .replies = impl->replies,
+                                                             .connectors = impl->connectors});
     if (Result<DeployReport> deployed = impl->deploy(loaded.workspace, security::enginePrincipal());
         !deployed) {
         return deployed.error();
@@ -566,6 +581,11 @@ Result<DeployReport> Engine::deploy(const model::Workspace &workspace,
         return Error::make(QStringLiteral("WORKSPACE_INVALID"), problems.first().toString());
     }
     return d->deploy(workspace, by);
+}
+
+std::shared_ptr<const plugin::ConnectorRegistry> Engine::connectors() const
+{
+    return d->connectors;
 }
 
 EngineStatus Engine::status() const

@@ -12,6 +12,10 @@
 
 #include <memory>
 
+namespace syncline::engine::plugin {
+class ConnectorRegistry;
+}
+
 namespace syncline::engine::runtime {
 
 struct EngineOptions
@@ -31,6 +35,9 @@ struct EngineOptions
     QString secretsFile;
     int workers = 8;
     int httpThreads = 2;
+    /// Folders of connector plugins; empty: plugin::ConnectorLoader::defaultFolders() (the
+    /// build's or installation's plugins folder, or SYNCLINE_PLUGIN_PATH).
+    QStringList pluginFolders;
 };
 
 /// What a status line, the studio or `syncline-engine status` shows. Counts since start.
@@ -82,6 +89,9 @@ public:
     /// The exception work queue: lists, repairs and single replays (replayException), with the
     /// same rules as the admin API. Valid as long as the engine.
     ExceptionService &exceptions();
+
+    /// The connector plugins loaded at start, and those that failed to load.
+    std::shared_ptr<const plugin::ConnectorRegistry> connectors() const;
 
     /// Stops taking requests (waiting ones get 503), lets workers finish the step they are on
     /// and commits what is submitted; status() still answers afterwards. Idempotent.

@@ -53,7 +53,7 @@ QString excerpt(const QByteArray &body)
 } // namespace
 
 NodeOutcome HttpNode::refused(const net::HttpResponse &response, const net::HttpHeaders &sent,
-                              const QString &url) const
+                              const QString &url, const plugin::AnswerVerdict *verdict) const
 {
     // A target may echo what it was sent, credentials included: those never reach the exception.
     const QByteArray body = m_target.redact(QString::fromUtf8(response.body), sent).toUtf8();
@@ -62,6 +62,18 @@ NodeOutcome HttpNode::refused(const net::HttpResponse &response, const net::Http
                                                 .arg(m_target.id)
                                                 .arg(response.status)
                                                 .arg(excerpt(body)));
+    if (verdict) {
+        const QString said = m_target.redact(verdict->vendorMessage, sent);
+        outcome.errorCode = verdict->reasonCode;
+        if (verdict->reasonCode == QLatin1String("NOT_AUTHORIZED")) {
+            // Credentials are the admin's to fix, not the data's.
+            outcome.category = store::ExceptionCategory::Technical;
+        }
+        outcome.errorDetail = QStringLiteral("%1 refused the %2 of a %3 with %4: %5")
+                                  .arg(m_target.id, m_settings.operation, m_settings.object)
+                                  .arg(response.status)
+                                  .arg(said.isEmpty() ? excerpt(body) : said);
+    }
     // The target's own error as it sent it: JSON when it is JSON, else the text.
     nlohmann::json answer = nlohmann::json::parse(body.constData(), body.constData() + body.size(),
                                                   nullptr, false);
@@ -75,6 +87,16 @@ NodeOutcome HttpNode::refused(const net::HttpResponse &response, const net::Http
                         {"status", response.status},
                         {"targetError", answer}})
             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    if (verdict) {
+        nlohmann::json facts = nlohmann::json::parse(outcome.errorFacts.toStdString());
+        facts["connector"] = m_connector.connectorId.toStdString();
+        facts["operation"] = m_settings.operation.toStdString();
+        facts["object"] = m_settings.object.toStdString();
+        facts["vendorCode"] = verdict->vendorCode.toStdString();
+        facts["vendorMessage"] = m_target.redact(verdict->vendorMessage, sent).toStdString();
+        outcome.errorFacts = QByteArray::fromStdString(
+            facts.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
     return outcome;
 }
 
@@ -99,6 +121,19 @@ Result<HttpNodeSettings> HttpNodeSettings::fromJson(const nlohmann::json &settin
         s.method = method.toLatin1();
     }
     s.path = settingText(settings, "path");
+    s.operation = settingText(settings, "operation");
+    s.object = settingText(settings, "object");
+    s.externalIdPointer = settingText(settings, "externalId");
+    if (!s.operation.isEmpty() && s.object.isEmpty()) {
+        return Error::make(QStringLiteral("SETTINGS_INVALID"),
+                           QStringLiteral("settings/object: an operation names the object it "
+                                          "acts on"));
+    }
+    if (s.operation.isEmpty() && s.path.isEmpty()) {
+        return Error::make(QStringLiteral("SETTINGS_INVALID"),
+                           QStringLiteral("settings/path: an HTTP node without an operation "
+                                          "names its path"));
+    }
     s.businessKeyPointer = settingText(settings, "businessKey");
     if (const auto h = settings.find("headers"); h != settings.end() && h->is_object()) {
         for (auto it = h->begin(); it != h->end(); ++it) {
@@ -119,14 +154,16 @@ Result<HttpNodeSettings> HttpNodeSettings::fromJson(const nlohmann::json &settin
     if (const auto map = settings.find("idMap"); map != settings.end() && map->is_object()) {
         s.idMap = IdMap{settingText(*map, "name"), settingText(*map, "key"),
                         settingText(*map, "externalId")};
-        if (s.idMap->name.isEmpty() || !s.externalIds.contains(s.idMap->externalId)) {
+        // With an operation the connector names the ids its answers carry (checked at build).
+        const bool named = !s.operation.isEmpty() || s.externalIds.contains(s.idMap->externalId);
+        if (s.idMap->name.isEmpty() || s.idMap->externalId.isEmpty() || !named) {
             return Error::make(QStringLiteral("SETTINGS_INVALID"),
                                QStringLiteral("settings/idMap: needs a name and an externalId "
                                               "that settings/externalIds defines"));
         }
     }
     s.into = settingText(settings, "into");
-    if (!s.into.isEmpty() && s.externalIds.isEmpty()) {
+    if (!s.into.isEmpty() && s.externalIds.isEmpty() && s.operation.isEmpty()) {
         return Error::make(QStringLiteral("SETTINGS_INVALID"),
                            QStringLiteral("settings/into: carries the external ids into the "
                                           "message, so settings/externalIds must name some"));
@@ -147,13 +184,14 @@ Result<HttpNodeSettings> HttpNodeSettings::fromJson(const nlohmann::json &settin
 
 HttpNode::HttpNode(const PlannedNode &node, HttpNodeSettings settings, SystemTarget target,
                    store::MessageStore &store, net::HttpClient &client,
-                   std::function<qint64()> clockMs)
+                   std::function<qint64()> clockMs, ConnectorUse connector)
     : m_node(node)
     , m_settings(std::move(settings))
     , m_target(std::move(target))
     , m_store(store)
     , m_client(client)
     , m_clockMs(std::move(clockMs))
+    , m_connector(std::move(connector))
 {}
 
 QString HttpNode::idempotencyKey(const QString &correlationId, const QString &flowId,
@@ -353,23 +391,15 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
         return NodeOutcome::retry(QStringLiteral("AUTH_REJECTED"), finished.detail)
             .withEffect(finished);
     }
+    if (m_connector.connector) {
+        return classified(item, response, request.headers, url, finished, learnFrom);
+    }
     switch (classifyHttpStatus(response.status)) {
     case CallVerdict::Ok: {
         m_target.breaker->recordSuccess();
         finished.state = store::EffectState::Succeeded;
         if (!m_settings.externalIds.isEmpty()) {
-            const json::IntakeResult body = json::JsonIntake::parse(response.body);
-            nlohmann::json ids = nlohmann::json::object();
-            if (body.ok()) {
-                for (auto it = m_settings.externalIds.cbegin(); it != m_settings.externalIds.cend();
-                     ++it) {
-                    const QString value = scalarText(resolvePointer(body.value(), it.value()));
-                    if (!value.isEmpty()) {
-                        ids[it.key().toStdString()] = value.toStdString();
-                    }
-                }
-            }
-            finished.externalIds = QByteArray::fromStdString(ids.dump());
+            finished.externalIds = externalIdsOf(response.body, {});
         }
         NodeOutcome done = succeeded(item, learnFrom, finished.externalIds);
         done.effect = finished;
@@ -395,6 +425,71 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
         return refused(response, request.headers, url).withEffect(finished);
     }
     return NodeOutcome::fail(QStringLiteral("HTTP_4XX"), QStringLiteral("unexpected status"));
+}
+
+QByteArray HttpNode::externalIdsOf(const QByteArray &body,
+                                   const QMap<QString, QString> &fromConnector) const
+{
+    nlohmann::json ids = nlohmann::json::object();
+    for (auto it = fromConnector.cbegin(); it != fromConnector.cend(); ++it) {
+        ids[it.key().toStdString()] = it.value().toStdString();
+    }
+    const json::IntakeResult parsed = json::JsonIntake::parse(body);
+    if (parsed.ok()) {
+        for (auto it = m_settings.externalIds.cbegin(); it != m_settings.externalIds.cend(); ++it) {
+            const QString value = scalarText(resolvePointer(parsed.value(), it.value()));
+            if (!value.isEmpty()) {
+                ids[it.key().toStdString()] = value.toStdString();
+            }
+        }
+    }
+    return QByteArray::fromStdString(ids.dump());
+}
+
+NodeOutcome HttpNode::classified(const store::WorkItem &item, const net::HttpResponse &response,
+                                 const net::HttpHeaders &sent, const QString &url,
+                                 store::EffectOutcome finished, const QString &learnFrom)
+{
+    plugin::ConnectorAnswer answer;
+    answer.object = m_settings.object;
+    answer.operation = m_settings.operation;
+    answer.status = response.status;
+    answer.headers = response.headers;
+    answer.body = response.body;
+    const plugin::AnswerVerdict verdict = m_connector.connector->classify(answer);
+    switch (verdict.kind) {
+    case plugin::AnswerVerdict::Kind::Success: {
+        m_target.breaker->recordSuccess();
+        finished.state = store::EffectState::Succeeded;
+        finished.externalIds = externalIdsOf(response.body, verdict.externalIds);
+        NodeOutcome done = succeeded(item, learnFrom, finished.externalIds);
+        done.effect = finished;
+        return done;
+    }
+    case plugin::AnswerVerdict::Kind::Retry: {
+        if (response.status >= 500 || response.status == 429) {
+            m_target.breaker->recordFailure(m_clockMs());
+        }
+        finished.detail = m_target.redact(verdict.vendorMessage.isEmpty() ? excerpt(response.body)
+                                                                          : verdict.vendorMessage,
+                                          sent);
+        const std::optional<qint64> retryAfter =
+            verdict.retryAfterMs ? verdict.retryAfterMs
+                                 : parseRetryAfter(response.header("retry-after"), m_clockMs());
+        return NodeOutcome::retry(verdict.reasonCode,
+                                  QStringLiteral("%1 answered %2 (%3): %4")
+                                      .arg(m_target.id)
+                                      .arg(response.status)
+                                      .arg(verdict.reasonCode, finished.detail),
+                                  retryAfter)
+            .withEffect(finished);
+    }
+    case plugin::AnswerVerdict::Kind::Business:
+        m_target.breaker->recordSuccess(); // the system works; the request is what is wrong
+        finished.detail = m_target.redact(excerpt(response.body), sent);
+        return refused(response, sent, url, &verdict).withEffect(finished);
+    }
+    return refused(response, sent, url, &verdict).withEffect(finished);
 }
 
 } // namespace syncline::engine::runtime

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/net/httpclient.h"
+#include "engine/plugin/connector.h"
 #include "engine/runtime/noderunner.h"
 #include "engine/runtime/systemtarget.h"
 #include "engine/store/messagestore.h"
@@ -15,6 +16,11 @@ struct HttpNodeSettings
     QString system;
     QByteArray method = "POST";
     QString path;             // appended to the system's base URL; {/pointer} inserts a payload value
+    /// A connector operation ("create" of "invoice"): the connector's method and path (then
+    /// `path` is appended to it), and its classifier reads the answer. Empty: a plain HTTP call.
+    QString operation;
+    QString object;
+    QString externalIdPointer; // the message's value for the operation path's {externalId}
     QString businessKeyPointer; // where the business key is in the payload; else the message's
     net::HttpHeaders headers;
     QHash<QString, QString> externalIds; // name -> JSON pointer into the response body
@@ -38,6 +44,13 @@ struct HttpNodeSettings
     static Result<HttpNodeSettings> fromJson(const nlohmann::json &settings);
 };
 
+/// The connector a node's operation goes through (see docs/connectors.md).
+struct ConnectorUse
+{
+    const plugin::Connector *connector = nullptr; // lives as long as the process
+    QString connectorId;
+};
+
 /// An HTTP effect through the effect ledger: the intent and its idempotency key (from the
 /// correlation id, the node and the business key) are committed before the call, the outcome
 /// after. A succeeded effect is never called again; retries reuse the key; POST, PUT and PATCH
@@ -48,7 +61,7 @@ class HttpNode final : public NodeRunner
 public:
     HttpNode(const PlannedNode &node, HttpNodeSettings settings, SystemTarget target,
              store::MessageStore &store, net::HttpClient &client,
-             std::function<qint64()> clockMs);
+             std::function<qint64()> clockMs, ConnectorUse connector = {});
 
     NodeOutcome run(const store::WorkItem &item) override;
 
@@ -67,9 +80,17 @@ private:
     /// ids into the message when settings/into asks.
     NodeOutcome succeeded(const store::WorkItem &item, const QString &learnFrom,
                           const QByteArray &externalIds) const;
-    /// A business refusal (4xx): HTTP_4XX with the target's own error among the facts.
+    /// A business refusal (4xx): HTTP_4XX, or the connector's reason code when a connector
+    /// classified it, with the target's own error among the facts.
     NodeOutcome refused(const net::HttpResponse &response, const net::HttpHeaders &sent,
-                        const QString &url) const;
+                        const QString &url, const plugin::AnswerVerdict *verdict = nullptr) const;
+    /// The answer read by the node's connector instead of by its status alone.
+    NodeOutcome classified(const store::WorkItem &item, const net::HttpResponse &response,
+                           const net::HttpHeaders &sent, const QString &url,
+                           store::EffectOutcome finished, const QString &learnFrom);
+    /// The external ids of a success: the connector's (if any) and the node's own pointers.
+    QByteArray externalIdsOf(const QByteArray &body,
+                             const QMap<QString, QString> &fromConnector) const;
 
     PlannedNode m_node;
     HttpNodeSettings m_settings;
@@ -78,6 +99,7 @@ private:
     net::HttpClient &m_client;
     std::function<qint64()> m_clockMs;
     std::shared_ptr<const MapNode> m_body;
+    ConnectorUse m_connector;
 };
 
 } // namespace syncline::engine::runtime

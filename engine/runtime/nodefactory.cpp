@@ -1,5 +1,6 @@
 #include "engine/runtime/nodefactory.h"
 
+#include "engine/plugin/connectorregistry.h"
 #include "engine/runtime/httpnode.h"
 #include "engine/runtime/nodebuilders.h"
 #include "engine/runtime/nodetypes.h"
@@ -80,6 +81,41 @@ Result<std::shared_ptr<NodeRunner>> buildSplit(NodeFactory &, const PlannedNode 
     return std::shared_ptr<NodeRunner>(*split);
 }
 
+// The node's operation through the connector of its system's family: the connector's method and
+// path (the node's own path appended), its {externalId} taken from the message.
+Result<ConnectorUse> bindOperation(NodeFactory &factory, HttpNodeSettings &http)
+{
+    const model::WorkspaceObject *system = factory.workspace().find(model::ObjectKind::System,
+                                                                    http.system);
+    const QString family = system ? settingText(system->document, "family") : QString();
+    const auto &registry = factory.services().connectors;
+    const plugin::LoadedConnector *connector = registry ? registry->forFamily(family) : nullptr;
+    if (!connector) {
+        return Error::make(QStringLiteral("FLOW_CANNOT_RUN"),
+                           QStringLiteral("settings/operation: no connector of the family \"%1\" "
+                                          "is loaded (system %2)")
+                               .arg(family, http.system));
+    }
+    const plugin::ObjectSpec *object = connector->description.object(http.object);
+    const plugin::OperationSpec *op = object ? object->operation(http.operation) : nullptr;
+    if (!op) {
+        return Error::make(QStringLiteral("FLOW_CANNOT_RUN"),
+                           QStringLiteral("settings/operation: the %1 connector cannot %2 a %3")
+                               .arg(connector->id, http.operation, http.object));
+    }
+    if (op->needsExternalId() && http.externalIdPointer.isEmpty()) {
+        return Error::make(QStringLiteral("FLOW_CANNOT_RUN"),
+                           QStringLiteral("settings/externalId: %1 of a %2 needs the JSON pointer "
+                                          "of its external id")
+                               .arg(http.operation, http.object));
+    }
+    QString path = op->path;
+    path.replace(QLatin1String("{externalId}"), u'{' + http.externalIdPointer + u'}');
+    http.path = path + http.path;
+    http.method = op->method;
+    return ConnectorUse{connector->connector, connector->id};
+}
+
 Result<std::shared_ptr<NodeRunner>> buildHttp(NodeFactory &factory, const PlannedNode &node)
 {
     Result<HttpNodeSettings> http = HttpNodeSettings::fromJson(node.settings);
@@ -90,9 +126,17 @@ Result<std::shared_ptr<NodeRunner>> buildHttp(NodeFactory &factory, const Planne
     if (!system) {
         return system.error();
     }
+    ConnectorUse connector;
+    if (!http->operation.isEmpty()) {
+        Result<ConnectorUse> bound = bindOperation(factory, *http);
+        if (!bound) {
+            return bound.error();
+        }
+        connector = *bound;
+    }
     const NodeServices &services = factory.services();
     auto runner = std::make_shared<HttpNode>(node, std::move(*http), *system, services.store,
-                                             services.http, services.clockMs);
+                                             services.http, services.clockMs, std::move(connector));
     if (node.settings.contains("mapping")) {
         Result<std::shared_ptr<MapNode>> body = mappingOf(factory, node);
         if (!body) {

@@ -15,6 +15,10 @@
 #include <functional>
 #include <memory>
 
+namespace syncline::engine::plugin {
+class ConnectorRegistry;
+}
+
 namespace syncline::engine::runtime {
 
 /// What runners are built with; all outlive the runners.
@@ -28,6 +32,8 @@ struct NodeServices
     std::shared_ptr<TopicRegistry> topics = nullptr;
     /// Webhook senders waiting for their flow's answer (respond nodes); null: respond cannot run.
     std::shared_ptr<Replies> replies = nullptr;
+    /// The loaded connector plugins; null or empty: HTTP nodes naming an operation cannot run.
+    std::shared_ptr<const plugin::ConnectorRegistry> connectors = nullptr;
 };
 
 class NodeFactory;

@@ -36,6 +36,7 @@ QList<Action> actions(const QByteArray &deployment)
         {"prometheus", "GET", p("/metrics"), {}, Permission::ReadOperations, 200, {}},
         {"node types", "GET", p("/api/v1/node-types"), {}, Permission::ReadOperations, 200, {}},
         {"triggers", "GET", p("/api/v1/triggers"), {}, Permission::ReadOperations, 200, {}},
+        {"connectors", "GET", p("/api/v1/connectors"), {}, Permission::ReadOperations, 200, {}},
         {"roles", "GET", p("/api/v1/roles"), {}, Permission::ReadOperations, 200, {}},
         {"me", "GET", p("/api/v1/me"), {}, Permission::ReadOperations, 200, {}},
         {"login",
