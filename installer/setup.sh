@@ -49,6 +49,8 @@ build() {
     export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
     # Paths relative to the checkout, so a fresh clone elsewhere reuses the cache.
     export CCACHE_BASEDIR="$root"
+    # Several build trees (release, the worktrees' debug builds) share the cache; 5 GB evicts.
+    export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-20G}"
     log "configuring (preset release)"
     cmake --preset release > "$root/build-configure.log" 2>&1 || {
         cat "$root/build-configure.log"; exit 1; }
