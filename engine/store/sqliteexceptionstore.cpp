@@ -9,27 +9,6 @@ SqliteExceptionStore::SqliteExceptionStore(SqliteMessageStore &messages)
 {
 }
 
-template<typename T, typename Job>
-Result<T> SqliteExceptionStore::write(Job job)
-{
-    std::optional<T> value;
-    const qint64 at = m_messages.now();
-    Result<void> done = m_messages.writer()
-                            .submit([&](Connection &c) -> Result<void> {
-                                Result<T> produced = job(c, at);
-                                if (!produced) {
-                                    return produced.error();
-                                }
-                                value = std::move(*produced);
-                                return {};
-                            })
-                            .get();
-    if (!done) {
-        return done.error();
-    }
-    return std::move(*value);
-}
-
 Result<ExceptionPage> SqliteExceptionStore::list(const ExceptionFilter &filter,
                                                  std::optional<ExceptionCursor> after,
                                                  int limit)
@@ -83,14 +62,14 @@ Result<std::optional<ExceptionDetail>> SqliteExceptionStore::get(qint64 id)
 Result<ExceptionRecord>
 SqliteExceptionStore::assign(qint64 id, const Actor &actor, const QString &assignee)
 {
-    return write<ExceptionRecord>(
+    return m_messages.writeValue<ExceptionRecord>(
         [&](Connection &c, qint64 at) { return assignJob(c, id, actor, assignee, at); });
 }
 
 Result<ExceptionEvent>
 SqliteExceptionStore::comment(qint64 id, const Actor &actor, const QString &text)
 {
-    return write<ExceptionEvent>(
+    return m_messages.writeValue<ExceptionEvent>(
         [&](Connection &c, qint64 at) { return commentJob(c, id, actor, text, at); });
 }
 
@@ -99,21 +78,21 @@ Result<RepairVersion> SqliteExceptionStore::repair(qint64 id,
                                                    const QByteArray &payload,
                                                    const QString &reason)
 {
-    return write<RepairVersion>(
+    return m_messages.writeValue<RepairVersion>(
         [&](Connection &c, qint64 at) { return repairJob(c, id, actor, payload, reason, at); });
 }
 
 Result<ReplayTicket>
 SqliteExceptionStore::replay(qint64 id, const Actor &actor, const QString &reason)
 {
-    return write<ReplayTicket>(
+    return m_messages.writeValue<ReplayTicket>(
         [&](Connection &c, qint64 at) { return replayJob(c, id, actor, reason, at); });
 }
 
 Result<ExceptionRecord>
 SqliteExceptionStore::discard(qint64 id, const Actor &actor, const QString &reason)
 {
-    return write<ExceptionRecord>(
+    return m_messages.writeValue<ExceptionRecord>(
         [&](Connection &c, qint64 at) { return discardJob(c, id, actor, reason, at); });
 }
 

@@ -30,10 +30,6 @@ public:
     Result<ExceptionRecord> discard(qint64 id, const Actor &actor, const QString &reason) override;
 
 private:
-    /// Runs `job` in the writer's transaction and waits for the commit; its value comes back.
-    template<typename T, typename Job>
-    Result<T> write(Job job);
-
     SqliteMessageStore &m_messages;
 };
 

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace syncline::engine::store {
 
@@ -58,6 +59,28 @@ public:
     /// For the other SQLite stores of the same file (exceptions, users, lineage): they write
     /// through this store's writer, so their changes share its transactions and group commits.
     Writer &writer() const { return *m_writer; }
+    /// Runs `job(connection, now)` — returning Result<T> — in a writer transaction and hands
+    /// back its value once committed (the job files of the other stores use it).
+    template<typename T, typename Job>
+    Result<T> writeValue(Job job)
+    {
+        std::optional<T> value;
+        const qint64 at = now();
+        Result<void> done = writer()
+                                .submit([&](Connection &c) -> Result<void> {
+                                    Result<T> produced = job(c, at);
+                                    if (!produced) {
+                                        return produced.error();
+                                    }
+                                    value = std::move(*produced);
+                                    return {};
+                                })
+                                .get();
+        if (!done) {
+            return done.error();
+        }
+        return std::move(*value);
+    }
     /// A new read-only connection (one per reading thread; never blocks the writer).
     Result<Connection> reader() const;
     /// The store's clock, in milliseconds since the epoch.

@@ -9,30 +9,9 @@ SqliteReplayJobStore::SqliteReplayJobStore(SqliteMessageStore &messages)
 {
 }
 
-template<typename Job>
-Result<ReplayJob> SqliteReplayJobStore::write(Job job)
-{
-    std::optional<ReplayJob> value;
-    const qint64 at = m_messages.now();
-    Result<void> done = m_messages.writer()
-                            .submit([&](Connection &c) -> Result<void> {
-                                Result<ReplayJob> produced = job(c, at);
-                                if (!produced) {
-                                    return produced.error();
-                                }
-                                value = std::move(*produced);
-                                return {};
-                            })
-                            .get();
-    if (!done) {
-        return done.error();
-    }
-    return std::move(*value);
-}
-
 Result<ReplayJob> SqliteReplayJobStore::create(const NewReplayJob &job)
 {
-    return write([&](Connection &c, qint64 at) { return createReplayJob(c, job, at); });
+    return m_messages.writeValue<ReplayJob>([&](Connection &c, qint64 at) { return createReplayJob(c, job, at); });
 }
 
 Result<QList<ReplayJob>> SqliteReplayJobStore::jobs(int limit)
@@ -89,24 +68,24 @@ Result<ReplayJob> SqliteReplayJobStore::control(qint64 id,
                                                 const Actor &actor,
                                                 const QString &reason)
 {
-    return write([&](Connection &c, qint64 at) {
+    return m_messages.writeValue<ReplayJob>([&](Connection &c, qint64 at) {
         return controlReplayJob(c, id, action, actor, reason, at);
     });
 }
 
 Result<ReplayJob> SqliteReplayJobStore::markRunning(qint64 id)
 {
-    return write([&](Connection &c, qint64 at) { return markReplayJobRunning(c, id, at); });
+    return m_messages.writeValue<ReplayJob>([&](Connection &c, qint64 at) { return markReplayJobRunning(c, id, at); });
 }
 
 Result<ReplayJob> SqliteReplayJobStore::recordItem(qint64 id, const ReplayJobItem &item)
 {
-    return write([&](Connection &c, qint64 at) { return recordReplayItem(c, id, item, at); });
+    return m_messages.writeValue<ReplayJob>([&](Connection &c, qint64 at) { return recordReplayItem(c, id, item, at); });
 }
 
 Result<ReplayJob> SqliteReplayJobStore::fail(qint64 id, const QString &detail)
 {
-    return write([&](Connection &c, qint64 at) { return failReplayJob(c, id, detail, at); });
+    return m_messages.writeValue<ReplayJob>([&](Connection &c, qint64 at) { return failReplayJob(c, id, detail, at); });
 }
 
 } // namespace syncline::engine::store

@@ -32,10 +32,6 @@ public:
     Result<ReplayJob> fail(qint64 id, const QString &detail) override;
 
 private:
-    /// Runs `job` in the writer's transaction and waits for the commit.
-    template<typename Job>
-    Result<ReplayJob> write(Job job);
-
     SqliteMessageStore &m_messages;
 };
 
