@@ -149,7 +149,12 @@ private slots:
         QVERIFY(executor.start().ok());
         // Done when nothing waits or runs; the refused invoice stays parked for a person.
         const auto settled = [&store] {
-            for (const QueueDepth &depth : *store->queueDepths()) {
+            // Held in a local: a range over *temporary() reads a list already freed.
+            const Result<QList<QueueDepth>> depths = store->queueDepths();
+            if (!depths) {
+                return false;
+            }
+            for (const QueueDepth &depth : *depths) {
                 if (depth.ready + depth.delayed + depth.inFlight > 0) {
                     return false;
                 }
