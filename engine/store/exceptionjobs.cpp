@@ -59,19 +59,8 @@ Result<void> audit(Connection &c,
                    const nlohmann::json &detail,
                    qint64 atMs)
 {
-    AuditRecord record;
-    record.actor = actor.userId;
-    record.role = actor.role;
-    record.action = QString::fromLatin1(action);
-    record.objectType = QStringLiteral("exception");
-    record.objectId = QString::number(exceptionId);
-    record.reason = reason;
-    record.detail = dump(detail);
-    Result<AuditEntry> appended = appendAudit(c, record, atMs);
-    if (!appended) {
-        return appended.error();
-    }
-    return {};
+    return auditAction(c, actor, QString::fromLatin1(action), QStringLiteral("exception"),
+                       exceptionId, reason, detail, atMs);
 }
 
 // The exception, if it exists.
@@ -504,6 +493,29 @@ discardJob(Connection &c, qint64 id, const Actor &actor, const QString &reason, 
         return updated.error();
     }
     return **updated;
+}
+
+Result<void> auditAction(Connection &c,
+                         const Actor &actor,
+                         const QString &action,
+                         const QString &objectType,
+                         qint64 objectId,
+                         const QString &reason,
+                         const nlohmann::json &detail,
+                         qint64 atMs)
+{
+    AuditRecord record;
+    record.actor = actor.userId;
+    record.role = actor.role;
+    record.action = action;
+    record.objectType = objectType;
+    record.objectId = QString::number(objectId);
+    record.reason = reason;
+    record.detail = dump(detail);
+    if (Result<AuditEntry> appended = appendAudit(c, record, atMs); !appended) {
+        return appended.error();
+    }
+    return {};
 }
 
 } // namespace syncline::engine::store

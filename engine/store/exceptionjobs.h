@@ -4,11 +4,24 @@
 #include "engine/store/exceptionrecords.h"
 #include "engine/store/records.h"
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace syncline::engine::store {
 
 /// Writes of the exception queue, each inside whichever transaction the caller is in: the
 /// creation inside the failing step's commit, the actions inside their own writer job together
 /// with their event and audit record.
+
+/// Appends the audit record of a person's action on a numbered object (an exception, a replay
+/// job) in the caller's transaction: who, role, what, object, reason, the detail as JSON.
+Result<void> auditAction(Connection &c,
+                         const Actor &actor,
+                         const QString &action,
+                         const QString &objectType,
+                         qint64 objectId,
+                         const QString &reason,
+                         const nlohmann::json &detail,
+                         qint64 atMs);
 
 /// The failing step as the step commit knows it.
 struct FailedStep

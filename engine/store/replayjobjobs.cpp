@@ -70,18 +70,7 @@ Result<void> audit(Connection &c,
                    const nlohmann::json &detail,
                    qint64 atMs)
 {
-    AuditRecord record;
-    record.actor = actor.userId;
-    record.role = actor.role;
-    record.action = action;
-    record.objectType = QStringLiteral("replay-job");
-    record.objectId = QString::number(jobId);
-    record.reason = reason;
-    record.detail = QByteArray::fromStdString(detail.dump());
-    if (Result<AuditEntry> appended = appendAudit(c, record, atMs); !appended) {
-        return appended.error();
-    }
-    return {};
+    return auditAction(c, actor, action, QStringLiteral("replay-job"), jobId, reason, detail, atMs);
 }
 
 Result<void> setState(Connection &c,

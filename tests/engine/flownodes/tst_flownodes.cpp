@@ -39,6 +39,16 @@ QString text(const nlohmann::json &value)
     return QString::fromStdString(value.is_string() ? value.get<std::string>() : value.dump());
 }
 
+// A system without auth at a loopback server of the test.
+Result<SystemTarget> loopbackTarget(const char *id, quint16 port)
+{
+    return SystemTarget::fromDocument(
+        {{"id", id},
+         {"baseUrl", QStringLiteral("http://127.0.0.1:%1").arg(port).toStdString()},
+         {"auth", {{"type", "none"}}}},
+        {});
+}
+
 const nlohmann::json kTerms = nlohmann::json::parse(R"({
   "id": "payment-terms", "name": "Payment terms", "key": "crm",
   "columns": [{"name": "crm"}, {"name": "erp"}, {"name": "billing"}],
@@ -140,13 +150,8 @@ private slots:
               {{"id", "sink"}, {"type", "map"}}}},
             {"edges", {{{"from", "in"}, {"to", "find"}}, {{"from", "find"}, {"to", "sink"}}}}};
         auto plan = h.plan(document);
-        nlohmann::json system = {{"id", "erp"},
-                                 {"baseUrl", QStringLiteral("http://127.0.0.1:%1")
-                                                 .arg(erp.port())
-                                                 .toStdString()},
-                                 {"auth", {{"type", "none"}}}};
         net::HttpClient client;
-        Result<SystemTarget> target = SystemTarget::fromDocument(system, {});
+        Result<SystemTarget> target = loopbackTarget("erp", erp.port());
         QVERIFY(target.ok());
         Result<HttpNodeSettings> settings = HttpNodeSettings::fromJson(node(plan, "find").settings);
         QVERIFY2(settings.ok(), qPrintable(settings.ok() ? QString() : settings.error().message));
@@ -189,13 +194,8 @@ private slots:
               {{"id", "sink"}, {"type", "map"}}}},
             {"edges", {{{"from", "in"}, {"to", "first"}}, {{"from", "first"}, {"to", "sink"}}}}};
         auto plan = h.plan(document);
-        nlohmann::json system = {{"id", "crm"},
-                                 {"baseUrl", QStringLiteral("http://127.0.0.1:%1")
-                                                 .arg(crm.port())
-                                                 .toStdString()},
-                                 {"auth", {{"type", "none"}}}};
         net::HttpClient client;
-        Result<SystemTarget> target = SystemTarget::fromDocument(system, {});
+        Result<SystemTarget> target = loopbackTarget("crm", crm.port());
         QVERIFY(target.ok());
         auto http = std::make_shared<HttpNode>(node(plan), *HttpNodeSettings::fromJson(node(plan).settings),
                                                *target, h.store(), client, h.clock());
@@ -268,13 +268,8 @@ private slots:
               {{"from", "first"}, {"to", "find"}},
               {{"from", "find"}, {"to", "sink"}}}}};
         auto plan = h.plan(document);
-        nlohmann::json system = {{"id", "erp"},
-                                 {"baseUrl", QStringLiteral("http://127.0.0.1:%1")
-                                                 .arg(erp.port())
-                                                 .toStdString()},
-                                 {"auth", {{"type", "none"}}}};
         net::HttpClient client;
-        Result<SystemTarget> target = SystemTarget::fromDocument(system, {});
+        Result<SystemTarget> target = loopbackTarget("erp", erp.port());
         QVERIFY2(target.ok(), qPrintable(target.ok() ? QString() : target.error().message));
         Result<HttpNodeSettings> settings = HttpNodeSettings::fromJson(node(plan).settings);
         QVERIFY2(settings.ok(), qPrintable(settings.ok() ? QString() : settings.error().message));
