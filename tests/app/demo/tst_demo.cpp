@@ -114,6 +114,11 @@ private:
             QByteArray content = in.readAll();
             content.replace("http://127.0.0.1:8790", sandboxUrl.toUtf8());
             content.replace("\"windowMs\": 60000", "\"windowMs\": 2000");
+            // The 500 ms answer budget is the demo's promise on an idle machine (the sandbox's
+            // traffic reports each answer's elapsedMs); beside the rest of the suite on two busy
+            // cores the test checks that the desk gets the entitlement, not how fast.
+            content.replace("\"timeoutMs\": 500\n", "\"timeoutMs\": 8000\n");
+            content.replace("\"timeoutMs\": 300\n", "\"timeoutMs\": 5000\n");
             QFile out(to);
             QVERIFY(out.open(QIODevice::WriteOnly));
             out.write(content);
