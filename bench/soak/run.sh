@@ -18,7 +18,11 @@ seconds="${2:-600}"
 
 echo "Building Release in $build ..." >&2
 cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" -j2 --target tst_demo syncline-sandbox syncline-engine syncline_connectors >/dev/null
+if ! built="$(cmake --build "$build" -j2 --target tst_demo syncline-sandbox syncline-engine syncline_connectors 2>&1)"; then
+    printf '%s\n' "$built" | tail -n 40 >&2
+    echo "run.sh: the build failed" >&2
+    exit 2
+fi
 
 log="$(mktemp "${TMPDIR:-/tmp}/syncline-soak.XXXXXX")"
 trap 'rm -f "$log"' EXIT
