@@ -3,8 +3,10 @@
 // pages exactly once — Stripe's starting_after, Zendesk's after_cursor, NetSuite's offset and
 // Salesforce's nextRecordsUrl — and its next round reads nothing twice.
 
+#include "engine/json/intake.h"
 #include "engine/net/httpclient.h"
 #include "engine/plugin/connectorregistry.h"
+#include "engine/runtime/listpaging.h"
 #include "engine/runtime/polltrigger.h"
 #include "engine/store/sqlitemessagestore.h"
 
@@ -206,6 +208,76 @@ private slots:
         // The next round starts where the first ended: nothing comes twice.
         QVERIFY2(!rounds[1].status.failing(), qPrintable(rounds[1].status.lastError));
         QVERIFY2(rounds[1].ids.isEmpty(), qPrintable(rounds[1].ids.join(u',')));
+    }
+
+    // The next page, or where to resume after the last, read from answers as the vendors give them.
+    void theNextCursorIsReadTheVendorsWay_data()
+    {
+        QTest::addColumn<QString>("connector");
+        QTest::addColumn<QString>("object");
+        QTest::addColumn<QString>("cursor");
+        QTest::addColumn<QByteArray>("answer");
+        QTest::addColumn<QString>("next");
+        QTest::addColumn<bool>("more");
+        QTest::newRow("stripe: more after the last id")
+            << "billing" << "customer" << "" << QByteArray(R"({"data":[{"id":"cus_1"},{"id":"cus_2"}],"has_more":true})")
+            << "cus_2" << true;
+        QTest::newRow("stripe: the last page is read again next round")
+            << "billing" << "customer" << "cus_2" << QByteArray(R"({"data":[{"id":"cus_3"}],"has_more":false})")
+            << "cus_2" << false;
+        QTest::newRow("zendesk: the same cursor again ends the listing")
+            << "support" << "organization" << "c9"
+            << QByteArray(R"({"organizations":[{"id":1}],"meta":{"has_more":true,"after_cursor":"c9"}})") << "c9" << false;
+        QTest::newRow("zendesk: the last cursor is the sync token")
+            << "support" << "organization" << "c8"
+            << QByteArray(R"({"organizations":[{"id":1}],"meta":{"has_more":false,"after_cursor":"c9"}})") << "c9" << false;
+        QTest::newRow("netsuite: the offset moves by the items read")
+            << "erp" << "customer" << "10" << QByteArray(R"({"items":[{"InternalId":1},{"InternalId":2}],"hasMore":true})")
+            << "12" << true;
+        QTest::newRow("netsuite: an empty page ends, whatever hasMore says")
+            << "erp" << "customer" << "12" << QByteArray(R"({"items":[],"hasMore":true})") << "12" << false;
+        QTest::newRow("salesforce: the next URL")
+            << "crm" << "account" << ""
+            << QByteArray(R"({"records":[{"Id":"001"}],"done":false,"nextRecordsUrl":"/crm/services/data/v59.0/query/01g-5"})")
+            << "/crm/services/data/v59.0/query/01g-5" << true;
+        QTest::newRow("salesforce: done lists from the start next round")
+            << "crm" << "account" << "/crm/services/data/v59.0/query/01g-5"
+            << QByteArray(R"({"records":[{"Id":"001"}],"done":true})") << "" << false;
+    }
+
+    void theNextCursorIsReadTheVendorsWay()
+    {
+        QFETCH(QString, connector);
+        QFETCH(QString, object);
+        QFETCH(QString, cursor);
+        QFETCH(QByteArray, answer);
+        QFETCH(QString, next);
+        QFETCH(bool, more);
+        const plugin::OperationSpec *list = m_connectors->forFamily(connector)->description.object(object)->operation(
+            QStringLiteral("list"));
+        QVERIFY(list);
+        const json::IntakeResult body = json::JsonIntake::parse(answer);
+        QVERIFY(body.ok());
+        const ListPaging::Next found = ListPaging(list->pagination, 0).next(body.value(), cursor);
+        QCOMPARE(found.cursor, next);
+        QCOMPARE(found.more, more);
+    }
+
+    void pageUrlsCarryTheSizeAndTheCursor()
+    {
+        const auto list = [this](const char *family, const char *object) {
+            return m_connectors->forFamily(QLatin1String(family))->description.object(QLatin1String(object))->operation(
+                QStringLiteral("list"))->pagination;
+        };
+        const QString base = QStringLiteral("http://127.0.0.1:8790/billing");
+        QCOMPARE(ListPaging(list("billing", "customer"), 5).pageUrl(base, QStringLiteral("/v1/customers"), QStringLiteral("cus_2")),
+                 base + QStringLiteral("/v1/customers?limit=5&starting_after=cus_2"));
+        QCOMPARE(ListPaging(list("erp", "customer"), 0).pageUrl(base, QStringLiteral("/api/v1/customers?ExternalReference=A"), QString()),
+                 base + QStringLiteral("/api/v1/customers?ExternalReference=A"));
+        // A next URL is a path from the host's root, whatever the base path.
+        QCOMPARE(ListPaging(list("crm", "account"), 0).pageUrl(QStringLiteral("http://127.0.0.1:8790/crm"), QStringLiteral("/q"),
+                                                            QStringLiteral("/crm/services/data/v59.0/query/01g-5")),
+                 QStringLiteral("http://127.0.0.1:8790/crm/services/data/v59.0/query/01g-5"));
     }
 
     void aQueryNarrowsTheList()
