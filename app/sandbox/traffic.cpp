@@ -435,9 +435,27 @@ void Traffic::usageEvents(const QString &)
 
 void Traffic::accountChanged()
 {
+    // An account manager edits the account's identity, the part the CRM is the system of record
+    // for: its phone, contact email, billing address or name.
     const Customer &customer = anyCustomer();
-    call("PATCH", kCrm + "Account/" + customer.crmId.toUtf8(),
-         {{"Phone", "(555) 010-" + std::to_string(1000 + m_random() % 9000)}});
+    const std::string n = std::to_string(m_number);
+    Json fields;
+    switch (m_random() % 4) {
+    case 0:
+        fields = {{"Phone", "(555) 010-" + std::to_string(1000 + m_random() % 9000)}};
+        break;
+    case 1:
+        fields = {{"Email__c", "accounts+" + n + "@example.com"}};
+        break;
+    case 2:
+        fields = {{"BillingStreet", n + " Market Street"}, {"BillingCity", "San Francisco"},
+                  {"BillingState", "CA"}, {"BillingPostalCode", "94105"}};
+        break;
+    default:
+        fields = {{"Name", "Traffic Customer " + customer.accountId.toStdString() + " (" + n + ")"}};
+        break;
+    }
+    call("PATCH", kCrm + "Account/" + customer.crmId.toUtf8(), fields);
 }
 
 } // namespace syncline::sandbox

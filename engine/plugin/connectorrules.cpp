@@ -38,7 +38,9 @@ void checkNode(const NodeContext &node,
                const model::Workspace &workspace,
                const ConnectorRegistry &registry)
 {
-    const QString operation = text(settings, "operation");
+    // A poll of a connector object lists it.
+    const QString operation = text(settings, "operation").isEmpty() ? QStringLiteral("list")
+                                                                    : text(settings, "operation");
     const QString systemId = text(settings, "system");
     const model::WorkspaceObject *system = workspace.find(model::ObjectKind::System, systemId);
     if (!system) {
@@ -101,12 +103,16 @@ model::ProblemList checkConnectorUse(const model::Workspace &workspace,
         }
         for (std::size_t i = 0; i < nodes->size(); ++i) {
             const nlohmann::json &node = (*nodes)[i];
-            if (!node.is_object() || text(node, "type") != QLatin1String("http")) {
+            const QString type = node.is_object() ? text(node, "type") : QString();
+            const auto settings = node.is_object() ? node.find("settings") : node.end();
+            if (settings == node.end() || !settings->is_object()) {
                 continue;
             }
-            const auto settings = node.find("settings");
-            if (settings == node.end() || !settings->is_object() ||
-                text(*settings, "operation").isEmpty()) {
+            const bool usesConnector = type == QLatin1String("http")
+                                           ? !text(*settings, "operation").isEmpty()
+                                           : type == QLatin1String("poll")
+                                                 && !text(*settings, "object").isEmpty();
+            if (!usesConnector) {
                 continue;
             }
             checkNode({flow, QStringLiteral("/nodes/%1/settings").arg(i), problems},

@@ -476,6 +476,7 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
     };
     triggerServices.topics = impl->topics;
     triggerServices.manual = impl->manual;
+    triggerServices.connectors = [raw] { return raw->connectors; };
     impl->triggers = std::make_unique<TriggerHost>(triggerServices);
     impl->deployer = std::make_unique<Deployer>(*impl->store,
                                                 *impl->executor,

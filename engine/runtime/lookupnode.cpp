@@ -145,27 +145,52 @@ Result<std::optional<json::Value>> LookupNode::find(const QString &key) const
     return std::optional<json::Value>(values.build());
 }
 
+Result<std::optional<json::Value>> LookupNode::findEach(const json::Value &keys) const
+{
+    std::vector<json::Value> values;
+    for (const json::Value &key : keys.items()) {
+        const QString text = KeySetting::text(key);
+        if (text.isEmpty()) {
+            continue;
+        }
+        Result<std::optional<json::Value>> found = find(text);
+        if (!found) {
+            return found.error();
+        }
+        if (found->has_value()) {
+            values.push_back(std::move(**found));
+        }
+    }
+    if (values.empty()) {
+        return std::optional<json::Value>();
+    }
+    return std::optional<json::Value>(json::Value::array(std::move(values)));
+}
+
 NodeOutcome LookupNode::run(const store::WorkItem &item)
 {
     Result<json::Value> payload = readPayload(item);
     if (!payload) {
         return NodeOutcome::fail(payload.error().code, payload.error().message);
     }
-    Result<QString> key = m_input.evaluate(*payload, item.message);
-    if (!key) {
-        return NodeOutcome::fail(key.error().code, key.error().message);
+    Result<json::Value> input = m_input.value(*payload, item.message);
+    if (!input) {
+        return NodeOutcome::fail(input.error().code, input.error().message);
     }
-    Result<std::optional<json::Value>> found = key->isEmpty()
-                                                   ? std::optional<json::Value>()
-                                                   : find(*key);
+    const std::optional<QString> key = input->isArray() ? std::optional<QString>()
+                                                        : KeySetting::text(*input);
+    Result<std::optional<json::Value>> found = input->isArray() ? findEach(*input)
+                                               : key->isEmpty() ? std::optional<json::Value>()
+                                                                : find(*key);
     if (!found) {
         return NodeOutcome::retry(found.error().code, found.error().message);
     }
     if (!found->has_value()) {
-        const QString detail = key->isEmpty()
+        const QString shown = key ? *key : KeySetting::text(*input);
+        const QString detail = shown.isEmpty()
                                    ? QStringLiteral("the message has no value to look up in %1")
                                          .arg(m_source)
-                                   : QStringLiteral("\"%1\" is not in %2").arg(*key, m_source);
+                                   : QStringLiteral("\"%1\" is not in %2").arg(shown, m_source);
         if (m_missOutput) {
             NodeOutcome miss = NodeOutcome::next(QStringLiteral("miss"));
             miss.errorCode = QStringLiteral("LOOKUP_MISS");
@@ -174,7 +199,7 @@ NodeOutcome LookupNode::run(const store::WorkItem &item)
         }
         NodeOutcome failed = NodeOutcome::fail(QStringLiteral("LOOKUP_MISS"), detail);
         failed.errorFacts = QByteArray::fromStdString(
-            nlohmann::json({{"lookup", m_source.toStdString()}, {"key", key->toStdString()}})
+            nlohmann::json({{"lookup", m_source.toStdString()}, {"key", shown.toStdString()}})
                 .dump());
         return failed;
     }

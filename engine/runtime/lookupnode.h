@@ -14,6 +14,8 @@ namespace syncline::engine::runtime {
 /// scope "idmap/<name>"), and writes the result into a field of the message. A miss — no row, or
 /// a row without the wanted column — goes to the output "miss" when it is connected; else it is
 /// a business failure LOOKUP_MISS (never retried: the table or the map must change first).
+/// An input that is an array (a webhook's changedFields) looks up each element: the field gets
+/// the array of the values found, in order, and only an array of which none is found is a miss.
 class LookupNode final : public NodeRunner
 {
 public:
@@ -32,6 +34,8 @@ private:
     Result<void> readTable(const nlohmann::json &settings, const nlohmann::json &table);
     /// The value to write, or nothing on a miss.
     Result<std::optional<json::Value>> find(const QString &key) const;
+    /// An array of keys: the values of those found, in order; nothing when none was found.
+    Result<std::optional<json::Value>> findEach(const json::Value &keys) const;
 
     store::MessageStore &m_store;
     KeySetting m_input;

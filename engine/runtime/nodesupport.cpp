@@ -103,16 +103,34 @@ Result<QString> KeySetting::evaluate(const json::Value &payload,
     if (m_source.isEmpty()) {
         return message.businessKey;
     }
+    Result<json::Value> found = value(payload, message);
+    if (!found) {
+        return found.error();
+    }
+    return keyText(*found);
+}
+
+Result<json::Value> KeySetting::value(const json::Value &payload,
+                                      const store::StoredMessage &message) const
+{
+    if (m_source.isEmpty()) {
+        return json::Value::string(message.businessKey.toStdString());
+    }
     if (!m_pointer.isEmpty()) {
         const json::Value *found = resolvePointer(payload, m_pointer);
-        return found ? keyText(*found) : QString();
+        return found ? *found : json::Value();
     }
     expr::ExprResult<json::Value> value = m_expression->evaluate(payload);
     if (!value) {
         return Error::make(QStringLiteral("KEY_EXPRESSION"),
                            QStringLiteral("%1: %2").arg(m_source, value.error().toError().message));
     }
-    return keyText(value.value());
+    return value.value();
+}
+
+QString KeySetting::text(const json::Value &value)
+{
+    return keyText(value);
 }
 
 Result<json::Value> setField(const json::Value &payload, const QString &path,

@@ -41,6 +41,10 @@ public:
     static Result<KeySetting> parse(const QString &what, const QString &source);
     /// The key of a message; empty when the message has none. A failing expression is an Error.
     Result<QString> evaluate(const json::Value &payload, const store::StoredMessage &message) const;
+    /// The value itself (an array stays an array); null when the message has none.
+    Result<json::Value> value(const json::Value &payload, const store::StoredMessage &message) const;
+    /// A key value as the text keys are compared by.
+    static QString text(const json::Value &value);
     bool isSet() const { return !m_source.isEmpty(); }
 
 private:

@@ -1,6 +1,7 @@
 #include "engine/runtime/polltrigger.h"
 
 #include "engine/json/intake.h"
+#include "engine/plugin/connectorregistry.h"
 #include "engine/runtime/jsonpointer.h"
 #include "engine/runtime/outcome.h"
 
@@ -73,12 +74,21 @@ Result<PollSettings> PollSettings::fromJson(const nlohmann::json &settings)
                        && readText(settings, "nextCursor", s.nextCursorPointer, problem)
                        && readText(settings, "cursorParam", s.cursorParam, problem)
                        && readText(settings, "hasMore", s.hasMorePointer, problem)
-                       && readText(settings, "initialCursor", s.initialCursor, problem);
+                       && readText(settings, "initialCursor", s.initialCursor, problem)
+                       && readText(settings, "object", s.object, problem);
     if (!texts) {
         return settingsError(problem);
     }
     if (s.system.isEmpty()) {
         return settingsError(QStringLiteral("settings/system: a poll names the system it calls"));
+    }
+    if (const auto operation = settings.find("operation");
+        operation != settings.end() && *operation != "list") {
+        return settingsError(QStringLiteral("settings/operation: a poll lists (\"list\")"));
+    }
+    if (!s.object.isEmpty() && (!s.nextCursorPointer.isEmpty() || !s.cursorParam.isEmpty())) {
+        return settingsError(QStringLiteral("settings/nextCursor: a poll of a connector object "
+                                            "pages the way its connector says"));
     }
     if (!s.nextCursorPointer.isEmpty() && s.cursorParam.isEmpty()) {
         return settingsError(QStringLiteral("settings/cursorParam: needed with nextCursor (the "
@@ -113,7 +123,7 @@ Result<PollSettings> PollSettings::fromJson(const nlohmann::json &settings)
         field = static_cast<std::decay_t<decltype(field)>>(it->get<qint64>());
         return true;
     };
-    if (!integer("maxPagesPerRound", s.maxPagesPerRound, 1)
+    if (!integer("maxPagesPerRound", s.maxPagesPerRound, 1) || !integer("pageSize", s.pageSize, 1)
         || !integer("timeoutMs", s.timeoutMs, 0)
         || !integer("maxResponseBytes", s.maxResponseBytes, 1)) {
         return settingsError(problem);
@@ -126,7 +136,38 @@ Result<PollSettings> PollSettings::fromJson(const nlohmann::json &settings)
             }
         }
     }
+    if (s.object.isEmpty() && s.path.isEmpty()) {
+        return settingsError(QStringLiteral("settings/path: a poll names the path it lists, or "
+                                            "a connector object"));
+    }
     return s;
+}
+
+Result<void> PollSettings::bindConnector(const plugin::ConnectorRegistry *registry,
+                                         const SystemTarget &system)
+{
+    if (object.isEmpty()) {
+        return {};
+    }
+    const plugin::LoadedConnector *connector = registry ? registry->forFamily(system.family)
+                                                        : nullptr;
+    if (!connector) {
+        return Error::make(QStringLiteral("FLOW_CANNOT_RUN"),
+                           QStringLiteral("settings/object: no connector of the family \"%1\" "
+                                          "is loaded (system %2)")
+                               .arg(system.family, system.id));
+    }
+    const plugin::ObjectSpec *spec = connector->description.object(object);
+    const plugin::OperationSpec *list = spec ? spec->operation(QStringLiteral("list")) : nullptr;
+    if (!list || list->needsExternalId()) {
+        return Error::make(QStringLiteral("FLOW_CANNOT_RUN"),
+                           QStringLiteral("settings/object: the %1 connector cannot list a %2")
+                               .arg(connector->id, object));
+    }
+    path = list->path + path; // the node's own path is a query to add
+    itemsPointer = list->pagination.itemsPointer;
+    paging = ListPaging(list->pagination, pageSize);
+    return {};
 }
 
 PollTrigger::PollTrigger(TriggerTarget target, PollSettings settings, SystemTarget system,
@@ -262,14 +303,13 @@ PollTrigger::Step PollTrigger::fetchPage(QString &cursor, const std::atomic<bool
                            scalarText(resolvePointer(item, m_settings.itemIdPointer)),
                            scalarText(resolvePointer(item, m_settings.businessKeyPointer))});
     }
-    if (!m_settings.nextCursorPointer.isEmpty()) {
-        page.nextCursor = scalarText(resolvePointer(body.value(), m_settings.nextCursorPointer));
-    }
-    if (!m_settings.hasMorePointer.isEmpty()) {
-        const json::Value *more = resolvePointer(body.value(), m_settings.hasMorePointer);
-        page.more = more && more->toBool() && !page.nextCursor.isEmpty();
+    if (m_settings.paging) {
+        // The connector knows how its vendor pages; at the end its cursor is where to resume.
+        const ListPaging::Next next = m_settings.paging->next(body.value(), cursor);
+        page.nextCursor = next.cursor;
+        page.more = next.more;
     } else {
-        page.more = !page.nextCursor.isEmpty();
+        readCursor(body.value(), page);
     }
 
     if (page.more && page.nextCursor == cursor) {
@@ -280,6 +320,8 @@ PollTrigger::Step PollTrigger::fetchPage(QString &cursor, const std::atomic<bool
         next = page.nextCursor;
     } else if (m_settings.atEnd == PollSettings::AtEnd::Restart) {
         next.clear();
+    } else if (m_settings.paging) {
+        next = page.nextCursor; // the connector's resumption point ("" lists from the start)
     } else if (!m_settings.hasMorePointer.isEmpty() && !page.nextCursor.isEmpty()) {
         next = page.nextCursor; // a sync token: where the next round's changes start
     }
@@ -295,13 +337,28 @@ PollTrigger::Step PollTrigger::fetchPage(QString &cursor, const std::atomic<bool
     return page.more ? Step::NextPage : Step::RoundDone;
 }
 
+void PollTrigger::readCursor(const json::Value &body, Page &page) const
+{
+    if (!m_settings.nextCursorPointer.isEmpty()) {
+        page.nextCursor = scalarText(resolvePointer(body, m_settings.nextCursorPointer));
+    }
+    if (!m_settings.hasMorePointer.isEmpty()) {
+        const json::Value *more = resolvePointer(body, m_settings.hasMorePointer);
+        page.more = more && more->toBool() && !page.nextCursor.isEmpty();
+    } else {
+        page.more = !page.nextCursor.isEmpty();
+    }
+}
+
 std::optional<net::HttpOutcome> PollTrigger::call(const QString &cursor,
                                                   const std::atomic<bool> &stop)
 {
     net::HttpRequest request;
     request.method = "GET";
     request.url = m_system.baseUrl + m_settings.path;
-    if (!cursor.isEmpty() && !m_settings.cursorParam.isEmpty()) {
+    if (m_settings.paging) {
+        request.url = m_settings.paging->pageUrl(m_system.baseUrl, m_settings.path, cursor);
+    } else if (!cursor.isEmpty() && !m_settings.cursorParam.isEmpty()) {
         request.url += (m_settings.path.contains(u'?') ? u'&' : u'?')
                        + QString::fromLatin1(QUrl::toPercentEncoding(m_settings.cursorParam))
                        + u'=' + QString::fromLatin1(QUrl::toPercentEncoding(cursor));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/net/httpclient.h"
+#include "engine/runtime/listpaging.h"
 #include "engine/runtime/retrypolicy.h"
 #include "engine/runtime/systemtarget.h"
 #include "engine/runtime/triggersource.h"
@@ -8,6 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include <optional>
+
+namespace syncline::engine::plugin {
+class ConnectorRegistry;
+}
 
 namespace syncline::engine::runtime {
 
@@ -29,6 +34,9 @@ struct PollSettings
     QString cursorParam;          // the query parameter that carries it
     QString hasMorePointer;       // optional boolean; without it, a missing cursor ends a round
     QString initialCursor;        // sent on the very first request, if any
+    QString object;               // a connector object: its list operation gives path and paging
+    int pageSize = 0;             // with an object: sent in the vendor's page size parameter
+    std::optional<ListPaging> paging; // set from the connector when an object is named
     AtEnd atEnd = AtEnd::Keep;
     int maxPagesPerRound = 1000;
     net::HttpHeaders headers;
@@ -36,6 +44,10 @@ struct PollSettings
     qint64 maxResponseBytes = 5 * 1024 * 1024;
 
     static Result<PollSettings> fromJson(const nlohmann::json &settings);
+    /// With an object: takes the path, items and paging from the list operation of the
+    /// connector of the system's family. Fails (FLOW_CANNOT_RUN) when there is none.
+    Result<void> bindConnector(const plugin::ConnectorRegistry *registry,
+                               const SystemTarget &system);
 };
 
 /// Fetches a system's items with HTTP GET every interval, page by page until the system has no
@@ -69,6 +81,8 @@ private:
     /// One page: fetch, ingest, advance the cursor. Sets `nextRunMs` when it returns Later.
     Step fetchPage(QString &cursor, const std::atomic<bool> &stop, qint64 &nextRunMs);
     std::optional<net::HttpOutcome> call(const QString &cursor, const std::atomic<bool> &stop);
+    /// The next cursor and whether there is a next page, from the node's own pointers.
+    void readCursor(const json::Value &body, Page &page) const;
     Result<void> commitPage(const Page &page, const QString &oldCursor, const QString &newCursor);
     /// A technical failure: when to try again, or the next round when the policy is spent.
     qint64 retryOrGiveUp(const QString &error, std::optional<qint64> retryAfterMs);

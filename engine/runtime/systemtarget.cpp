@@ -31,6 +31,7 @@ Result<SystemTarget> SystemTarget::fromDocument(const nlohmann::json &system,
     }
     SystemTarget target;
     target.id = text(system, "id");
+    target.family = text(system, "family");
     target.baseUrl = text(system, "baseUrl");
     while (target.baseUrl.endsWith(u'/')) {
         target.baseUrl.chop(1);

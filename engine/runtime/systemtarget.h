@@ -27,6 +27,7 @@ using SecretResolver = std::function<std::optional<QByteArray>(const QString &re
 struct SystemTarget
 {
     QString id;
+    QString family; // the connector family ("crm", "erp", …) its connector operations go through
     QString baseUrl;
     bool idempotencySupported = false;
     QByteArray idempotencyHeader = "Idempotency-Key";

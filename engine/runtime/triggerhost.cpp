@@ -85,6 +85,13 @@ Result<void> TriggerHost::setTriggers(const QList<std::shared_ptr<const FlowPlan
                     problem(system.error().message);
                     continue;
                 }
+                const auto registry = m_services.connectors ? m_services.connectors()
+                                                            : nullptr;
+                if (Result<void> bound = settings->bindConnector(registry.get(), *system);
+                    !bound) {
+                    problem(bound.error().message);
+                    continue;
+                }
                 sources.append(std::make_shared<PollTrigger>(target, std::move(*settings),
                                                              std::move(*system), node.retry,
                                                              *m_services.http,

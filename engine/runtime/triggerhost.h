@@ -15,6 +15,10 @@ namespace syncline::engine::net {
 class HttpClient;
 }
 
+namespace syncline::engine::plugin {
+class ConnectorRegistry;
+}
+
 namespace syncline::engine::runtime {
 
 class ManualIntake;
@@ -29,6 +33,8 @@ struct TriggerHostServices
     std::function<Result<SystemTarget>(const QString &systemId)> system;
     std::shared_ptr<TopicRegistry> topics;  // subscribe nodes register here; may be null
     std::shared_ptr<ManualIntake> manual;   // manual nodes register here; may be null
+    /// The loaded connectors, for polls that list a connector object; may return null.
+    std::function<std::shared_ptr<const plugin::ConnectorRegistry>()> connectors;
 };
 
 /// Runs the triggers that act by themselves — schedules and polls, one thread each — and keeps

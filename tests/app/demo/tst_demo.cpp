@@ -5,6 +5,7 @@
 
 #include "engine/net/httpclient.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
@@ -159,6 +160,46 @@ private:
         return counts;
     }
 
+    // An OAuth 2 token of one of the sandbox's systems ("crm", "erp").
+    QByteArray systemToken(const QString &system)
+    {
+        net::HttpRequest login;
+        login.method = "POST";
+        login.url = m_sandboxUrl + (system == QLatin1String("crm")
+                                        ? QStringLiteral("/crm/services/oauth2/token")
+                                        : QStringLiteral("/erp/oauth2/token"));
+        login.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+        login.body = "grant_type=client_credentials&client_id=syncline-integration&client_secret=sandbox-"
+                     + system.toUtf8() + "-client-secret";
+        const net::HttpOutcome granted = m_http.send(login).get();
+        return granted.response ? QByteArray::fromStdString(
+                                      parse(granted.response->body).value("access_token", std::string()))
+                                : QByteArray();
+    }
+    Json system(const QString &path, const QByteArray &token)
+    {
+        return parse(call("GET", m_sandboxUrl + path, {}, {{"Authorization", "Bearer " + token}}).body);
+    }
+    // Messages a node of the engine finished, from its Prometheus text.
+    qint64 processed(const QString &flow, const QString &node)
+    {
+        const QByteArray text = call("GET", m_engineUrl + QStringLiteral("/metrics"), {},
+                                     {{"Authorization", "Bearer " + m_token}})
+                                    .body;
+        const QByteArray series = "syncline_node_processed_total{flow=\"" + flow.toUtf8() + "\",node=\""
+                                  + node.toUtf8() + "\"} ";
+        const qsizetype at = text.indexOf(series);
+        if (at < 0) {
+            return 0;
+        }
+        const qsizetype end = text.indexOf('\n', at);
+        return text.mid(at + series.size(), end - at - series.size()).trimmed().toLongLong();
+    }
+    qint64 crmWebhooksDelivered()
+    {
+        return sandbox(QStringLiteral("/_sandbox/webhooks"))["deliveries"]["crm"].value("succeeded", qint64(0));
+    }
+
     // Every exception of a flow (all pages): business key → reason codes.
     QMultiHash<QString, QString> exceptionsOf(const QString &flow)
     {
@@ -211,9 +252,12 @@ private slots:
             {"badDataShare", soak > 0 ? 0.04 : 0.1},
             {"seed", 7},
             {"customers", 12},
-            {"mix", {{"invoiceIssued", 5}, {"paymentFailed", 1}, {"ticketCreated", 2}, {"usageEvents", 2}}},
+            {"mix",
+             {{"invoiceIssued", 5}, {"paymentFailed", 1}, {"ticketCreated", 2}, {"usageEvents", 2},
+              {"accountChanged", 1}}},
             {"targets",
              {{"billing", (m_engineUrl + QStringLiteral("/hooks/billing-events/hook")).toStdString()},
+              {"crm", (m_engineUrl + QStringLiteral("/hooks/crm-events/hook")).toStdString()},
               {"support", (m_engineUrl + QStringLiteral("/hooks/entitlement-check/ticket")).toStdString()},
               {"usage", (m_engineUrl + QStringLiteral("/hooks/usage-to-cash/events")).toStdString()}}}};
         QCOMPARE(call("POST", m_sandboxUrl + QStringLiteral("/_sandbox/traffic/start"),
@@ -304,7 +348,11 @@ private slots:
             QVERIFY2(raised.value(code) >= sent,
                      qPrintable(QStringLiteral("%1: %2 sent, %3 raised").arg(code).arg(sent).arg(raised.value(code))));
         }
-        QVERIFY(!raised.contains(QStringLiteral("HTTP_4XX"))); // nothing reached a target malformed
+        // Nothing reached a target malformed (a connector names such a refusal by the vendor's
+        // code; a plain call would say HTTP_4XX).
+        for (const char *malformed : {"HTTP_4XX", "VALIDATION_FAILED", "MISSING_FIELD", "UNKNOWN_REFERENCE", "NOT_FOUND"}) {
+            QVERIFY2(!raised.contains(QLatin1String(malformed)), malformed);
+        }
         // A repeated webhook delivery is recognised at the door: it is counted and creates
         // nothing anywhere.
         const Json health = engine(QStringLiteral("/api/v1/health"));
@@ -379,6 +427,147 @@ private slots:
         const Json body = parse(QByteArray::fromStdString(answer.value("body", std::string())));
         QVERIFY2(body.contains("entitlement") && body.contains("paymentStanding"), answer.dump().c_str());
         qInfo("last ticket answered in %d ms", answer.value("elapsedMs", -1));
+    }
+
+    // Customer master sync: the ownership table the flow reads says what the canonical model says.
+    void theOwnershipTableFollowsTheCanonicalModel()
+    {
+        QFile table(kDemo + QStringLiteral("/lookups/crm-account-fields.lookup.json"));
+        QFile schema(kDemo + QStringLiteral("/canonical/customer.schema.json"));
+        QVERIFY(table.open(QIODevice::ReadOnly) && schema.open(QIODevice::ReadOnly));
+        const Json rows = parse(table.readAll()).value("rows", Json::array());
+        const Json properties = parse(schema.readAll()).value("properties", Json::object());
+        QVERIFY(rows.size() >= 10);
+        for (const Json &row : rows) {
+            const std::string field = row.value("canonicalField", std::string());
+            QVERIFY2(properties.contains(field), field.c_str());
+            QVERIFY2(properties[field].value("x-syncline-owner", std::string()) == row.value("owner", std::string()),
+                     row.dump().c_str());
+        }
+    }
+
+    // Identity edited in the CRM arrives in the ERP and billing exactly; the ERP's own fields stay;
+    // the engine's own CRM writes and its billing update raise events that end without a write,
+    // so once the queues drain the counts stop where the edits put them.
+    void identityChangesReachErpAndBillingWithoutLoops()
+    {
+        const QByteArray crm = systemToken(QStringLiteral("crm"));
+        const QByteArray erp = systemToken(QStringLiteral("erp"));
+        QVERIFY(!crm.isEmpty() && !erp.isEmpty());
+        const Json traffic = sandbox(QStringLiteral("/_sandbox/traffic"));
+        QVERIFY2(traffic["sent"].value("accountChanged", 0) > 0, traffic.dump().c_str());
+        QVERIFY2(processed(QStringLiteral("customer-sync"), QStringLiteral("erpUpdate")) > 0,
+                 "the traffic's account changes reached no ERP customer");
+
+        QList<Json> before;
+        const Json listed = system(QStringLiteral("/erp/api/v1/customers?limit=3"), erp);
+        for (const Json &customer : listed.value("items", Json::array())) {
+            before.append(customer);
+        }
+        QCOMPARE(before.size(), 3);
+        const qint64 webhooks = crmWebhooksDelivered();
+        const qint64 erpUpdates = processed(QStringLiteral("customer-sync"), QStringLiteral("erpUpdate"));
+        const qint64 billingUpdates = processed(QStringLiteral("customer-sync"), QStringLiteral("billingUpdate"));
+
+        QList<Json> edits;
+        for (int i = 0; i < before.size(); ++i) {
+            const QString account = text(before[i]["ExternalReference"]);
+            Json found = system(QStringLiteral("/crm/services/data/v59.0/query?q=SELECT%20Id%20FROM%20Account%20WHERE%20Global_Account_Id__c%20=%20%27")
+                                + account + QStringLiteral("%27"), crm);
+            QVERIFY2(found.value("records", Json::array()).size() == 1, found.dump().c_str());
+            const QString id = text(found["records"][0]["Id"]);
+            const std::string n = std::to_string(i);
+            const Json edit = {{"Name", "Renamed Customer " + n}, {"Email__c", "ap" + n + "@renamed.example.com"},
+                               {"Phone", "(555) 020-100" + n}, {"BillingStreet", n + " Harbour Road"},
+                               {"BillingCity", "Boston"}, {"BillingState", "MA"}, {"BillingPostalCode", "0210" + n},
+                               {"BillingCountry", "US"}};
+            edits.append(edit);
+            QCOMPARE(call("PATCH", m_sandboxUrl + QStringLiteral("/crm/services/data/v59.0/sobjects/Account/") + id,
+                          QByteArray::fromStdString(edit.dump()), {{"Authorization", "Bearer " + crm}})
+                         .status,
+                     204);
+            // A field the ERP owns, written on the CRM account the way the engine writes invoice
+            // status: an account.changed the sync must leave alone.
+            QCOMPARE(call("PATCH", m_sandboxUrl + QStringLiteral("/crm/services/data/v59.0/sobjects/Account/") + id,
+                          R"({"Last_Invoice_Status__c": "Checked by the demo test"})", {{"Authorization", "Bearer " + crm}})
+                         .status,
+                     204);
+        }
+        const qint64 edited = before.size();
+        const qint64 patches = 2 * edited;
+        QTRY_VERIFY_WITH_TIMEOUT(crmWebhooksDelivered() >= webhooks + patches && idle()
+                                     && processed(QStringLiteral("customer-sync"), QStringLiteral("billingUpdate"))
+                                            >= billingUpdates + edited,
+                                 60'000);
+        QVERIFY(idle());
+        QCOMPARE(crmWebhooksDelivered(), webhooks + patches);
+        QCOMPARE(processed(QStringLiteral("customer-sync"), QStringLiteral("erpUpdate")), erpUpdates + edited);
+        QCOMPARE(processed(QStringLiteral("customer-sync"), QStringLiteral("billingUpdate")),
+                 billingUpdates + edited);
+
+        for (int i = 0; i < before.size(); ++i) {
+            const QString account = text(before[i]["ExternalReference"]);
+            const Json &edit = edits[i];
+            Json after = system(QStringLiteral("/erp/api/v1/customers?ExternalReference=") + account, erp)["items"][0];
+            QCOMPARE(text(after["Name"]), text(edit["Name"]));
+            QCOMPARE(text(after["Email"]), text(edit["Email__c"]));
+            QCOMPARE(text(after["Phone"]), text(edit["Phone"]));
+            QCOMPARE(text(after["Address"]["Street"]), text(edit["BillingStreet"]));
+            QCOMPARE(text(after["Address"]["PostalCode"]), text(edit["BillingPostalCode"]));
+            for (const char *owned : {"LegalName", "Subsidiary", "Currency", "TaxRegistration", "CustomerNumber"}) {
+                QVERIFY2(after[owned] == before[i][owned], (std::string(owned) + ": " + after.dump()).c_str());
+            }
+            Json search = system(QStringLiteral("/billing/v1/customers/search?query=metadata%5B%27global_account_id%27%5D%3A%27")
+                                      + account + QStringLiteral("%27"), "sk_test_sandbox");
+            QVERIFY2(search.value("data", Json::array()).size() == 1, search.dump().c_str());
+            Json &billing = search["data"][0];
+            QCOMPARE(text(billing["name"]), text(edit["Name"]));
+            QCOMPARE(text(billing["email"]), text(edit["Email__c"]));
+            QCOMPARE(text(billing["phone"]), text(edit["Phone"]));
+            QCOMPARE(text(billing["address"]["line1"]), text(edit["BillingStreet"]));
+            QCOMPARE(text(billing["address"]["city"]), text(edit["BillingCity"]));
+            QCOMPARE(text(billing["currency"]), QStringLiteral("usd")); // billing's own, untouched
+        }
+        qInfo("%lld CRM edits, %lld ERP and %lld billing customer updates from the traffic and the test",
+              qlonglong(patches), qlonglong(erpUpdates + edited), qlonglong(billingUpdates + edited));
+    }
+
+    // Through the ERP connector a refusal keeps the vendor's own reason: invoices dated in a
+    // closed accounting period become CLOSED_PERIOD business exceptions carrying PERIOD_CLOSED.
+    void erpRefusalsKeepTheVendorsReason()
+    {
+        const QString month = QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyy-MM"));
+        const QByteArray close = QByteArray::fromStdString(Json{{month.toStdString(), "closed"}}.dump());
+        QCOMPARE(call("PUT", m_sandboxUrl + QStringLiteral("/_sandbox/erp/periods"), close).status, 200);
+        const int before = exceptionsByReason().value(QStringLiteral("CLOSED_PERIOD"));
+        const Json traffic = {
+            {"ratePerSecond", 20}, {"maxEvents", 3}, {"badDataShare", 0}, {"seed", 11}, {"customers", 2},
+            {"mix", {{"invoiceIssued", 1}}},
+            {"targets", {{"billing", (m_engineUrl + QStringLiteral("/hooks/billing-events/hook")).toStdString()}}}};
+        QCOMPARE(call("POST", m_sandboxUrl + QStringLiteral("/_sandbox/traffic/start"),
+                      QByteArray::fromStdString(traffic.dump()))
+                     .status,
+                 202);
+        QTRY_VERIFY_WITH_TIMEOUT(idle() && exceptionsByReason().value(QStringLiteral("CLOSED_PERIOD")) >= before + 3,
+                                 60'000);
+        const QByteArray reopen = QByteArray::fromStdString(Json{{month.toStdString(), nullptr}}.dump());
+        QCOMPARE(call("PUT", m_sandboxUrl + QStringLiteral("/_sandbox/erp/periods"), reopen).status, 200);
+        const Json page = engine(QStringLiteral("/api/v1/exceptions?flow=invoice-to-erp&limit=500"));
+        int closed = 0;
+        for (const Json &e : page.value("items", Json::array())) {
+            if (e.value("reasonCode", std::string()) != "CLOSED_PERIOD") {
+                continue;
+            }
+            ++closed;
+            QCOMPARE(text(e["category"]), QStringLiteral("business"));
+            QCOMPARE(text(e["node"]), QStringLiteral("receivable"));
+            const Json &facts = e["facts"];
+            QVERIFY2(facts.is_object() && facts.value("vendorCode", std::string()) == "PERIOD_CLOSED"
+                         && facts.value("connector", std::string()) == "erp",
+                     e.dump().c_str());
+        }
+        // The three invoices, and the first invoice of each new customer's subscription.
+        QVERIFY2(closed >= before + 3, qPrintable(QString::number(closed)));
     }
 };
 

@@ -41,8 +41,9 @@ QString joined(const QList<PluginFailure> &failures)
     return lines.join(u'\n');
 }
 
-// The fixture workspace of the run tests, with one more flow whose HTTP node names `settings`.
-model::Workspace workspaceWithNode(const nlohmann::json &settings)
+// The fixture workspace of the run tests, with one more flow whose HTTP (or other) node names
+// `settings`.
+model::Workspace workspaceWithNode(const nlohmann::json &settings, const char *type = "http")
 {
     model::Workspace workspace = model::loadWorkspace(QStringLiteral(
                                                           SYNCLINE_SOURCE_DIR "/tests/app/run/workspace"))
@@ -55,7 +56,7 @@ model::Workspace workspaceWithNode(const nlohmann::json &settings)
                      {"name", "Post an invoice"},
                      {"nodes",
                       {{{"id", "in"}, {"type", "webhook"}, {"settings", {{"system", "billing"}}}},
-                       {{"id", "post"}, {"type", "http"}, {"settings", settings}}}},
+                       {{"id", "post"}, {"type", type}, {"settings", settings}}}},
                      {"edges", {{{"from", "in"}, {"to", "post"}}}}};
     workspace.insert(flow);
     return workspace;
@@ -382,6 +383,23 @@ private slots:
                                                      {"operation", "create"},
                                                      {"object", "invoice"}}),
                                   *builtIns())
+                    .isEmpty());
+    }
+
+    void aPollOfAnObjectIsCheckedLikeAList()
+    {
+        const model::ProblemList problems = checkConnectorUse(
+            workspaceWithNode({{"system", "billing"}, {"object", "creditNote"}}, "poll"), *builtIns());
+        QCOMPARE(problems.size(), 1);
+        QCOMPARE(problems.first().pointer, QStringLiteral("/nodes/1/settings/operation"));
+        QVERIFY2(problems.first().message.contains(QLatin1String("cannot list a creditNote")),
+                 qPrintable(problems.first().message));
+        QVERIFY(checkConnectorUse(workspaceWithNode({{"system", "erp"}, {"object", "customer"}}, "poll"),
+                                  *builtIns())
+                    .isEmpty());
+        // A poll with its own path and paging needs no connector.
+        QVERIFY(checkConnectorUse(workspaceWithNode({{"system", "erp"}, {"path", "/x"}}, "poll"),
+                                  *ConnectorRegistry::load({}))
                     .isEmpty());
     }
 };

@@ -120,6 +120,27 @@ private slots:
         QCOMPARE(h2.parked(), 0);
     }
 
+    void anArrayInputLooksUpEachElement()
+    {
+        // A webhook's changedFields: the owner of each field it names, the unknown ones left out.
+        Harness h;
+        auto plan = h.plan(flow("lookup", {{"lookup", "payment-terms"}, {"input", "/changed"},
+                                           {"valueColumn", "erp"}, {"target", "found"}},
+                                "miss"));
+        auto sink = std::make_shared<Sink>();
+        auto misses = std::make_shared<Sink>();
+        h.start(plan, {{str("first"), *LookupNode::create(node(plan), kTerms, h.store())},
+                       {str("sink"), sink},
+                       {str("other"), misses}});
+        h.ingest(R"({"changed":["Net 60","Net 90","Net 30"]})");
+        h.ingest(R"({"changed":["Net 90"]})");
+        h.ingest(R"({"changed":[]})");
+        QTRY_COMPARE(misses->count(), 2); // nothing of it known, or nothing to look up
+        QTRY_COMPARE(sink->count(), 1);
+        QCOMPARE(text(sink->payloads().at(0)["found"]), str(R"(["N60","N30"])"));
+        QCOMPARE(h.parked(), 0);
+    }
+
     void aGetCarriesWhatItFoundIntoTheMessage()
     {
         std::atomic<int> calls{0};

@@ -383,6 +383,7 @@ private slots:
                                  << "settings/atEnd";
         QTest::newRow("pointer not text") << QByteArray(R"({"system":"s","items":3})")
                                           << "settings/items";
+        QTest::newRow("nothing to list") << QByteArray(R"({"system":"s"})") << "settings/path";
     }
     void settingsRefused()
     {
