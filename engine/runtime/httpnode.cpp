@@ -299,6 +299,12 @@ NodeOutcome HttpNode::succeeded(const store::WorkItem &item, const QString &lear
                 if (it->is_string()) {
                     found.set(it.key(),
                               json::Value::string(QString::fromStdString(it->get<std::string>())));
+                } else if (it->is_array() || it->is_object()) {
+                    const json::IntakeResult value = json::JsonIntake::parse(
+                        QByteArray::fromStdString(it->dump()));
+                    if (value.ok()) {
+                        found.set(it.key(), value.value());
+                    }
                 }
             }
         }
@@ -437,7 +443,15 @@ QByteArray HttpNode::externalIdsOf(const QByteArray &body,
     const json::IntakeResult parsed = json::JsonIntake::parse(body);
     if (parsed.ok()) {
         for (auto it = m_settings.externalIds.cbegin(); it != m_settings.externalIds.cend(); ++it) {
-            const QString value = scalarText(resolvePointer(parsed.value(), it.value()));
+            const json::Value *found = resolvePointer(parsed.value(), it.value());
+            if (found && (found->isArray() || found->isObject())) {
+                // A list the message needs as it is (e.g. the prices a search found); the
+                // lineage indexes only the scalar ids.
+                ids[it.key().toStdString()] = nlohmann::json::parse(toBytes(*found).toStdString(),
+                                                                    nullptr, false);
+                continue;
+            }
+            const QString value = scalarText(found);
             if (!value.isEmpty()) {
                 ids[it.key().toStdString()] = value.toStdString();
             }
