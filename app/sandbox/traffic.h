@@ -49,6 +49,9 @@ private:
     QString pickKind();
     QString nextBadKind();
     void opportunityClosedWon(const QString &bad);
+    void opportunityAmended();
+    void addLineItem(const QByteArray &opportunityId, const std::string &productCode,
+                     qint64 quantity, double unitPrice);
     void invoiceIssued(const QString &bad);
     void paymentFailed();
     void subscriptionUpdated();
