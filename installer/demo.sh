@@ -50,8 +50,10 @@ wait_for "$engine_url/metrics"
 curl -sf -X POST "$sandbox_url/_sandbox/traffic/start" -H 'Content-Type: application/json' \
     -d @- > /dev/null <<JSON
 {"ratePerSecond": 4, "badDataShare": 0.04, "customers": 20,
- "mix": {"invoiceIssued": 4, "paymentFailed": 1, "ticketCreated": 2, "usageEvents": 3},
+ "mix": {"invoiceIssued": 4, "paymentFailed": 1, "ticketCreated": 2, "usageEvents": 3,
+         "opportunityClosedWon": 1, "opportunityAmended": 1},
  "targets": {"billing": "$engine_url/hooks/billing-events/hook",
+             "crm": "$engine_url/hooks/crm-events/hook",
              "support": "$engine_url/hooks/entitlement-check/ticket",
              "usage": "$engine_url/hooks/usage-to-cash/events"}}
 JSON
