@@ -329,10 +329,14 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
 {
     const qint64 now = m_clockMs();
     if (!m_target.breaker->allow(now)) {
+        // Nothing is sent: the intent ends as a failed attempt, else the next run would take it
+        // for a call that may have taken effect (Uncertain on a target without idempotency).
         return NodeOutcome::defer(QStringLiteral("CIRCUIT_OPEN"),
                                   QStringLiteral("calls to %1 are paused after repeated failures")
                                       .arg(m_target.id),
-                                  std::max<qint64>(100, m_target.breaker->waitMs(now)));
+                                  std::max<qint64>(100, m_target.breaker->waitMs(now)))
+            .withEffect({QString::fromLatin1(key), store::EffectState::Failed, 0, {},
+                         QStringLiteral("not sent: the circuit was open")});
     }
     if (m_target.limiter) {
         // Waiting here is the back pressure: the node takes no more work meanwhile.
