@@ -443,17 +443,6 @@ private:
         return found;
     }
 
-    // Business keys of the exceptions the flow raised.
-    QSet<QString> parkedKeys(const QString &flow)
-    {
-        QSet<QString> keys;
-        const Json page = engine(QStringLiteral("/api/v1/exceptions?flow=%1&limit=500").arg(flow));
-        for (const Json &e : page.value("items", Json::array())) {
-            keys.insert(text(e["businessKey"]));
-        }
-        return keys;
-    }
-
     static QString decimal2(const Json &number)
     {
         return QString::number(number.get<double>(), 'f', 2);
@@ -467,7 +456,7 @@ private slots:
     {
         const QList<Json> deals = closedWon(QStringLiteral("OPP-"));
         QVERIFY2(deals.size() >= 5, qPrintable(QString::number(deals.size())));
-        const QSet<QString> parked = parkedKeys(QStringLiteral("lead-to-cash"));
+        const QMultiHash<QString, QString> parked = exceptionsOf(QStringLiteral("lead-to-cash"));
         int booked = 0;
         int newLogos = 0;
         for (const Json &deal : deals) {
@@ -511,7 +500,9 @@ private slots:
             const Json billingCustomer = billingGet(QStringLiteral("/customers/") + text(subscription["customer"]));
             QCOMPARE(text(billingCustomer["metadata"]["global_account_id"]), text(account["Global_Account_Id__c"]));
             // The support entitlement: a new logo's is its deal's alone (premium with CLOUD-PRO).
-            if (text(account["Name"]).startsWith(QLatin1String("New Logo"))) {
+            // (Under the soak's faults a sales order the ERP took without answering is Uncertain:
+            // the deal waits there for a person, before the entitlement.)
+            if (text(account["Name"]).startsWith(QLatin1String("New Logo")) && !parked.contains(text(deal["Id"]))) {
                 ++newLogos;
                 const Json entitlements = supportGet(QStringLiteral("/entitlements.json?external_id=ENT-") + text(account["Global_Account_Id__c"]));
                 QVERIFY2(entitlements["entitlements"].size() == 1, entitlements.dump().c_str());
@@ -532,7 +523,7 @@ private slots:
     {
         const QList<Json> amendments = closedWon(QStringLiteral("AMD-"));
         QVERIFY2(amendments.size() >= 5, qPrintable(QString::number(amendments.size())));
-        const QSet<QString> parkedDeals = parkedKeys(QStringLiteral("subscription-amendment"));
+        const QMultiHash<QString, QString> parkedDeals = exceptionsOf(QStringLiteral("subscription-amendment"));
         QHash<QString, int> perSubscription;
         for (const Json &amendment : amendments) {
             perSubscription[text(amendment["Billing_Subscription_Id__c"])] += 1;
