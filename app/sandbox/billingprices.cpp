@@ -36,22 +36,28 @@ Json BillingSystem::expandedPrices(const Call &call, Json prices)
     return prices;
 }
 
-ServerResponse BillingSystem::listPricesByLookupKey(const Call &call, const QStringList &keys)
+// The prices with these lookup keys, in the order asked (each once, unknown ones left out), at
+// most the request's `limit`.
+Json BillingSystem::pricesFor(const Call &call, QStringList keys)
 {
     const int limit = queryInt(call.request, "limit", 10, 1, 100);
+    keys.removeDuplicates();
     Json data = Json::array();
-    QStringList unique = keys;
-    unique.removeDuplicates();
-    for (const QString &key : unique) {
+    for (const QString &key : keys) {
         const auto price = priceByLookupKey(key);
         if (price && int(data.size()) < limit) {
             data.push_back(price->body);
         }
     }
+    return expandedPrices(call, data);
+}
+
+ServerResponse BillingSystem::listPricesByLookupKey(const Call &call, const QStringList &keys)
+{
     return jsonResponse(200, {{"object", "list"},
                               {"url", "/v1/prices"},
                               {"has_more", false},
-                              {"data", expandedPrices(call, data)}});
+                              {"data", pricesFor(call, keys)}});
 }
 
 ServerResponse BillingSystem::searchPrices(const Call &call)
@@ -71,20 +77,10 @@ ServerResponse BillingSystem::searchPrices(const Call &call)
         }
         keys.append(match.captured(1));
     }
-    const int limit = queryInt(call.request, "limit", 10, 1, 100);
-    Json data = Json::array();
-    QStringList unique = keys;
-    unique.removeDuplicates();
-    for (const QString &key : unique) {
-        const auto price = priceByLookupKey(key);
-        if (price && int(data.size()) < limit) {
-            data.push_back(price->body);
-        }
-    }
     return jsonResponse(200, {{"object", "search_result"},
                               {"url", "/v1/prices/search"},
                               {"has_more", false},
-                              {"data", expandedPrices(call, data)}});
+                              {"data", pricesFor(call, keys)}});
 }
 
 } // namespace syncline::sandbox

@@ -40,6 +40,7 @@ private:
     engine::net::ServerResponse searchPrices(const Call &call);
     std::optional<Document> priceByLookupKey(const QString &lookupKey);
     Json expandedPrices(const Call &call, Json prices);
+    Json pricesFor(const Call &call, QStringList keys);
     engine::net::ServerResponse createSubscription(Call &call, const Json &body);
     engine::net::ServerResponse updateSubscription(Call &call, Document subscription,
                                                    const Json &body);

@@ -361,7 +361,7 @@ void Traffic::opportunityAmended()
 {
     // An amendment names the billing subscription it changes and carries the subscription's
     // licensed products as they are to be from now on.
-    const Customer &customer = anyCustomer();
+    const Customer &customer = m_customers[m_amended++ % m_customers.size()];
     const Json opportunity = call("POST", kCrm + "Opportunity",
                                   {{"Name", "Amendment " + std::to_string(m_number)},
                                    {"Type", "Amendment"},

@@ -359,17 +359,7 @@ private slots:
         const Json erp = sandbox(QStringLiteral("/_sandbox/ledger?system=erp&type=invoice&limit=1"));
         const Json first = erp["documents"][0];
         const Json graph = engine(QStringLiteral("/api/v1/lineage?businessKey=") + text(first["businessKey"]));
-        QStringList flows;
-        QStringList externalIds;
-        for (const Json &message : graph.value("messages", Json::array())) {
-            flows.append(text(message["flow"]));
-            for (const Json &effect : message.value("effects", Json::array())) {
-                const Json ids = effect.value("externalIds", Json::object());
-                for (auto it = ids.begin(); it != ids.end(); ++it) {
-                    externalIds.append(QString::fromStdString(it.key()) + u'=' + text(it.value()));
-                }
-            }
-        }
+        const auto [flows, externalIds] = lineageSummary(graph);
         QVERIFY2(flows.contains(QStringLiteral("billing-events")) && flows.contains(QStringLiteral("invoice-to-erp")),
                  graph.dump().c_str());
         QVERIFY2(externalIds.contains(QStringLiteral("erpInvoice=") + text(first["id"])), graph.dump().c_str());
@@ -404,12 +394,16 @@ private:
         }
         return parse(call("GET", m_sandboxUrl + QStringLiteral("/erp/api/v1") + path, {}, {{"Authorization", m_erpAuth}}).body);
     }
-    Json crmGet(const QString &path)
+    QByteArray crmAuth()
     {
         if (m_crmAuth.isEmpty()) {
             m_crmAuth = oauthToken(QStringLiteral("/crm/services/oauth2/token"), "sandbox-crm-client-secret");
         }
-        return parse(call("GET", m_sandboxUrl + QStringLiteral("/crm/services/data/v59.0") + path, {}, {{"Authorization", m_crmAuth}}).body);
+        return m_crmAuth;
+    }
+    Json crmGet(const QString &path)
+    {
+        return parse(call("GET", m_sandboxUrl + QStringLiteral("/crm/services/data/v59.0") + path, {}, {{"Authorization", crmAuth()}}).body);
     }
     Json billingGet(const QString &path)
     {
@@ -441,6 +435,23 @@ private:
             found.append(opportunity);
         }
         return found;
+    }
+
+    // The flows of a lineage graph's messages and its effects' external ids as name=value.
+    static std::pair<QStringList, QStringList> lineageSummary(const Json &graph)
+    {
+        QStringList flows;
+        QStringList externalIds;
+        for (const Json &message : graph.value("messages", Json::array())) {
+            flows.append(text(message["flow"]));
+            for (const Json &effect : message.value("effects", Json::array())) {
+                const Json ids = effect.value("externalIds", Json::object());
+                for (auto it = ids.begin(); it != ids.end(); ++it) {
+                    externalIds.append(QString::fromStdString(it.key()) + u'=' + text(it.value()));
+                }
+            }
+        }
+        return {flows, externalIds};
     }
 
     static QString decimal2(const Json &number)
@@ -574,16 +585,8 @@ private slots:
         QVERIFY(revised > 0);
         // The lineage of one amendment reaches billing, the ERP schedule and the entitlement.
         const Json graph = engine(QStringLiteral("/api/v1/lineage?businessKey=") + text(amendments.front()["Id"]));
-        QStringList names;
-        for (const Json &message : graph.value("messages", Json::array())) {
-            for (const Json &effect : message.value("effects", Json::array())) {
-                const Json ids = effect.value("externalIds", Json::object());
-                for (auto it = ids.begin(); it != ids.end(); ++it) {
-                    names.append(QString::fromStdString(it.key()));
-                }
-            }
-        }
-        QVERIFY2(names.contains(QStringLiteral("entitlement")), graph.dump().c_str());
+        const QStringList externalIds = lineageSummary(graph).second;
+        QVERIFY2(!externalIds.filter(QRegularExpression(QStringLiteral("^entitlement="))).isEmpty(), graph.dump().c_str());
         qInfo("%d amendments: %d revised revenue schedules checked to the cent, %d subscriptions amended once checked item by item",
               int(amendments.size()), revised, alone);
     }
@@ -595,19 +598,36 @@ private slots:
         const QString ref = text(orders["documents"][0]["businessKey"]);
         const Json opportunities = sandbox(QStringLiteral("/_sandbox/ledger?system=crm&type=Opportunity&businessKey=") + ref);
         const Json graph = engine(QStringLiteral("/api/v1/lineage?businessKey=") + text(opportunities["documents"][0]["id"]));
-        QStringList flows;
-        QStringList externalIds;
-        for (const Json &message : graph.value("messages", Json::array())) {
-            flows.append(text(message["flow"]));
-            for (const Json &effect : message.value("effects", Json::array())) {
-                const Json ids = effect.value("externalIds", Json::object());
-                for (auto it = ids.begin(); it != ids.end(); ++it) {
-                    externalIds.append(QString::fromStdString(it.key()) + u'=' + text(it.value()));
-                }
-            }
-        }
+        const auto [flows, externalIds] = lineageSummary(graph);
         QVERIFY2(flows.contains(QStringLiteral("crm-events")) && flows.contains(QStringLiteral("lead-to-cash")), graph.dump().c_str());
         QVERIFY2(externalIds.contains(QStringLiteral("salesOrder=") + text(orders["documents"][0]["id"])), graph.dump().c_str());
+    }
+
+    void anUnknownProductStopsTheDealBeforeAnyDocument()
+    {
+        // A product the CRM sells but billing has no price for: UNKNOWN_PRODUCT for the finance
+        // queue, and nothing created in billing or the ERP.
+        const net::HttpHeaders auth = {{"Authorization", crmAuth()}};
+        const QString base = m_sandboxUrl + QStringLiteral("/crm/services/data/v59.0/sobjects/");
+        const Json product = parse(call("POST", base + QStringLiteral("Product2"),
+                                        R"({"Name": "Legacy seats", "ProductCode": "LEGACY-SEATS"})", auth).body);
+        const Json accounts = sandbox(QStringLiteral("/_sandbox/ledger?system=crm&type=Account&limit=1"));
+        const Json opportunity = parse(call("POST", base + QStringLiteral("Opportunity"),
+                                            QByteArray::fromStdString(Json({{"Name", "Legacy renewal"}, {"StageName", "Prospecting"},
+                                                                             {"CloseDate", "2026-11-23"}, {"Type", "New Business"},
+                                                                             {"AccountId", accounts["documents"][0]["id"]},
+                                                                             {"External_Id__c", "OPP-LEGACY"}}).dump()),
+                                            auth).body);
+        const QString id = text(opportunity["id"]);
+        QCOMPARE(call("POST", base + QStringLiteral("OpportunityLineItem"),
+                      QByteArray::fromStdString(Json({{"OpportunityId", id.toStdString()}, {"Product2Id", product["id"]},
+                                                      {"Quantity", 3}, {"UnitPrice", 10.0}}).dump()),
+                      auth).status,
+                 201);
+        QCOMPARE(call("PATCH", base + QStringLiteral("Opportunity/") + id, R"({"StageName": "Closed Won"})", auth).status, 204);
+        QTRY_VERIFY_WITH_TIMEOUT(exceptionsOf(QStringLiteral("lead-to-cash")).values(id).contains(QStringLiteral("UNKNOWN_PRODUCT")), 30'000);
+        QVERIFY(erpGet(QStringLiteral("/salesOrders?ExternalReference=OPP-LEGACY")).value("items", Json::array()).empty());
+        QVERIFY(sandbox(QStringLiteral("/_sandbox/ledger?system=billing&type=subscription&businessKey=OPP-LEGACY"))["documents"].empty());
     }
 };
 
