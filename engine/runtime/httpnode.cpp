@@ -3,6 +3,7 @@
 #include "engine/json/intake.h"
 #include "engine/runtime/jsonpointer.h"
 #include "engine/runtime/outcome.h"
+#include "engine/runtime/repairkey.h"
 #include "engine/runtime/nodesupport.h"
 
 #include <QCryptographicHash>
@@ -230,8 +231,14 @@ NodeOutcome HttpNode::run(const store::WorkItem &item)
         }
         body = toBytes(*mapped);
     }
-    const QString key = idempotencyKey(item.message.correlationId, item.message.flowId,
-                                       item.nodeId, businessKey);
+    const Result<QString> chosen = effectKeyFor(
+        m_store,
+        idempotencyKey(item.message.correlationId, item.message.flowId, item.nodeId, businessKey),
+        item.message);
+    if (!chosen) {
+        return NodeOutcome::retry(chosen.error().code, chosen.error().message);
+    }
+    const QString &key = *chosen;
     const store::EffectIntent intent{key,
                                      item.message.messageId,
                                      item.message.correlationId,
