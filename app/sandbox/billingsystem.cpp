@@ -427,7 +427,7 @@ ServerResponse BillingSystem::createPrice(Call &call, const Json &body)
                                                                           "licensed")}}
                                     : Json()},
                   {"metadata", metadataOf(body)}};
-    const Document stored = keep(call, QStringLiteral("price"), price, QString());
+    const Document stored = keep(call, QStringLiteral("price"), price, lookupKey);
     return jsonResponse(200, stored.body);
 }
 
