@@ -28,17 +28,6 @@ std::optional<nlohmann::json> filterFrom(const QStringList &given, QString &erro
     return filter;
 }
 
-int printed(std::optional<AdminAnswer> answer,
-            const QString &error,
-            bool json,
-            const std::function<QString(const nlohmann::json &)> &readable)
-{
-    if (answer && answer->status == 201) {
-        answer->status = 200; // a job was created: success, as reportAnswer counts it
-    }
-    return reportAnswer(kCommand, answer, error, json, readable);
-}
-
 } // namespace
 
 int runReplay(const QStringList &arguments)
@@ -142,7 +131,7 @@ int runReplay(const QStringList &arguments)
             body["rate"] = *perSecond;
         }
         if (parser.isSet(dryRun)) {
-            return printed(engine.post(QStringLiteral("/api/v1/replays/dry-run"),
+            return reportAnswer(kCommand, engine.post(QStringLiteral("/api/v1/replays/dry-run"),
                                        QByteArray::fromStdString(body.dump()),
                                        error),
                            error,
@@ -150,7 +139,7 @@ int runReplay(const QStringList &arguments)
                            dryRunText);
         }
         body["reason"] = parser.value(reason).toStdString();
-        return printed(engine.post(QStringLiteral("/api/v1/replays"),
+        return reportAnswer(kCommand, engine.post(QStringLiteral("/api/v1/replays"),
                                    QByteArray::fromStdString(body.dump()),
                                    error),
                        error,
@@ -166,10 +155,10 @@ int runReplay(const QStringList &arguments)
                        });
     }
     if (action == QLatin1String("jobs")) {
-        return printed(engine.get(QStringLiteral("/api/v1/replays"), error), error, asJson, jobsTable);
+        return reportAnswer(kCommand, engine.get(QStringLiteral("/api/v1/replays"), error), error, asJson, jobsTable);
     }
     if (action == QLatin1String("job")) {
-        return printed(engine.get(QStringLiteral("/api/v1/replays/%1").arg(jobId), error),
+        return reportAnswer(kCommand, engine.get(QStringLiteral("/api/v1/replays/%1").arg(jobId), error),
                        error,
                        asJson,
                        jobSheet);
@@ -179,14 +168,14 @@ int runReplay(const QStringList &arguments)
         if (parser.isSet(reason)) {
             body["reason"] = parser.value(reason).toStdString();
         }
-        return printed(engine.post(QStringLiteral("/api/v1/replays/%1/%2").arg(jobId).arg(action),
+        return reportAnswer(kCommand, engine.post(QStringLiteral("/api/v1/replays/%1/%2").arg(jobId).arg(action),
                                    QByteArray::fromStdString(body.dump()),
                                    error),
                        error,
                        asJson,
                        jobLine);
     }
-    return printed(engine.post(pathFor(exceptionId, "replay"),
+    return reportAnswer(kCommand, engine.post(pathFor(exceptionId, "replay"),
                                bodyWith({{"reason", parser.value(reason).toStdString()}}),
                                error),
                    error,

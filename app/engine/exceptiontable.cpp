@@ -164,7 +164,7 @@ int reportAnswer(const QString &command,
         err(QStringLiteral("syncline-engine %1: %2\n").arg(command, error));
         return kExitProblems;
     }
-    const bool fine = answer->status == 200;
+    const bool fine = answer->status >= 200 && answer->status < 300; // 201: a job was created
     if (json) {
         (fine ? out : err)(QString::fromStdString(answer->body.dump()) + u'\n');
         return fine ? kExitOk : kExitProblems;

@@ -19,7 +19,7 @@ QString pathFor(qint64 id, const char *action = nullptr);
 QByteArray bodyWith(const nlohmann::json &fields);
 
 /// Prints the answer — the JSON for --json, else `readable` of it — and returns the exit code:
-/// 0 on 200, 1 when the engine refused or cannot be reached (the reason on stderr).
+/// 0 on a 2xx answer, 1 when the engine refused or cannot be reached (the reason on stderr).
 int reportAnswer(const QString &command,
                  const std::optional<AdminAnswer> &answer,
                  const QString &error,

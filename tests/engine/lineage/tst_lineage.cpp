@@ -611,12 +611,17 @@ private slots:
                           !event[QStringLiteral("at")].toString().isEmpty());
         }
         QVERIFY2(repairedBy, QJsonDocument(exception).toJson().constData());
-        // The successful posting, by the repaired input under the same idempotency key.
+        // The refused call stays as it was; the repaired input's posting is a new request under
+        // a key of its own (the ERP refused the first body, so it created nothing).
         QCOMPARE(fixed[QStringLiteral("steps")][0][QStringLiteral("status")].toString(),
                  QStringLiteral("succeeded"));
-        const QJsonObject effect = failed[QStringLiteral("effects")][0].toObject();
-        QCOMPARE(effect[QStringLiteral("state")].toString(), QStringLiteral("succeeded"));
-        QCOMPARE(effect[QStringLiteral("attempts")].toInt(), 2);
+        const QJsonObject refused = failed[QStringLiteral("effects")][0].toObject();
+        QCOMPARE(refused[QStringLiteral("state")].toString(), QStringLiteral("failed"));
+        QCOMPARE(refused[QStringLiteral("attempts")].toInt(), 1);
+        const QJsonObject posted = fixed[QStringLiteral("effects")][0].toObject();
+        QCOMPARE(posted[QStringLiteral("state")].toString(), QStringLiteral("succeeded"));
+        QCOMPARE(posted[QStringLiteral("idempotencyKey")].toString(),
+                 refused[QStringLiteral("idempotencyKey")].toString() + QStringLiteral("-r1"));
         QCOMPARE(graph[QStringLiteral("summary")][QStringLiteral("exceptions")].toInt(), 1);
         QCOMPARE(failed[QStringLiteral("status")].toString(), QStringLiteral("resolved"));
         QCOMPARE(graph[QStringLiteral("summary")][QStringLiteral("failed")].toInt(), 0);
