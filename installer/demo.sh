@@ -51,7 +51,7 @@ curl -sf -X POST "$sandbox_url/_sandbox/traffic/start" -H 'Content-Type: applica
     -d @- > /dev/null <<JSON
 {"ratePerSecond": 4, "badDataShare": 0.04, "customers": 20,
  "mix": {"invoiceIssued": 4, "paymentFailed": 1, "ticketCreated": 2, "usageEvents": 3,
-         "accountChanged": 1},
+         "accountChanged": 1, "opportunityClosedWon": 1, "opportunityAmended": 1},
  "targets": {"billing": "$engine_url/hooks/billing-events/hook",
              "crm": "$engine_url/hooks/crm-events/hook",
              "support": "$engine_url/hooks/entitlement-check/ticket",

@@ -212,6 +212,20 @@ ServerResponse BillingSystem::handle(Call &call)
     if (resource == "customers" && id == QLatin1String("search") && method == "GET") {
         return search(call);
     }
+    if (resource == "prices" && id == QLatin1String("search") && method == "GET") {
+        return searchPrices(call);
+    }
+    if (resource == "prices" && parts == 2 && method == "GET") {
+        QStringList keys;
+        for (const auto &[key, value] : call.request.query) {
+            if (key == "lookup_keys[]" || key == "lookup_keys" || key.startsWith("lookup_keys[")) {
+                keys.append(QString::fromUtf8(value));
+            }
+        }
+        if (!keys.isEmpty()) {
+            return listPricesByLookupKey(call, keys);
+        }
+    }
     if (!resourceInfo(resource)) {
         return refuse(Refusal::NotFound, 404,
                       QStringLiteral("Unrecognized request URL (%1 %2).")
@@ -384,6 +398,14 @@ ServerResponse BillingSystem::createPrice(Call &call, const Json &body)
     if (!store().find(name(), QStringLiteral("product"), product)) {
         return noSuch(QStringLiteral("product"), product);
     }
+    const QString lookupKey = text(body, "lookup_key");
+    if (!lookupKey.isEmpty()) {
+        if (const auto holder = priceByLookupKey(lookupKey)) {
+            return invalid(QStringLiteral("lookup_key_in_use"), QStringLiteral("lookup_key"),
+                           QStringLiteral("A price (%1) already uses the lookup key %2.")
+                               .arg(holder->id, lookupKey));
+        }
+    }
     const Json recurring = body.value("recurring", Json());
     Json price = {{"id", body.contains("id") ? body["id"]
                                              : Json(newId(QStringLiteral("price_")).toStdString())},
@@ -396,6 +418,7 @@ ServerResponse BillingSystem::createPrice(Call &call, const Json &body)
                   {"unit_amount", body["unit_amount"]},
                   {"unit_amount_decimal", body["unit_amount"].dump()},
                   {"nickname", body.value("nickname", Json())},
+                  {"lookup_key", lookupKey.isEmpty() ? Json() : Json(lookupKey.toStdString())},
                   {"type", recurring.is_object() ? "recurring" : "one_time"},
                   {"recurring", recurring.is_object()
                                     ? Json{{"interval", recurring.value("interval", "month")},
@@ -404,7 +427,7 @@ ServerResponse BillingSystem::createPrice(Call &call, const Json &body)
                                                                           "licensed")}}
                                     : Json()},
                   {"metadata", metadataOf(body)}};
-    const Document stored = keep(call, QStringLiteral("price"), price, QString());
+    const Document stored = keep(call, QStringLiteral("price"), price, lookupKey);
     return jsonResponse(200, stored.body);
 }
 
@@ -784,8 +807,12 @@ void BillingSystem::seed()
                                                   {"gl_deferred_account", "2400"},
                                                   {"tax_code", "US-STD"}}}});
         for (const char *currency : {"usd", "eur", "gbp"}) {
+            // Lookup keys name a price by what it is, not by its generated id (as Stripe's do).
+            const std::string lookupKey = std::string(p.sku) + "_" + currency
+                                          + (p.oneOff ? "" : "_month");
             Json price = {{"id", "price_" + QString(sku).remove(QLatin1Char('-')).toStdString()
                                      + "_" + currency},
+                          {"lookup_key", lookupKey},
                           {"product", productId},
                           {"currency", currency},
                           {"unit_amount", p.monthly},

@@ -35,6 +35,12 @@ private:
     engine::net::ServerResponse createCustomer(Call &call, const Json &body);
     engine::net::ServerResponse createProduct(Call &call, const Json &body);
     engine::net::ServerResponse createPrice(Call &call, const Json &body);
+    // Prices by lookup key (billingprices.cpp): list with lookup_keys[], search, expand.
+    engine::net::ServerResponse listPricesByLookupKey(const Call &call, const QStringList &keys);
+    engine::net::ServerResponse searchPrices(const Call &call);
+    std::optional<Document> priceByLookupKey(const QString &lookupKey);
+    Json expandedPrices(const Call &call, Json prices);
+    Json pricesFor(const Call &call, QStringList keys);
     engine::net::ServerResponse createSubscription(Call &call, const Json &body);
     engine::net::ServerResponse updateSubscription(Call &call, Document subscription,
                                                    const Json &body);

@@ -18,7 +18,8 @@ const QStringList kBadKinds = {QStringLiteral("missingTaxCode"), QStringLiteral(
                                QStringLiteral("invalidGlAccount"),
                                QStringLiteral("currencyMismatch"),
                                QStringLiteral("duplicateEvent")};
-const QStringList kKinds = {QStringLiteral("opportunityClosedWon"), QStringLiteral("invoiceIssued"),
+const QStringList kKinds = {QStringLiteral("opportunityClosedWon"),
+                            QStringLiteral("opportunityAmended"), QStringLiteral("invoiceIssued"),
                             QStringLiteral("paymentFailed"), QStringLiteral("subscriptionUpdated"),
                             QStringLiteral("ticketCreated"), QStringLiteral("usageEvents"),
                             QStringLiteral("accountChanged")};
@@ -26,7 +27,7 @@ constexpr const char *kTaxCode = "US-STD";
 
 Json defaultMix()
 {
-    return {{"opportunityClosedWon", 1}, {"invoiceIssued", 3}, {"paymentFailed", 1},
+    return {{"opportunityClosedWon", 1}, {"opportunityAmended", 1}, {"invoiceIssued", 3}, {"paymentFailed", 1},
             {"subscriptionUpdated", 1}, {"ticketCreated", 2},  {"usageEvents", 10},
             {"accountChanged", 1}};
 }
@@ -288,6 +289,8 @@ void Traffic::event()
         invoiceIssued(bad);
     } else if (kind == QLatin1String("opportunityClosedWon")) {
         opportunityClosedWon(bad);
+    } else if (kind == QLatin1String("opportunityAmended")) {
+        opportunityAmended();
     } else if (kind == QLatin1String("invoiceIssued")) {
         invoiceIssued(bad);
     } else if (kind == QLatin1String("paymentFailed")) {
@@ -305,7 +308,7 @@ void Traffic::event()
         const QString system = kind == QLatin1String("ticketCreated")    ? QStringLiteral("support")
                                : kind == QLatin1String("usageEvents")    ? QStringLiteral("usage")
                                : kind == QLatin1String("accountChanged") ? QStringLiteral("crm")
-                               : kind == QLatin1String("opportunityClosedWon")
+                               : kind.startsWith(QLatin1String("opportunity"))
                                    ? QStringLiteral("crm")
                                    : QStringLiteral("billing");
         m_webhooks.resendLast(system);
@@ -317,21 +320,62 @@ void Traffic::event()
     }
 }
 
+void Traffic::addLineItem(const QByteArray &opportunityId, const std::string &productCode,
+                          qint64 quantity, double unitPrice)
+{
+    const Json product = call("GET", kCrm + "Product2/ProductCode/" + QByteArray::fromStdString(productCode),
+                              Json());
+    call("POST", kCrm + "OpportunityLineItem",
+         {{"OpportunityId", opportunityId.toStdString()}, {"Product2Id", product.value("Id", "")},
+          {"Quantity", quantity}, {"UnitPrice", unitPrice}});
+}
+
 void Traffic::opportunityClosedWon(const QString &)
 {
-    const Customer &customer = anyCustomer();
+    // Every third deal is a new logo: an account only the CRM knows yet, which lead-to-cash
+    // creates in the ERP, billing and support.
+    QString accountId = anyCustomer().crmId;
+    if (m_number % 3 == 0) {
+        const Json account = call("POST", kCrm + "Account",
+                                  {{"Name", "New Logo " + std::to_string(m_number)},
+                                   {"BillingCountry", "US"}, {"Industry", "Technology"}});
+        accountId = text(account, "id");
+    }
     const Json opportunity = call("POST", kCrm + "Opportunity",
                                   {{"Name", "Expansion " + std::to_string(m_number)},
+                                   {"Type", "New Business"},
                                    {"StageName", "Negotiation/Review"},
-                                   {"CloseDate", QDate::currentDate().toString(Qt::ISODate)
-                                                     .toStdString()},
-                                   {"AccountId", customer.crmId.toStdString()},
+                                   {"CloseDate", QDateTime::currentDateTimeUtc().date()
+                                                     .toString(Qt::ISODate).toStdString()},
+                                   {"AccountId", accountId.toStdString()},
                                    {"External_Id__c", "OPP-" + std::to_string(m_number)}});
     const QByteArray id = text(opportunity, "id").toUtf8();
-    const Json product = call("GET", kCrm + "Product2/ProductCode/CLOUD-PRO", Json());
-    call("POST", kCrm + "OpportunityLineItem",
-         {{"OpportunityId", id.toStdString()}, {"Product2Id", product.value("Id", "")},
-          {"Quantity", 1 + qint64(m_random() % 20)}, {"UnitPrice", 199.0}});
+    addLineItem(id, "CLOUD-PRO", 1 + qint64(m_random() % 20), 199.0);
+    if (m_random() % 2 == 0) {
+        addLineItem(id, "CLOUD-STD", 1 + qint64(m_random() % 5), 49.0);
+    }
+    call("PATCH", kCrm + "Opportunity/" + id, {{"StageName", "Closed Won"}});
+}
+
+void Traffic::opportunityAmended()
+{
+    // An amendment names the billing subscription it changes and carries the subscription's
+    // licensed products as they are to be from now on.
+    const Customer &customer = m_customers[m_amended++ % m_customers.size()];
+    const Json opportunity = call("POST", kCrm + "Opportunity",
+                                  {{"Name", "Amendment " + std::to_string(m_number)},
+                                   {"Type", "Amendment"},
+                                   {"StageName", "Negotiation/Review"},
+                                   {"CloseDate", QDateTime::currentDateTimeUtc().date()
+                                                     .toString(Qt::ISODate).toStdString()},
+                                   {"AccountId", customer.crmId.toStdString()},
+                                   {"Billing_Subscription_Id__c", customer.subscription.toStdString()},
+                                   {"External_Id__c", "AMD-" + std::to_string(m_number)}});
+    const QByteArray id = text(opportunity, "id").toUtf8();
+    addLineItem(id, "CLOUD-PRO", 1 + qint64(m_random() % 50), 199.0);
+    if (m_random() % 2 == 0) {
+        addLineItem(id, "CLOUD-ENT", 1, 999.0);
+    }
     call("PATCH", kCrm + "Opportunity/" + id, {{"StageName", "Closed Won"}});
 }
 

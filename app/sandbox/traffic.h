@@ -49,6 +49,9 @@ private:
     QString pickKind();
     QString nextBadKind();
     void opportunityClosedWon(const QString &bad);
+    void opportunityAmended();
+    void addLineItem(const QByteArray &opportunityId, const std::string &productCode,
+                     qint64 quantity, double unitPrice);
     void invoiceIssued(const QString &bad);
     void paymentFailed();
     void subscriptionUpdated();
@@ -73,6 +76,7 @@ private:
     std::map<QString, double> m_mix;
     std::mt19937_64 m_random;
     QList<Customer> m_customers;
+    int m_amended = 0; // amendments go round the customers: one contract's come one at a time
     int m_badIndex = 0;
     qint64 m_eventCount = 0;
     qint64 m_number = 0; // the event being generated; only the generating thread touches it

@@ -306,6 +306,12 @@ NodeOutcome HttpNode::succeeded(const store::WorkItem &item, const QString &lear
                 if (it->is_string()) {
                     found.set(it.key(),
                               json::Value::string(QString::fromStdString(it->get<std::string>())));
+                } else if (it->is_array() || it->is_object()) {
+                    const json::IntakeResult value = json::JsonIntake::parse(
+                        QByteArray::fromStdString(it->dump()));
+                    if (value.ok()) {
+                        found.set(it.key(), value.value());
+                    }
                 }
             }
         }
@@ -330,10 +336,14 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
 {
     const qint64 now = m_clockMs();
     if (!m_target.breaker->allow(now)) {
+        // Nothing is sent: the intent ends as a failed attempt, else the next run would take it
+        // for a call that may have taken effect (Uncertain on a target without idempotency).
         return NodeOutcome::defer(QStringLiteral("CIRCUIT_OPEN"),
                                   QStringLiteral("calls to %1 are paused after repeated failures")
                                       .arg(m_target.id),
-                                  std::max<qint64>(100, m_target.breaker->waitMs(now)));
+                                  std::max<qint64>(100, m_target.breaker->waitMs(now)))
+            .withEffect({QString::fromLatin1(key), store::EffectState::Failed, 0, {},
+                         QStringLiteral("not sent: the circuit was open")});
     }
     if (m_target.limiter) {
         // Waiting here is the back pressure: the node takes no more work meanwhile.
@@ -444,7 +454,15 @@ QByteArray HttpNode::externalIdsOf(const QByteArray &body,
     const json::IntakeResult parsed = json::JsonIntake::parse(body);
     if (parsed.ok()) {
         for (auto it = m_settings.externalIds.cbegin(); it != m_settings.externalIds.cend(); ++it) {
-            const QString value = scalarText(resolvePointer(parsed.value(), it.value()));
+            const json::Value *found = resolvePointer(parsed.value(), it.value());
+            if (found && (found->isArray() || found->isObject())) {
+                // A list the message needs as it is (e.g. the prices a search found); the
+                // lineage indexes only the scalar ids.
+                ids[it.key().toStdString()] = nlohmann::json::parse(toBytes(*found).toStdString(),
+                                                                    nullptr, false);
+                continue;
+            }
+            const QString value = scalarText(found);
             if (!value.isEmpty()) {
                 ids[it.key().toStdString()] = value.toStdString();
             }

@@ -13,6 +13,7 @@
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUrl>
 
 #include <nlohmann/json.hpp>
 
@@ -254,7 +255,7 @@ private slots:
             {"customers", 12},
             {"mix",
              {{"invoiceIssued", 5}, {"paymentFailed", 1}, {"ticketCreated", 2}, {"usageEvents", 2},
-              {"accountChanged", 1}}},
+              {"accountChanged", 1}, {"opportunityClosedWon", 1}, {"opportunityAmended", 1}}},
             {"targets",
              {{"billing", (m_engineUrl + QStringLiteral("/hooks/billing-events/hook")).toStdString()},
               {"crm", (m_engineUrl + QStringLiteral("/hooks/crm-events/hook")).toStdString()},
@@ -404,17 +405,7 @@ private slots:
         const Json erp = sandbox(QStringLiteral("/_sandbox/ledger?system=erp&type=invoice&limit=1"));
         const Json first = erp["documents"][0];
         const Json graph = engine(QStringLiteral("/api/v1/lineage?businessKey=") + text(first["businessKey"]));
-        QStringList flows;
-        QStringList externalIds;
-        for (const Json &message : graph.value("messages", Json::array())) {
-            flows.append(text(message["flow"]));
-            for (const Json &effect : message.value("effects", Json::array())) {
-                const Json ids = effect.value("externalIds", Json::object());
-                for (auto it = ids.begin(); it != ids.end(); ++it) {
-                    externalIds.append(QString::fromStdString(it.key()) + u'=' + text(it.value()));
-                }
-            }
-        }
+        const auto [flows, externalIds] = lineageSummary(graph);
         QVERIFY2(flows.contains(QStringLiteral("billing-events")) && flows.contains(QStringLiteral("invoice-to-erp")),
                  graph.dump().c_str());
         QVERIFY2(externalIds.contains(QStringLiteral("erpInvoice=") + text(first["id"])), graph.dump().c_str());
@@ -427,6 +418,262 @@ private slots:
         const Json body = parse(QByteArray::fromStdString(answer.value("body", std::string())));
         QVERIFY2(body.contains("entitlement") && body.contains("paymentStanding"), answer.dump().c_str());
         qInfo("last ticket answered in %d ms", answer.value("elapsedMs", -1));
+    }
+
+    // ---- lead-to-cash and subscription amendment ------------------------------------------
+private:
+    QByteArray oauthToken(const QString &path, const QByteArray &secret)
+    {
+        net::HttpRequest login;
+        login.method = "POST";
+        login.url = m_sandboxUrl + path;
+        login.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+        login.body = "grant_type=client_credentials&client_id=syncline-integration&client_secret=" + secret;
+        const net::HttpOutcome granted = m_http.send(login).get();
+        return granted.response ? "Bearer " + QByteArray::fromStdString(parse(granted.response->body).value("access_token", std::string()))
+                                : QByteArray();
+    }
+    Json erpGet(const QString &path)
+    {
+        if (m_erpAuth.isEmpty()) {
+            m_erpAuth = oauthToken(QStringLiteral("/erp/oauth2/token"), "sandbox-erp-client-secret");
+        }
+        return parse(call("GET", m_sandboxUrl + QStringLiteral("/erp/api/v1") + path, {}, {{"Authorization", m_erpAuth}}).body);
+    }
+    QByteArray crmAuth()
+    {
+        if (m_crmAuth.isEmpty()) {
+            m_crmAuth = oauthToken(QStringLiteral("/crm/services/oauth2/token"), "sandbox-crm-client-secret");
+        }
+        return m_crmAuth;
+    }
+    Json crmGet(const QString &path)
+    {
+        return parse(call("GET", m_sandboxUrl + QStringLiteral("/crm/services/data/v59.0") + path, {}, {{"Authorization", crmAuth()}}).body);
+    }
+    Json billingGet(const QString &path)
+    {
+        return parse(call("GET", m_sandboxUrl + QStringLiteral("/billing/v1") + path, {}, {{"Authorization", "Bearer sk_test_sandbox"}}).body);
+    }
+    Json supportGet(const QString &path)
+    {
+        return parse(call("GET", m_sandboxUrl + QStringLiteral("/support/api/v2") + path, {},
+                          {{"Authorization", "Basic " + QByteArray("syncline-integration/token:sandbox-support-token").toBase64()}})
+                         .body);
+    }
+
+    // The closed-won opportunities the traffic made whose external id starts with `prefix`
+    // (OPP- new business, AMD- amendments), each with its line items.
+    QList<Json> closedWon(const QString &prefix)
+    {
+        QList<Json> found;
+        const Json ledger = sandbox(QStringLiteral("/_sandbox/ledger?system=crm&type=Opportunity&limit=5000"));
+        for (const Json &d : ledger.value("documents", Json::array())) {
+            if (!text(d["businessKey"]).startsWith(prefix)) {
+                continue;
+            }
+            Json opportunity = crmGet(QStringLiteral("/sobjects/Opportunity/") + text(d["id"]));
+            if (text(opportunity["StageName"]) != QLatin1String("Closed Won")) {
+                continue;
+            }
+            const QString soql = QStringLiteral("SELECT FIELDS(ALL) FROM OpportunityLineItem WHERE OpportunityId = '%1'").arg(text(d["id"]));
+            opportunity["lineItems"] = crmGet(QStringLiteral("/query?q=") + QString::fromLatin1(QUrl::toPercentEncoding(soql)))["records"];
+            found.append(opportunity);
+        }
+        return found;
+    }
+
+    // The flows of a lineage graph's messages and its effects' external ids as name=value.
+    static std::pair<QStringList, QStringList> lineageSummary(const Json &graph)
+    {
+        QStringList flows;
+        QStringList externalIds;
+        for (const Json &message : graph.value("messages", Json::array())) {
+            flows.append(text(message["flow"]));
+            for (const Json &effect : message.value("effects", Json::array())) {
+                const Json ids = effect.value("externalIds", Json::object());
+                for (auto it = ids.begin(); it != ids.end(); ++it) {
+                    externalIds.append(QString::fromStdString(it.key()) + u'=' + text(it.value()));
+                }
+            }
+        }
+        return {flows, externalIds};
+    }
+
+    static QString decimal2(const Json &number)
+    {
+        return QString::number(number.get<double>(), 'f', 2);
+    }
+
+    QByteArray m_erpAuth;
+    QByteArray m_crmAuth;
+
+private slots:
+    void leadToCashBooksEachClosedWonDealOnceToTheCent()
+    {
+        const QList<Json> deals = closedWon(QStringLiteral("OPP-"));
+        QVERIFY2(deals.size() >= 5, qPrintable(QString::number(deals.size())));
+        const QMultiHash<QString, QString> parked = exceptionsOf(QStringLiteral("lead-to-cash"));
+        int booked = 0;
+        int newLogos = 0;
+        for (const Json &deal : deals) {
+            const QString ref = text(deal["External_Id__c"]);
+            const Json orders = erpGet(QStringLiteral("/salesOrders?ExternalReference=") + ref).value("items", Json::array());
+            if (orders.empty()) {
+                QVERIFY2(parked.contains(text(deal["Id"])), qPrintable(ref + QStringLiteral(" has no sales order and no exception")));
+                continue;
+            }
+            QCOMPARE(int(orders.size()), 1);
+            const Json &order = orders[0];
+            const Json &items = deal["lineItems"];
+            // The ERP sales order: the opportunity's line items to the cent, GL from the product.
+            QCOMPARE(order["Lines"].size(), items.size());
+            for (size_t i = 0; i < items.size(); ++i) {
+                const Json &line = order["Lines"][i];
+                QCOMPARE(text(line["ItemCode"]), text(items[i]["ProductCode"]));
+                QCOMPARE(text(line["Quantity"]), text(items[i]["Quantity"]));
+                QCOMPARE(text(line["Rate"]), decimal2(items[i]["UnitPrice"]));
+                QCOMPARE(text(line["Amount"]), decimal2(items[i]["TotalPrice"]));
+                QCOMPARE(text(line["AccountCode"]), QStringLiteral("4000"));
+            }
+            QCOMPARE(text(order["Total"]), decimal2(deal["Amount"]));
+            // The ERP customer is the account's, by its global account id.
+            const QString accountId = text(deal["AccountId"]);
+            const Json account = crmGet(QStringLiteral("/sobjects/Account/") + accountId);
+            const Json customer = erpGet(QStringLiteral("/customers/") + text(order["CustomerNumber"]));
+            QCOMPARE(text(customer["ExternalReference"]), text(account["Global_Account_Id__c"]));
+            // The billing subscription: one item per line item, priced by lookup key, to the cent.
+            const Json subs = sandbox(QStringLiteral("/_sandbox/ledger?system=billing&type=subscription&businessKey=") + ref);
+            QCOMPARE(int(subs["documents"].size()), 1);
+            const Json subscription = billingGet(QStringLiteral("/subscriptions/") + text(subs["documents"][0]["id"]));
+            const Json &subItems = subscription["items"]["data"];
+            QCOMPARE(subItems.size(), items.size());
+            for (size_t i = 0; i < items.size(); ++i) {
+                QCOMPARE(text(subItems[i]["price"]["lookup_key"]), text(items[i]["ProductCode"]) + QStringLiteral("_usd_month"));
+                QCOMPARE(text(subItems[i]["quantity"]), text(items[i]["Quantity"]));
+                QCOMPARE(major(subItems[i]["price"]["unit_amount"].get<qint64>() * subItems[i]["quantity"].get<qint64>()),
+                         decimal2(items[i]["TotalPrice"]));
+            }
+            const Json billingCustomer = billingGet(QStringLiteral("/customers/") + text(subscription["customer"]));
+            QCOMPARE(text(billingCustomer["metadata"]["global_account_id"]), text(account["Global_Account_Id__c"]));
+            // The support entitlement: a new logo's is its deal's alone (premium with CLOUD-PRO).
+            // (Under the soak's faults a sales order the ERP took without answering is Uncertain:
+            // the deal waits there for a person, before the entitlement.)
+            if (text(account["Name"]).startsWith(QLatin1String("New Logo")) && !parked.contains(text(deal["Id"]))) {
+                ++newLogos;
+                const Json entitlements = supportGet(QStringLiteral("/entitlements.json?external_id=ENT-") + text(account["Global_Account_Id__c"]));
+                QVERIFY2(entitlements["entitlements"].size() == 1, entitlements.dump().c_str());
+                QCOMPARE(text(entitlements["entitlements"][0]["level"]), QStringLiteral("premium"));
+                QCOMPARE(text(entitlements["entitlements"][0]["status"]), QStringLiteral("active"));
+            }
+            ++booked;
+        }
+        QVERIFY(booked > 0);
+        QVERIFY(newLogos > 0);
+        const Json systems = sandbox(QStringLiteral("/_sandbox/ledger?system=erp&limit=1"));
+        QCOMPARE(systems["systems"]["erp"].value("duplicatesCreated", -1), 0);
+        qInfo("%d of %d closed-won deals booked (subscription, sales order, entitlement), %d of them new logos",
+              booked, int(deals.size()), newLogos);
+    }
+
+    void anAmendmentRevisesTheSubscriptionScheduleAndEntitlement()
+    {
+        const QList<Json> amendments = closedWon(QStringLiteral("AMD-"));
+        QVERIFY2(amendments.size() >= 5, qPrintable(QString::number(amendments.size())));
+        const QMultiHash<QString, QString> parkedDeals = exceptionsOf(QStringLiteral("subscription-amendment"));
+        QHash<QString, int> perSubscription;
+        for (const Json &amendment : amendments) {
+            perSubscription[text(amendment["Billing_Subscription_Id__c"])] += 1;
+        }
+        int revised = 0;
+        int alone = 0;
+        for (const Json &amendment : amendments) {
+            const QString ref = text(amendment["External_Id__c"]);
+            const QString subscriptionId = text(amendment["Billing_Subscription_Id__c"]);
+            const Json &items = amendment["lineItems"];
+            bool parked = parkedDeals.contains(text(amendment["Id"]));
+            for (const Json &item : items) {
+                const QString key = ref + u':' + text(item["ProductCode"]);
+                const Json schedules = erpGet(QStringLiteral("/revenueSchedules?ExternalReference=") + key).value("items", Json::array());
+                if (schedules.empty()) {
+                    parked = parked || parkedDeals.contains(key);
+                    QVERIFY2(parked, qPrintable(key + QStringLiteral(" has no revenue schedule and no exception")));
+                    continue;
+                }
+                QCOMPARE(int(schedules.size()), 1);
+                // Twelve months of the amended monthly amount, exact, GL from the product.
+                const Json &schedule = schedules[0];
+                const qint64 monthlyMinor = qRound64(item["TotalPrice"].get<double>() * 100);
+                QCOMPARE(text(schedule["Amount"]), major(monthlyMinor * 12));
+                QCOMPARE(text(schedule["AccountCode"]), QStringLiteral("4000"));
+                QCOMPARE(text(schedule["DeferredAccountCode"]), QStringLiteral("2400"));
+                QCOMPARE(text(schedule["SourceDocument"]), subscriptionId);
+                QCOMPARE(int(schedule["Lines"].size()), 12);
+                ++revised;
+            }
+            if (perSubscription.value(subscriptionId) == 1 && !parked) {
+                // Amended once: billing's licensed items are the amendment's line items now.
+                ++alone;
+                const Json subscription = billingGet(QStringLiteral("/subscriptions/") + subscriptionId);
+                QMap<QString, QString> licensed;
+                for (const Json &si : subscription["items"]["data"]) {
+                    if (text(si["price"]["recurring"]["usage_type"]) == QLatin1String("licensed")) {
+                        licensed.insert(text(si["price"]["lookup_key"]), major(si["price"]["unit_amount"].get<qint64>() * si["quantity"].get<qint64>()));
+                    }
+                }
+                QMap<QString, QString> expected;
+                for (const Json &item : items) {
+                    expected.insert(text(item["ProductCode"]) + QStringLiteral("_usd_month"), decimal2(item["TotalPrice"]));
+                }
+                QCOMPARE(licensed, expected);
+            }
+        }
+        QVERIFY(revised > 0);
+        // The lineage of one amendment reaches billing, the ERP schedule and the entitlement.
+        const Json graph = engine(QStringLiteral("/api/v1/lineage?businessKey=") + text(amendments.front()["Id"]));
+        const QStringList externalIds = lineageSummary(graph).second;
+        QVERIFY2(!externalIds.filter(QRegularExpression(QStringLiteral("^entitlement="))).isEmpty(), graph.dump().c_str());
+        qInfo("%d amendments: %d revised revenue schedules checked to the cent, %d subscriptions amended once checked item by item",
+              int(amendments.size()), revised, alone);
+    }
+
+    void theLineageLeadsFromTheClosedWonEventToTheSalesOrder()
+    {
+        const Json orders = sandbox(QStringLiteral("/_sandbox/ledger?system=erp&type=salesOrder&limit=1"));
+        QVERIFY2(!orders["documents"].empty(), orders.dump().c_str());
+        const QString ref = text(orders["documents"][0]["businessKey"]);
+        const Json opportunities = sandbox(QStringLiteral("/_sandbox/ledger?system=crm&type=Opportunity&businessKey=") + ref);
+        const Json graph = engine(QStringLiteral("/api/v1/lineage?businessKey=") + text(opportunities["documents"][0]["id"]));
+        const auto [flows, externalIds] = lineageSummary(graph);
+        QVERIFY2(flows.contains(QStringLiteral("crm-events")) && flows.contains(QStringLiteral("lead-to-cash")), graph.dump().c_str());
+        QVERIFY2(externalIds.contains(QStringLiteral("salesOrder=") + text(orders["documents"][0]["id"])), graph.dump().c_str());
+    }
+
+    void anUnknownProductStopsTheDealBeforeAnyDocument()
+    {
+        // A product the CRM sells but billing has no price for: UNKNOWN_PRODUCT for the finance
+        // queue, and nothing created in billing or the ERP.
+        const net::HttpHeaders auth = {{"Authorization", crmAuth()}};
+        const QString base = m_sandboxUrl + QStringLiteral("/crm/services/data/v59.0/sobjects/");
+        const Json product = parse(call("POST", base + QStringLiteral("Product2"),
+                                        R"({"Name": "Legacy seats", "ProductCode": "LEGACY-SEATS"})", auth).body);
+        const Json accounts = sandbox(QStringLiteral("/_sandbox/ledger?system=crm&type=Account&limit=1"));
+        const Json opportunity = parse(call("POST", base + QStringLiteral("Opportunity"),
+                                            QByteArray::fromStdString(Json({{"Name", "Legacy renewal"}, {"StageName", "Prospecting"},
+                                                                             {"CloseDate", "2026-11-23"}, {"Type", "New Business"},
+                                                                             {"AccountId", accounts["documents"][0]["id"]},
+                                                                             {"External_Id__c", "OPP-LEGACY"}}).dump()),
+                                            auth).body);
+        const QString id = text(opportunity["id"]);
+        QCOMPARE(call("POST", base + QStringLiteral("OpportunityLineItem"),
+                      QByteArray::fromStdString(Json({{"OpportunityId", id.toStdString()}, {"Product2Id", product["id"]},
+                                                      {"Quantity", 3}, {"UnitPrice", 10.0}}).dump()),
+                      auth).status,
+                 201);
+        QCOMPARE(call("PATCH", base + QStringLiteral("Opportunity/") + id, R"({"StageName": "Closed Won"})", auth).status, 204);
+        QTRY_VERIFY_WITH_TIMEOUT(exceptionsOf(QStringLiteral("lead-to-cash")).values(id).contains(QStringLiteral("UNKNOWN_PRODUCT")), 30'000);
+        QVERIFY(erpGet(QStringLiteral("/salesOrders?ExternalReference=OPP-LEGACY")).value("items", Json::array()).empty());
+        QVERIFY(sandbox(QStringLiteral("/_sandbox/ledger?system=billing&type=subscription&businessKey=OPP-LEGACY"))["documents"].empty());
     }
 
     // Customer master sync: the ownership table the flow reads says what the canonical model says.

@@ -9,6 +9,7 @@
 #include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUrl>
 
 #include <nlohmann/json.hpp>
 
@@ -198,6 +199,7 @@ private slots:
     void idempotencyKeyWithAnotherBodyIs422();
     void idempotencyKeyInFlightIs409();
     void billingPagesWithStartingAfter();
+    void pricesAreFoundByLookupKey();
     void otherVendorsPage();
     void crmPagesWithQueryLocators();
     void usageRefusesRepeatedEvents();
@@ -325,6 +327,51 @@ void tst_Sandbox::billingPagesWithStartingAfter()
     QCOMPARE(pages, 4);
     QCOMPARE(m_client->billing("GET", QStringLiteral("/prices?starting_after=price_nope")).status,
              400);
+}
+
+void tst_Sandbox::pricesAreFoundByLookupKey()
+{
+    // Seeded prices carry <sku>_<currency>_month (one-off: <sku>_<currency>); several keys at
+    // once, in the order asked, unknown keys left out.
+    const Answer listed = m_client->billing(
+        "GET", QStringLiteral("/prices?lookup_keys[]=CLOUD-PRO_usd_month&lookup_keys[]=NOPE_usd_month"
+                              "&lookup_keys[]=ONBOARDING_eur&expand[]=data.product"));
+    QCOMPARE(listed.status, 200);
+    QVERIFY2(listed.body["data"].size() == 2, listed.body.dump().c_str());
+    QVERIFY(listed.body["data"][0]["lookup_key"] == "CLOUD-PRO_usd_month");
+    QVERIFY(listed.body["data"][0]["unit_amount"] == 19900);
+    QVERIFY(listed.body["data"][0]["product"]["metadata"]["gl_revenue_account"] == "4000");
+    QVERIFY(listed.body["data"][1]["lookup_key"] == "ONBOARDING_eur");
+    QVERIFY(listed.body["data"][1]["currency"] == "eur");
+    // Without expand the product stays an id.
+    const Answer plain = m_client->billing("GET", QStringLiteral("/prices?lookup_keys[]=CLOUD-STD_gbp_month"));
+    QVERIFY(plain.body["data"][0]["product"] == "prod_CLOUDSTD");
+
+    // Search with OR, as the lead-to-cash flow asks in one request.
+    const Answer searched = m_client->billing(
+        "GET", QStringLiteral("/prices/search?query=") + QString::fromLatin1(QUrl::toPercentEncoding(
+                   QStringLiteral("lookup_key:'CLOUD-ENT_usd_month' OR lookup_key:'CLOUD-STD_usd_month'"))));
+    QCOMPARE(searched.status, 200);
+    QVERIFY(searched.body["object"] == "search_result");
+    QVERIFY2(searched.body["data"].size() == 2, searched.body.dump().c_str());
+    QVERIFY(searched.body["data"][1]["unit_amount"] == 4900);
+    QCOMPARE(m_client->billing("GET", QStringLiteral("/prices/search?query=currency:'usd'")).status, 400);
+
+    // A key is settable on create and names one price only.
+    const Answer created = m_client->billing(
+        "POST", QStringLiteral("/prices"),
+        {{"product", "prod_CLOUDPRO"}, {"currency", "usd"}, {"unit_amount", 17900},
+         {"recurring", {{"interval", "month"}}}, {"lookup_key", "CLOUD-PRO_usd_month_2027"}});
+    QCOMPARE(created.status, 200);
+    QVERIFY(created.body["lookup_key"] == "CLOUD-PRO_usd_month_2027");
+    const Answer found = m_client->billing("GET", QStringLiteral("/prices?lookup_keys[]=CLOUD-PRO_usd_month_2027"));
+    QVERIFY(found.body["data"][0]["id"] == created.body["id"]);
+    const Answer taken = m_client->billing(
+        "POST", QStringLiteral("/prices"),
+        {{"product", "prod_CLOUDPRO"}, {"currency", "usd"}, {"unit_amount", 100},
+         {"lookup_key", "CLOUD-PRO_usd_month"}});
+    QCOMPARE(taken.status, 400);
+    QVERIFY(taken.body["error"]["code"] == "lookup_key_in_use");
 }
 
 void tst_Sandbox::otherVendorsPage()

@@ -194,6 +194,104 @@ private slots:
         QVERIFY(!HttpNodeSettings::fromJson({{"system", "erp"}, {"into", "x"}}).ok());
     }
 
+    void aGetCarriesAListItFoundIntoTheMessage()
+    {
+        net::HttpServer billing;
+        QVERIFY(billing.listen({}, [](net::ServerRequest, net::Responder respond) {
+                           respond(net::ServerResponse::json(
+                               200, R"({"data":[{"id":"price_1","lookup_key":"PRO_usd","unit_amount":19900},)"
+                                    R"({"id":"price_2","lookup_key":"STD_usd","unit_amount":4900}],"count":2})"));
+                       })
+                        .ok());
+        Harness h;
+        nlohmann::json document = {
+            {"id", "prices"},
+            {"name", "Prices"},
+            {"nodes",
+             {{{"id", "in"}, {"type", "webhook"}},
+              {{"id", "find"},
+               {"type", "http"},
+               {"settings",
+                {{"system", "billing"}, {"method", "GET"}, {"path", "/prices?q={/query}"},
+                 {"externalIds", {{"prices", "/data"}, {"count", "/count"}, {"first", "/data/0/id"}}},
+                 {"into", "billing"}}}},
+              {{"id", "sink"}, {"type", "map"}}}},
+            {"edges", {{{"from", "in"}, {"to", "find"}}, {{"from", "find"}, {"to", "sink"}}}}};
+        auto plan = h.plan(document);
+        net::HttpClient client;
+        Result<SystemTarget> target = loopbackTarget("billing", billing.port());
+        QVERIFY(target.ok());
+        Result<HttpNodeSettings> settings = HttpNodeSettings::fromJson(node(plan, "find").settings);
+        QVERIFY(settings.ok());
+        auto http = std::make_shared<HttpNode>(node(plan, "find"), *settings, *target, h.store(),
+                                               client, h.clock());
+        auto sink = std::make_shared<Sink>();
+        h.start(plan, {{str("find"), http}, {str("sink"), sink}});
+        h.ingest(R"({"query":"PRO"})", {}, str("find"));
+        QTRY_COMPARE(sink->count(), 1);
+        // The list arrives as JSON, exact amounts included, beside the scalar ids (as text).
+        const nlohmann::json carried = sink->payloads().front()["billing"];
+        QVERIFY2(carried["prices"].is_array() && carried["prices"].size() == 2, carried.dump().c_str());
+        QVERIFY(carried["prices"][0]["unit_amount"] == 19900);
+        QVERIFY(carried["prices"][1]["lookup_key"] == "STD_usd");
+        QVERIFY(carried["count"] == "2");
+        QVERIFY(carried["first"] == "price_1");
+    }
+
+    void aCallHeldByAnOpenCircuitIsMadeLaterNotTakenForUncertain()
+    {
+        std::atomic<int> calls{0};
+        net::HttpServer erp;
+        QVERIFY(erp.listen({}, [&calls](net::ServerRequest, net::Responder respond) {
+                       ++calls;
+                       respond(net::ServerResponse::json(201, R"({"DocumentNumber":"SO-000001"})"));
+                   })
+                    .ok());
+        Harness h;
+        nlohmann::json document = {
+            {"id", "orders"},
+            {"name", "Orders"},
+            {"nodes",
+             {{{"id", "in"}, {"type", "webhook"}},
+              {{"id", "post"},
+               {"type", "http"},
+               {"settings", {{"system", "erp"}, {"method", "POST"}, {"path", "/salesOrders"},
+                             {"externalIds", {{"order", "/DocumentNumber"}}}}}},
+              {{"id", "sink"}, {"type", "map"}}}},
+            {"edges", {{{"from", "in"}, {"to", "post"}}, {{"from", "post"}, {"to", "sink"}}}}};
+        auto plan = h.plan(document);
+        net::HttpClient client;
+        // A target without idempotency whose circuit is open (five failures in a row).
+        Result<SystemTarget> target = SystemTarget::fromDocument(
+            {{"id", "erp"},
+             {"baseUrl", QStringLiteral("http://127.0.0.1:%1").arg(erp.port()).toStdString()},
+             {"auth", {{"type", "none"}}},
+             {"idempotency", {{"supported", false}}}},
+            {});
+        QVERIFY(target.ok());
+        for (int i = 0; i < 5; ++i) {
+            target->breaker->recordFailure(h.now());
+        }
+        QVERIFY(!target->breaker->allow(h.now()));
+        Result<HttpNodeSettings> settings = HttpNodeSettings::fromJson(node(plan, "post").settings);
+        QVERIFY(settings.ok());
+        auto http = std::make_shared<HttpNode>(node(plan, "post"), *settings, *target, h.store(),
+                                               client, h.clock());
+        auto sink = std::make_shared<Sink>();
+        h.start(plan, {{str("post"), http}, {str("sink"), sink}});
+        h.ingest(R"({"order":"OPP-1"})", {}, str("post"));
+        // The clock moves on until the circuit lets a probe through: the held call is made then
+        // (once), not parked as Uncertain.
+        QTRY_VERIFY_WITH_TIMEOUT(([&] {
+                                     h.advance(1'000);
+                                     return sink->count() == 1 || h.parked() > 0;
+                                 }()),
+                                 20'000);
+        QCOMPARE(h.parked(), qint64(0));
+        QCOMPARE(sink->count(), 1);
+        QCOMPARE(calls.load(), 1);
+    }
+
     void aMappingBuildsTheBodyAndTheMessageGoesOnUnchanged()
     {
         QByteArray received;
