@@ -3,6 +3,7 @@
 #include "engine/json/intake.h"
 #include "engine/runtime/jsonpointer.h"
 #include "engine/runtime/outcome.h"
+#include "engine/runtime/repairkey.h"
 #include "engine/runtime/nodesupport.h"
 
 #include <QCryptographicHash>
@@ -231,8 +232,14 @@ std::variant<NodeOutcome, HttpNode::Prepared> HttpNode::prepare(const store::Wor
         }
         call.body = toBytes(*mapped);
     }
-    const QString key = idempotencyKey(item.message.correlationId, item.message.flowId,
-                                       item.nodeId, businessKey);
+    const Result<QString> chosen = effectKeyFor(
+        m_store,
+        idempotencyKey(item.message.correlationId, item.message.flowId, item.nodeId, businessKey),
+        item.message);
+    if (!chosen) {
+        return NodeOutcome::retry(chosen.error().code, chosen.error().message);
+    }
+    const QString &key = *chosen;
     call.key = key.toLatin1();
     call.intent = {key,
                    item.message.messageId,

@@ -296,6 +296,7 @@ Result<RepairVersion> repairJob(Connection &c,
     if (!latest) {
         return latest.error();
     }
+    const int version = *latest ? (*latest)->first + 1 : 1;
     Result<Statement *> original =
         c.cached("SELECT flow_id, flow_version, correlation_id, business_key, headers FROM messages"
                  " WHERE message_id = ?");
@@ -319,8 +320,17 @@ Result<RepairVersion> repairJob(Connection &c,
     repaired.flowVersion = int((*original)->int64(1));
     repaired.correlationId = (*original)->qtext(2);
     repaired.businessKey = (*original)->qtext(3);
-    const std::string headers = (*original)->text(4);
-    repaired.headers = QByteArray(headers.data(), qsizetype(headers.size()));
+    nlohmann::json headers = nlohmann::json::parse((*original)->text(4), nullptr, false);
+    if (!headers.is_object()) {
+        headers = nlohmann::json::object();
+    }
+    // Counted along the whole chain: an input repaired, failing again and repaired again is
+    // the second repair, whatever the exception's own version number.
+    const auto earlier = headers.find(kRepairHeader);
+    headers[kRepairHeader] = version + (earlier != headers.end() && earlier->is_number_integer()
+                                            ? earlier->get<int>()
+                                            : 0);
+    repaired.headers = dump(headers);
     repaired.causationId = record->messageId;
     repaired.payload = payload;
     repaired.createdAtMs = atMs;
@@ -337,7 +347,6 @@ Result<RepairVersion> repairJob(Connection &c,
     if (Result<void> r = (*edge)->run(); !r) {
         return r.error();
     }
-    const int version = *latest ? (*latest)->first + 1 : 1;
     Result<Statement *> insert = c.cached(
         "INSERT INTO exception_repairs(exception_id, version, message_id, actor, role, reason, at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)");

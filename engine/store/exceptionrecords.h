@@ -178,5 +178,9 @@ ExceptionCategory defaultCategoryFor(const QString &reasonCode);
 QString defaultOwnerRole(ExceptionCategory category);
 /// The SLA when the flow's policy does not give one.
 inline constexpr int kDefaultSlaHours = 24;
+/// The message header a repaired input carries: how many repairs led to it (1, 2, …), counted
+/// along the chain of failed and repaired inputs. Effects read it to choose their idempotency
+/// key (runtime/repairkey.h).
+inline constexpr auto kRepairHeader = "syncline:repair";
 
 } // namespace syncline::engine::store

@@ -26,6 +26,14 @@ const QString kDemo = QStringLiteral(SYNCLINE_SOURCE_DIR "/resources/demo");
 const QString kSecrets = QStringLiteral(SYNCLINE_SOURCE_DIR "/installer/sandbox-secrets.json");
 constexpr int kEvents = 150;
 
+// SYNCLINE_DEMO_SOAK_SECONDS=600 turns the run into the soak (bench/soak/run.sh): the demo's
+// traffic at the demo's rate and share of bad data for that long, while the ERP answers 10 % of
+// requests with 503 and resets the connection after committing 5 % — then the same checks.
+int soakSeconds()
+{
+    return qEnvironmentVariableIntValue("SYNCLINE_DEMO_SOAK_SECONDS");
+}
+
 Json parse(const QByteArray &body)
 {
     return Json::parse(body.constData(), body.constData() + body.size(), nullptr, false);
@@ -144,11 +152,27 @@ private:
     QHash<QString, int> exceptionsByReason()
     {
         QHash<QString, int> counts;
-        const Json page = engine(QStringLiteral("/api/v1/exceptions?limit=500"));
-        for (const Json &e : page.value("items", Json::array())) {
-            counts[text(e["reasonCode"])] += 1;
+        const Json page = engine(QStringLiteral("/api/v1/exceptions?limit=1&counts=reason"));
+        for (const Json &group : page["counts"].value("reason", Json::array())) {
+            counts[text(group["key"])] = group.value("count", 0);
         }
         return counts;
+    }
+
+    // Every exception of a flow (all pages): business key → reason codes.
+    QMultiHash<QString, QString> exceptionsOf(const QString &flow)
+    {
+        QMultiHash<QString, QString> found;
+        QString cursor;
+        do {
+            const Json page = engine(QStringLiteral("/api/v1/exceptions?flow=%1&limit=500%2")
+                                         .arg(flow, cursor.isEmpty() ? QString() : QStringLiteral("&cursor=") + cursor));
+            for (const Json &e : page.value("items", Json::array())) {
+                found.insert(text(e["businessKey"]), text(e["reasonCode"]));
+            }
+            cursor = page.value("nextCursor", Json()).is_string() ? text(page["nextCursor"]) : QString();
+        } while (!cursor.isEmpty());
+        return found;
     }
 
 private slots:
@@ -173,8 +197,19 @@ private slots:
         QVERIFY(token.open(QIODevice::ReadOnly));
         m_token = token.readAll().trimmed();
 
+        const int soak = soakSeconds();
+        if (soak > 0) {
+            QCOMPARE(call("PUT", m_sandboxUrl + QStringLiteral("/_sandbox/faults"),
+                          R"({"seed": 42, "rules": [{"system": "erp", "method": "*", "path": "*",)"
+                          R"( "errorRate": 0.10, "errorStatus": 503, "resetRate": 0.05}]})")
+                         .status,
+                     200);
+        }
         const Json traffic = {
-            {"ratePerSecond", 25}, {"maxEvents", kEvents}, {"badDataShare", 0.1}, {"seed", 7},
+            {"ratePerSecond", soak > 0 ? 4 : 25},
+            {"maxEvents", soak > 0 ? 4 * soak : kEvents},
+            {"badDataShare", soak > 0 ? 0.04 : 0.1},
+            {"seed", 7},
             {"customers", 12},
             {"mix", {{"invoiceIssued", 5}, {"paymentFailed", 1}, {"ticketCreated", 2}, {"usageEvents", 2}}},
             {"targets",
@@ -185,7 +220,7 @@ private slots:
                       QByteArray::fromStdString(traffic.dump()))
                      .status,
                  202);
-        QTRY_VERIFY_WITH_TIMEOUT(idle(), 240'000);
+        QTRY_VERIFY_WITH_TIMEOUT(idle(), 240'000 + soak * 2'000);
         // The checks below read the ERP faster than its 5 requests a second.
         QCOMPARE(call("PUT", m_sandboxUrl + QStringLiteral("/_sandbox/faults"),
                       R"({"rules": [], "rateLimits": {}})")
@@ -290,22 +325,30 @@ private slots:
         for (const Json &d : erp.value("documents", Json::array())) {
             posted.insert(text(d["businessKey"]));
         }
-        QSet<QString> parked;
-        const Json page = engine(QStringLiteral("/api/v1/exceptions?flow=invoice-to-erp&limit=500"));
-        for (const Json &e : page.value("items", Json::array())) {
-            parked.insert(text(e["businessKey"]));
-        }
+        const QMultiHash<QString, QString> parked = exceptionsOf(QStringLiteral("invoice-to-erp"));
         int invoices = 0;
+        int uncertain = 0;
         for (const Json &d : sent.value("documents", Json::array())) {
             const QString id = text(d["id"]);
             if (!id.startsWith(QLatin1String("in_"))) {
                 continue;
             }
             ++invoices;
-            QVERIFY2(posted.contains(id) != parked.contains(id),
-                     qPrintable(id + QStringLiteral(" is neither posted nor an exception (or both)")));
+            // Posted, or parked with a reason — both only when the ERP took the document but the
+            // answer was lost: the effect is Uncertain and a person decides, nothing was resent.
+            const QStringList reasons = parked.values(id);
+            if (posted.contains(id) && reasons == QStringList{QStringLiteral("UNCERTAIN")}) {
+                ++uncertain;
+                continue;
+            }
+            QVERIFY2(posted.contains(id) != !reasons.isEmpty(),
+                     qPrintable(id + QStringLiteral(" is neither posted nor an exception (or both): ")
+                                + reasons.join(u',')));
         }
         QVERIFY(invoices > 0);
+        qInfo("%d invoices: %lld posted, %d of them uncertain, %lld parked", invoices,
+              static_cast<long long>(posted.size()), uncertain,
+              static_cast<long long>(QSet<QString>(parked.keyBegin(), parked.keyEnd()).size()));
     }
 
     void theLineageLeadsFromTheEventToTheErpDocument()

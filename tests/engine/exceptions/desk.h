@@ -17,6 +17,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <map>
 #include <mutex>
 
 namespace deskfixture {
@@ -36,7 +37,10 @@ inline QString text(const nlohmann::json &value)
 
 /// A system on loopback that records every call and answers by the path's last segment and the
 /// calls seen so far: "/ok" 201, "/refuse" 422 with its own error, "/down" 503, "/hang" never;
-/// "/flaky" refuses the first `refusals` calls with 422, then 201.
+/// "/flaky" refuses the first `refusals` calls with 422, then 201. "/strict" keeps an
+/// Idempotency-Key's answer as the IETF draft describes (same key and body: the kept answer;
+/// same key, other body: 422 idempotency_key_reused) and refuses a body with tax code XX-0
+/// (422, kept), answers 503 (not kept) to an amount of 0.00, and creates anything else (201).
 class Target
 {
 public:
@@ -81,6 +85,10 @@ private:
             }
         }
         const QByteArray last = request.path.mid(request.path.lastIndexOf('/'));
+        if (last == "/strict") {
+            respond(strict(request));
+            return;
+        }
         if (last == "/hang") {
             std::lock_guard lock(m_mutex);
             m_hung.push_back(std::move(respond));
@@ -99,8 +107,35 @@ private:
         respond(net::ServerResponse::json(201, "{\"id\":\"DOC-1\"}"));
     }
 
+    struct Kept
+    {
+        QByteArray body;
+        int status = 0;
+        QByteArray answer;
+    };
+    net::ServerResponse strict(const net::ServerRequest &request)
+    {
+        const QByteArray key = request.header("idempotency-key");
+        std::lock_guard lock(m_mutex);
+        if (const auto kept = m_kept.find(key); kept != m_kept.end()) {
+            return kept->second.body == request.body
+                       ? net::ServerResponse::json(kept->second.status, kept->second.answer)
+                       : net::ServerResponse::json(
+                           422, "{\"error\":{\"code\":\"idempotency_key_reused\"}}");
+        }
+        if (request.body.contains("\"amount\":\"0.00\"")) {
+            return net::ServerResponse::json(503, "{\"error\":\"try later\"}");
+        }
+        const Kept answer = request.body.contains("XX-0")
+                                ? Kept{request.body, 422, "{\"error\":{\"code\":\"tax_code_invalid\"}}"}
+                                : Kept{request.body, 201, "{\"id\":\"DOC-2\"}"};
+        m_kept[key] = answer;
+        return net::ServerResponse::json(answer.status, answer.answer);
+    }
+
     net::HttpServer m_server;
     mutable std::mutex m_mutex;
+    std::map<QByteArray, Kept> m_kept;
     QList<Call> m_calls;
     std::vector<net::Responder> m_hung;
     std::atomic<int> m_refusals{1};

@@ -42,6 +42,20 @@ nlohmann::json ordersFlow()
               {{"from", "crm"}, {"to", "erp"}}}}};
 }
 
+// strict: one charge to a target that keeps each Idempotency-Key's answer (Target's "/strict"),
+// tried once.
+nlohmann::json strictFlow()
+{
+    return {{"id", "strict"},
+            {"name", "Strict"},
+            {"nodes",
+             {{{"id", "in"}, {"type", "webhook"}},
+              {{"id", "charge"},
+               {"type", "http"},
+               {"settings", http("billing", "/charges/strict", {{"retry", {{"maxAttempts", 1}}}})}}}},
+            {"edges", {{{"from", "in"}, {"to", "charge"}}}}};
+}
+
 // A feed written to a folder that does not exist: a technical exception after one attempt,
 // owned as `owner` says (the default, admin, when none).
 nlohmann::json feedFlow(const char *id, const char *owner, const QString &folder)
@@ -145,7 +159,9 @@ private slots:
         m_desk->deploy({{"canonical/invoice.schema.json", invoiceSchema()},
                         {"systems/erp.system.json", system(str("erp"), m_target->baseUrl())},
                         {"systems/crm.system.json", system(str("crm"), m_target->baseUrl())},
+                        {"systems/billing.system.json", system(str("billing"), m_target->baseUrl())},
                         {"flows/orders.flow.json", ordersFlow()},
+                        {"flows/strict.flow.json", strictFlow()},
                         {"flows/feeds.flow.json", feedFlow("feeds", "finance", m_desk->folder())},
                         {"flows/sync.flow.json", feedFlow("sync", nullptr, m_desk->folder())}});
         m_desk->serve();
@@ -482,6 +498,64 @@ private slots:
         QCOMPARE(m_target->calls().size(), calls);
         QCOMPARE((*m_desk->store().effect(crmKey))->attempts, 1);
         QCOMPARE((*m_desk->store().effect(erpKey))->attempts, 1);
+    }
+
+    void aRepairedInputGetsANewKeyOnlyAfterTheTargetRefusedTheOldOne()
+    {
+        // The target refused the charge (a business 4xx it keeps under the key): the repaired
+        // charge is a new request, so it goes under a new key — with the old key the target
+        // would refuse it as a reused key with another body.
+        const QString key = str("K-strict");
+        m_desk->ingest(str("strict"), R"({"number":"K-strict","amount":"19.99","taxCode":"XX-0"})", key,
+                       str("corr-strict"));
+        const qint64 id = exceptionFor(key);
+        QCOMPARE((*m_desk->exceptionStore().get(id))->record.reasonCode, str("HTTP_4XX"));
+        const QString original =
+            runtime::HttpNode::idempotencyKey(str("corr-strict"), str("strict"), str("charge"), key);
+        QCOMPARE(m_target->calls("/charges/strict").last().idempotencyKey, original.toLatin1());
+
+        const Desk::Answer repaired = m_desk->call(
+            "POST", QStringLiteral("/api/v1/exceptions/%1/repair").arg(id), "finance",
+            R"({"payload":{"number":"K-strict","amount":"19.99","taxCode":"DE19"},"reason":"valid tax code","resubmit":true})");
+        QVERIFY2(repaired.status == 200, repaired.raw.constData());
+        const QString renewed = original + str("-r1");
+        QTRY_VERIFY_WITH_TIMEOUT(m_desk->store().effect(renewed)->has_value()
+                                     && (*m_desk->store().effect(renewed))->state == store::EffectState::Succeeded,
+                                 10000);
+        const QList<Target::Call> calls = m_target->calls("/charges/strict");
+        QCOMPARE(calls.size(), 2);
+        QCOMPARE(calls.last().idempotencyKey, renewed.toLatin1());
+        QVERIFY(calls.last().body.contains("DE19"));
+        const store::EffectRecord refused = **m_desk->store().effect(original);
+        QCOMPARE(refused.state, store::EffectState::Failed);
+        QCOMPARE(refused.httpStatus, 422);
+        QCOMPARE(refused.attempts, 1);
+        store::ExceptionFilter open;
+        open.states = store::ExceptionFilter::States::Unresolved;
+        open.businessKey = key;
+        QCOMPARE(m_desk->count(open), 0);
+    }
+
+    void aRepairedInputKeepsTheKeyWhenTheTargetMayHaveActed()
+    {
+        // The charge failed technically (503, tried once): the target may have taken it, so the
+        // repaired charge goes under the original key — a target with idempotency support
+        // recognises it, and no second charge can come of it.
+        const QString key = str("K-wobbly");
+        m_desk->ingest(str("strict"), R"({"number":"K-wobbly","amount":"0.00","taxCode":"DE19"})", key,
+                       str("corr-wobbly"));
+        const qint64 id = exceptionFor(key);
+        QCOMPARE((*m_desk->exceptionStore().get(id))->record.reasonCode, str("RETRIES_EXHAUSTED"));
+        const QString original =
+            runtime::HttpNode::idempotencyKey(str("corr-wobbly"), str("strict"), str("charge"), key);
+        const Desk::Answer repaired = m_desk->call(
+            "POST", QStringLiteral("/api/v1/exceptions/%1/repair").arg(id), "admin",
+            R"({"payload":{"number":"K-wobbly","amount":"19.99","taxCode":"DE19"},"reason":"amount from the order","resubmit":true})");
+        QVERIFY2(repaired.status == 200, repaired.raw.constData());
+        QTRY_VERIFY_WITH_TIMEOUT((*m_desk->store().effect(original))->state == store::EffectState::Succeeded, 10000);
+        QCOMPARE(m_target->calls("/charges/strict").last().idempotencyKey, original.toLatin1());
+        QCOMPARE((*m_desk->store().effect(original))->attempts, 2);
+        QVERIFY(!m_desk->store().effect(original + str("-r1"))->has_value());
     }
 
     void aResolvedExceptionIsNotReplayedTwice()

@@ -1,0 +1,33 @@
+#pragma once
+
+#include "engine/core/result.h"
+#include "engine/store/messagestore.h"
+
+#include <QString>
+
+namespace syncline::engine::runtime {
+
+/// The idempotency key an effect uses for a message, given the key derived from its correlation
+/// id, flow, node and business key.
+///
+/// A message that is not a repaired input uses that key as it is: retries, restarts and replays
+/// send the same request under the same key, and the ledger answers for calls that succeeded.
+///
+/// A repaired input (the n-th repair along its chain, marked in its headers) carries a different body.
+/// Reusing the key with another body is refused by targets that implement the IETF idempotency
+/// draft (422), and it would hide the new request from the ledger. So the newest earlier
+/// request — the original's key, or an earlier repair's — decides:
+/// - nothing was ever begun at this node: the original key (nothing can be duplicated);
+/// - the target answered it with a definite business refusal (a 4xx that is not retried): the
+///   target took nothing, so repair n is a new request under a new key, `<key>-r<n>`;
+/// - it succeeded: its key, so the ledger skips the call as for any replay;
+/// - it failed technically or is uncertain (the target may have acted on it): its key, so a
+///   target with idempotency support recognises it, and one without it stays protected by the
+///   ledger's Uncertain rule. Never a fresh key that could create the document twice.
+Result<QString> effectKeyFor(store::MessageStore &store, const QString &key,
+                             const store::StoredMessage &message);
+
+/// How many repairs led to a message, from its headers (0: not a repaired input).
+int repairsOf(const QByteArray &headers);
+
+} // namespace syncline::engine::runtime
