@@ -22,7 +22,7 @@ event="$shared/input/invoice_event.json"
 expr="$shared/expr/invoice_to_canonical.jsonata"
 fill_messages="${SYNCLINE_BENCH_FILL:-100000}"
 parts="${SYNCLINE_BENCH_PARTS:-syncline node-red memory}" # to rerun one part while tuning
-workers="${SYNCLINE_BENCH_WORKERS:-64}"   # engine worker threads (blocking HTTP calls hold one each)
+workers="${SYNCLINE_BENCH_WORKERS:-8}"   # engine worker threads (an HTTP node keeps up to 16 calls in flight per worker)
 
 [ -f "$event" ] && [ -f "$expr" ] || { echo "run.sh: $shared has no invoice case" >&2; exit 2; }
 command -v node >/dev/null && command -v npm >/dev/null || { echo "run.sh: node and npm are required" >&2; exit 2; }
@@ -281,7 +281,7 @@ section = "\n".join([
     *table, "", *ratios, "", mem, "",
     "Commands (ports vary):", "",
     "```",
-    f"taskset -c 0 syncline-engine run WS --db engine.db --listen 127.0.0.1:PORT --workers 64   # http node concurrency 64",
+    f"taskset -c 0 syncline-engine run WS --db engine.db --listen 127.0.0.1:PORT --workers 8   # http node concurrency 64, up to 16 calls per worker",
     f"taskset -c 0 node node_modules/node-red/red.js --settings settings.js --userDir DIR --port PORT",
     f"taskset -c 1 wrk -t1 -c16|-c64 -d{seconds}s --latency -s bench/e2e/post_invoice.lua URL -- invoice_event.json TAG",
     f"taskset -c 1 node bench/e2e/fill.js URL invoice_event.json {fill} 64 mem",

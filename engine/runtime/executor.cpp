@@ -130,6 +130,10 @@ struct Executor::Impl
     void workerLoop();
     void tickerLoop();
     void process(Slot &slot, const store::WorkItem &item);
+    void processBatch(Slot &slot, const QList<store::WorkItem> &items);
+    /// Turns a node's outcome into its step and commits it.
+    void settle(Slot &slot, const store::WorkItem &item, NodeOutcome outcome, qint64 started,
+                qint64 finished);
     void commit(Slot &slot, store::StepResult step, QList<Fed> fed, qint64 retryAtMs);
     void markPending(Slot &slot);
     void wakeWhenDue(const FlowPlan &plan, const QList<store::StepOutput> &outputs);
@@ -188,6 +192,7 @@ void Executor::Impl::workerLoop()
     while (running) {
         Slot *slot = nullptr;
         int take = 0;
+        int reserved = 0;
         quint64 generation = 0;
         {
             std::unique_lock lock(mutex);
@@ -196,9 +201,18 @@ void Executor::Impl::workerLoop()
                 return;
             }
             // One worker runs a claimed batch in turn; a blocking node's calls run in parallel
-            // instead, one per worker. Reserved before the claim, so others see it.
-            take = isBlockingType(slot->node->type) ? 1 : options.claimBatch;
-            ++slot->inFlight;
+            // instead: one per worker, or — a node that waits on a batch at once — as many as
+            // its concurrency has room for, each counted. Reserved before the claim, so others
+            // see it.
+            if (slot->runner->batchLimit() > 1) {
+                take = std::min(slot->runner->batchLimit(),
+                                slot->node->concurrency - slot->inFlight);
+                reserved = take;
+            } else {
+                take = isBlockingType(slot->node->type) ? 1 : options.claimBatch;
+                reserved = 1;
+            }
+            slot->inFlight += reserved;
             generation = slot->generation;
         }
         Result<QList<store::WorkItem>> claimed = store.claim(slot->plan->flowId,
@@ -206,7 +220,7 @@ void Executor::Impl::workerLoop()
                                                              take, options.leaseMs);
         const int got = claimed ? int(claimed->size()) : 0;
         if (got == 0) {
-            --slot->inFlight;
+            slot->inFlight -= reserved;
             // Nothing ready: sleep on this node unless work arrived while we looked.
             quint64 expected = generation;
             if (slot->generation.compare_exchange_strong(expected, generation)) {
@@ -227,34 +241,71 @@ void Executor::Impl::workerLoop()
             }
             options.backPressure->taken(slot->plan->flowId, slot->node->id, got, bytes);
         }
+        if (reserved > 1) {
+            slot->inFlight -= reserved - got; // room the claim did not fill
+        }
         wake.notify_one(); // more workers may help with what is left
-        for (const store::WorkItem &item : *claimed) {
-            process(*slot, item);
+        if (reserved > 1) {
+            processBatch(*slot, *claimed);
+        } else {
+            for (const store::WorkItem &item : *claimed) {
+                process(*slot, item);
+            }
         }
         // Free for the next batch while these commit: the group commit's fsync is not the
         // node's work, and waiting for it would cap a node at a batch per fsync.
-        --slot->inFlight;
+        slot->inFlight -= reserved > 1 ? got : 1;
         wake.notify_one();
     }
 }
 
+namespace {
+
+NodeOutcome unexpected(const PlannedNode &node, const std::exception &e)
+{
+    return NodeOutcome::fail(QStringLiteral("INTERNAL"),
+                             QStringLiteral("node %1 failed unexpectedly: %2")
+                                 .arg(node.id, QString::fromUtf8(e.what())));
+}
+
+} // namespace
+
 void Executor::Impl::process(Slot &slot, const store::WorkItem &item)
 {
-    const PlannedNode &node = *slot.node;
-    const QString &flowId = slot.plan->flowId;
     ++stepsInProgress;
-    metrics.addInFlight(flowId, node.id, 1);
+    metrics.addInFlight(slot.plan->flowId, slot.node->id, 1);
     const qint64 started = now();
     NodeOutcome outcome;
     try {
         outcome = slot.runner->run(item);
     } catch (const std::exception &e) {
-        outcome = NodeOutcome::fail(QStringLiteral("INTERNAL"),
-                                    QStringLiteral("node %1 failed unexpectedly: %2")
-                                        .arg(node.id, QString::fromUtf8(e.what())));
+        outcome = unexpected(*slot.node, e);
+    }
+    settle(slot, item, std::move(outcome), started, now());
+}
+
+void Executor::Impl::processBatch(Slot &slot, const QList<store::WorkItem> &items)
+{
+    stepsInProgress += items.size();
+    metrics.addInFlight(slot.plan->flowId, slot.node->id, int(items.size()));
+    const qint64 started = now();
+    QList<NodeOutcome> outcomes;
+    try {
+        outcomes = slot.runner->runBatch(items);
+    } catch (const std::exception &e) {
+        outcomes = QList<NodeOutcome>(items.size(), unexpected(*slot.node, e));
     }
     const qint64 finished = now();
+    for (qsizetype i = 0; i < items.size(); ++i) {
+        settle(slot, items[i], std::move(outcomes[i]), started, finished);
+    }
+}
 
+void Executor::Impl::settle(Slot &slot, const store::WorkItem &item, NodeOutcome outcome,
+                            qint64 started, qint64 finished)
+{
+    const PlannedNode &node = *slot.node;
+    const QString &flowId = slot.plan->flowId;
     store::StepResult step;
     step.workItemId = item.id;
     step.startedAtMs = started;

@@ -206,7 +206,7 @@ QString HttpNode::idempotencyKey(const QString &correlationId, const QString &fl
                QCryptographicHash::hash(material, QCryptographicHash::Sha256).toHex().left(40));
 }
 
-NodeOutcome HttpNode::run(const store::WorkItem &item)
+std::variant<NodeOutcome, HttpNode::Prepared> HttpNode::prepare(const store::WorkItem &item) const
 {
     const json::IntakeResult payload = json::JsonIntake::parse(item.message.payload);
     if (!payload.ok()) {
@@ -220,16 +220,17 @@ NodeOutcome HttpNode::run(const store::WorkItem &item)
     if (!path) {
         return NodeOutcome::fail(path.error().code, path.error().message);
     }
-    const QString url = m_target.baseUrl + *path;
+    Prepared call;
+    call.url = m_target.baseUrl + *path;
     // The body is built before the intent is committed: a mapping that fails is the message's
     // business failure, never a call that may have happened.
-    QByteArray body = item.message.payload;
+    call.body = item.message.payload;
     if (m_body) {
         Result<json::Value> mapped = m_body->apply(payload.value());
         if (!mapped) {
             return NodeOutcome::fail(mapped.error().code, mapped.error().message);
         }
-        body = toBytes(*mapped);
+        call.body = toBytes(*mapped);
     }
     const Result<QString> chosen = effectKeyFor(
         m_store,
@@ -239,35 +240,36 @@ NodeOutcome HttpNode::run(const store::WorkItem &item)
         return NodeOutcome::retry(chosen.error().code, chosen.error().message);
     }
     const QString &key = *chosen;
-    const store::EffectIntent intent{key,
-                                     item.message.messageId,
-                                     item.message.correlationId,
-                                     item.message.flowId,
-                                     item.nodeId,
-                                     businessKey,
-                                     m_target.id,
-                                     QString::fromLatin1(m_settings.method),
-                                     url};
-    const Result<store::EffectRecord> effect = m_store.beginEffect(intent);
-    if (!effect) {
-        return NodeOutcome::retry(effect.error().code, effect.error().message);
+    call.key = key.toLatin1();
+    call.intent = {key,
+                   item.message.messageId,
+                   item.message.correlationId,
+                   item.message.flowId,
+                   item.nodeId,
+                   businessKey,
+                   m_target.id,
+                   QString::fromLatin1(m_settings.method),
+                   call.url};
+    if (m_settings.idMap) {
+        call.learnFrom = scalarText(resolvePointer(payload.value(), m_settings.idMap->keyPointer));
     }
-    const QString learnFrom = m_settings.idMap
-                                  ? scalarText(resolvePointer(payload.value(),
-                                                              m_settings.idMap->keyPointer))
-                                  : QString();
-    switch (effect->state) {
-    case store::EffectState::Succeeded: {
+    return call;
+}
+
+std::optional<NodeOutcome> HttpNode::fromLedger(const store::WorkItem &item, const Prepared &call,
+                                                const store::EffectRecord &effect) const
+{
+    switch (effect.state) {
+    case store::EffectState::Succeeded:
         // Done before (a retry or a replay): never again; the ledger has what it returned.
-        return succeeded(item, learnFrom, effect->externalIds);
-    }
+        return succeeded(item, call.learnFrom, effect.externalIds);
     case store::EffectState::Uncertain:
         return NodeOutcome::fail(QStringLiteral("UNCERTAIN"),
                                  QStringLiteral("an earlier call to %1 may have taken effect; a "
                                                 "person must decide")
                                      .arg(m_target.id));
     case store::EffectState::Pending:
-        if (effect->attempts > 1 && !m_target.idempotencySupported) {
+        if (effect.attempts > 1 && !m_target.idempotencySupported) {
             // An earlier run began this call and never recorded how it ended (it stopped or
             // crashed meanwhile): the call may have taken effect, and the target cannot tell.
             return NodeOutcome::fail(QStringLiteral("UNCERTAIN"),
@@ -276,14 +278,72 @@ NodeOutcome HttpNode::run(const store::WorkItem &item)
                                                     "no idempotency support, so a person must "
                                                     "decide")
                                          .arg(m_target.id))
-                .withEffect({key, store::EffectState::Uncertain, 0, {},
+                .withEffect({call.intent.idempotencyKey, store::EffectState::Uncertain, 0, {},
                              QStringLiteral("the engine stopped during the call")});
         }
-        break;
+        return std::nullopt;
     case store::EffectState::Failed:
-        break;
+        return std::nullopt;
     }
-    return call(item, url, key.toLatin1(), learnFrom, body);
+    return std::nullopt;
+}
+
+NodeOutcome HttpNode::run(const store::WorkItem &item)
+{
+    return runBatch({item}).constFirst();
+}
+
+QList<NodeOutcome> HttpNode::runBatch(const QList<store::WorkItem> &items)
+{
+    QList<NodeOutcome> outcomes(items.size());
+    QList<qsizetype> calling; // indexes of the items that go to the ledger
+    QList<Prepared> calls;
+    for (qsizetype i = 0; i < items.size(); ++i) {
+        std::variant<NodeOutcome, Prepared> prepared = prepare(items[i]);
+        if (auto *refused = std::get_if<NodeOutcome>(&prepared)) {
+            outcomes[i] = std::move(*refused);
+            continue;
+        }
+        calling.append(i);
+        calls.append(std::get<Prepared>(std::move(prepared)));
+    }
+    if (calls.isEmpty()) {
+        return outcomes;
+    }
+    QList<store::EffectIntent> intents;
+    intents.reserve(calls.size());
+    for (const Prepared &call : calls) {
+        intents.append(call.intent);
+    }
+    // Every intent is committed before any of the calls is sent.
+    const Result<QList<store::EffectRecord>> effects = m_store.beginEffects(intents);
+    if (!effects) {
+        for (qsizetype i : calling) {
+            outcomes[i] = NodeOutcome::retry(effects.error().code, effects.error().message);
+        }
+        return outcomes;
+    }
+    std::vector<std::optional<Started>> started(size_t(calls.size()));
+    for (qsizetype c = 0; c < calls.size(); ++c) {
+        const store::WorkItem &item = items[calling[c]];
+        if (std::optional<NodeOutcome> known = fromLedger(item, calls[c], effects->at(c))) {
+            outcomes[calling[c]] = std::move(*known);
+            continue;
+        }
+        std::variant<NodeOutcome, Started> sent = start(item, calls[c]);
+        if (auto *notSent = std::get_if<NodeOutcome>(&sent)) {
+            outcomes[calling[c]] = std::move(*notSent);
+            continue;
+        }
+        started[size_t(c)] = std::get<Started>(std::move(sent));
+    }
+    for (qsizetype c = 0; c < calls.size(); ++c) {
+        if (std::optional<Started> &call = started[size_t(c)]) {
+            outcomes[calling[c]] = finish(items[calling[c]], calls[c], call->sent,
+                                          call->outcome.get());
+        }
+    }
+    return outcomes;
 }
 
 NodeOutcome HttpNode::succeeded(const store::WorkItem &item, const QString &learnFrom,
@@ -331,8 +391,8 @@ NodeOutcome HttpNode::succeeded(const store::WorkItem &item, const QString &lear
     return done;
 }
 
-NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, const QByteArray &key,
-                           const QString &learnFrom, const QByteArray &body)
+std::variant<NodeOutcome, HttpNode::Started> HttpNode::start(const store::WorkItem &item,
+                                                              const Prepared &call)
 {
     const qint64 now = m_clockMs();
     if (!m_target.breaker->allow(now)) {
@@ -356,21 +416,21 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
     Result<net::HttpHeaders> auth = m_target.authorization(m_client);
     if (!auth) { // nothing was sent: a technical failure the retry policy handles
         return NodeOutcome::retry(auth.error().code, auth.error().message)
-            .withEffect({QString::fromLatin1(key), store::EffectState::Failed, 0, {},
+            .withEffect({QString::fromLatin1(call.key), store::EffectState::Failed, 0, {},
                          auth.error().message});
     }
     net::HttpRequest request;
     request.method = m_settings.method;
-    request.url = url;
+    request.url = call.url;
     request.headers = *auth + m_settings.headers;
     request.headers.append({"X-Correlation-ID", item.message.correlationId.toUtf8()});
     if (m_settings.method != "GET" && m_settings.method != "DELETE") {
         request.headers.append(qMakePair(QByteArray("Content-Type"), QByteArray("application/json")));
-        request.body = body;
+        request.body = call.body;
     }
     if (m_settings.method == "POST" || m_settings.method == "PUT"
         || m_settings.method == "PATCH") {
-        request.headers.append({m_target.idempotencyHeader, key});
+        request.headers.append({m_target.idempotencyHeader, call.key});
         // A target that cannot recognise a repeat must never get one the client made by itself.
         request.freshConnection = !m_target.idempotencySupported;
     }
@@ -379,9 +439,18 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
         request.connectTimeoutMs = m_settings.connectTimeoutMs;
     }
     request.maxResponseBytes = m_settings.maxResponseBytes;
-    const net::HttpOutcome outcome = m_client.send(request).get();
+    net::HttpHeaders sent = request.headers;
+    return Started{std::move(sent), m_client.send(std::move(request))};
+}
 
-    store::EffectOutcome finished{QString::fromLatin1(key), store::EffectState::Failed, 0, {}, {}};
+NodeOutcome HttpNode::finish(const store::WorkItem &item, const Prepared &call,
+                             const net::HttpHeaders &sent, const net::HttpOutcome &outcome)
+{
+    const QString &url = call.url;
+    const QString &learnFrom = call.learnFrom;
+
+    store::EffectOutcome finished{QString::fromLatin1(call.key), store::EffectState::Failed, 0,
+                                  {}, {}};
     if (!outcome.response) {
         const Error &error = outcome.response.error();
         m_target.breaker->recordFailure(m_clockMs());
@@ -402,14 +471,14 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
 
     const net::HttpResponse &response = *outcome.response;
     finished.httpStatus = response.status;
-    if (response.status == 401 && m_target.rejected(request.headers)) {
+    if (response.status == 401 && m_target.rejected(sent)) {
         // An expired or revoked OAuth token, not a business refusal: a new token, a new try.
         finished.detail = QStringLiteral("%1 refused the access token").arg(m_target.id);
         return NodeOutcome::retry(QStringLiteral("AUTH_REJECTED"), finished.detail)
             .withEffect(finished);
     }
     if (m_connector.connector) {
-        return classified(item, response, request.headers, url, finished, learnFrom);
+        return classified(item, response, sent, url, finished, learnFrom);
     }
     switch (classifyHttpStatus(response.status)) {
     case CallVerdict::Ok: {
@@ -426,7 +495,7 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
         if (response.status >= 500 || response.status == 429) {
             m_target.breaker->recordFailure(m_clockMs());
         }
-        finished.detail = m_target.redact(excerpt(response.body), request.headers);
+        finished.detail = m_target.redact(excerpt(response.body), sent);
         const auto retryAfter = parseRetryAfter(response.header("retry-after"), m_clockMs());
         return NodeOutcome::retry(QStringLiteral("HTTP_%1").arg(response.status),
                                   QStringLiteral("%1 answered %2: %3")
@@ -438,8 +507,8 @@ NodeOutcome HttpNode::call(const store::WorkItem &item, const QString &url, cons
     }
     case CallVerdict::Fail:
         m_target.breaker->recordSuccess(); // the system works; the request is what is wrong
-        finished.detail = m_target.redact(excerpt(response.body), request.headers);
-        return refused(response, request.headers, url).withEffect(finished);
+        finished.detail = m_target.redact(excerpt(response.body), sent);
+        return refused(response, sent, url).withEffect(finished);
     }
     return NodeOutcome::fail(QStringLiteral("HTTP_4XX"), QStringLiteral("unexpected status"));
 }

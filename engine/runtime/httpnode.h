@@ -8,6 +8,9 @@
 #include "engine/runtime/transformnodes.h"
 
 #include <functional>
+#include <future>
+#include <optional>
+#include <variant>
 
 namespace syncline::engine::runtime {
 
@@ -64,6 +67,10 @@ public:
              std::function<qint64()> clockMs, ConnectorUse connector = {});
 
     NodeOutcome run(const store::WorkItem &item) override;
+    /// Commits the intents of all items in one transaction, then has every call in flight at
+    /// once on the client's event loop and waits for all of them.
+    QList<NodeOutcome> runBatch(const QList<store::WorkItem> &items) override;
+    int batchLimit() const override { return kBatchLimit; }
 
     /// The key for a message at a node: stable across retries, restarts and replays.
     /// The request body is this mapping applied to the message (settings/mapping) instead of
@@ -74,8 +81,36 @@ public:
                                   const QString &nodeId, const QString &businessKey);
 
 private:
-    NodeOutcome call(const store::WorkItem &item, const QString &url, const QByteArray &key,
-                     const QString &learnFrom, const QByteArray &body);
+    static constexpr int kBatchLimit = 16;
+
+    /// What a call needs, worked out before its intent is committed.
+    struct Prepared
+    {
+        QString url;
+        QByteArray key;
+        QString learnFrom;
+        QByteArray body;
+        store::EffectIntent intent;
+    };
+    /// A call handed to the client.
+    struct Started
+    {
+        net::HttpHeaders sent;
+        std::future<net::HttpOutcome> outcome;
+    };
+
+    /// The call's URL, body and intent; an outcome instead when the message cannot be called
+    /// with (a business failure: nothing was begun).
+    std::variant<NodeOutcome, Prepared> prepare(const store::WorkItem &item) const;
+    /// What the ledger says about the key: an outcome when the call must not run (succeeded
+    /// before, or Uncertain), nothing when it should.
+    std::optional<NodeOutcome> fromLedger(const store::WorkItem &item, const Prepared &call,
+                                          const store::EffectRecord &effect) const;
+    /// Sends the call, or an outcome when it cannot go now (breaker open, no token).
+    std::variant<NodeOutcome, Started> start(const store::WorkItem &item, const Prepared &call);
+    /// How the sent call ended, with its effect outcome.
+    NodeOutcome finish(const store::WorkItem &item, const Prepared &call,
+                       const net::HttpHeaders &sent, const net::HttpOutcome &outcome);
     /// A call that succeeded, now or before: learns the id map entry and carries the external
     /// ids into the message when settings/into asks.
     NodeOutcome succeeded(const store::WorkItem &item, const QString &learnFrom,

@@ -102,6 +102,22 @@ class NodeRunner
 public:
     virtual ~NodeRunner() = default;
     virtual NodeOutcome run(const store::WorkItem &item) = 0;
+    /// Most items runBatch takes at once; above 1 the executor hands a worker up to this many
+    /// claimed items together (within the node's concurrency) instead of one.
+    virtual int batchLimit() const { return 1; }
+    /// Runs several items and returns an outcome for each, in their order. A node that waits
+    /// on other systems overrides it to wait for all of them at once (the HTTP node: one commit
+    /// for every intent, then every call in flight together), so few workers keep many calls
+    /// going. The default runs them one after the other.
+    virtual QList<NodeOutcome> runBatch(const QList<store::WorkItem> &items)
+    {
+        QList<NodeOutcome> outcomes;
+        outcomes.reserve(items.size());
+        for (const store::WorkItem &item : items) {
+            outcomes.append(run(item));
+        }
+        return outcomes;
+    }
     /// True for a pure node — no effect, no state, no waiting, the same outcome for the same
     /// payload (validate, map, route): the engine may run it on an arriving message before
     /// storing it, so the message is committed once, already past it.

@@ -61,6 +61,9 @@ public:
     /// Commits an effect's intent before it runs. When the key is known already, returns the
     /// existing record (with attempts counted up) so the caller can skip a succeeded effect.
     virtual Result<EffectRecord> beginEffect(const EffectIntent &intent) = 0;
+    /// beginEffect for several intents in one commit (a node calling for several messages at
+    /// once): every intent is durable before this returns; the records in the intents' order.
+    virtual Result<QList<EffectRecord>> beginEffects(const QList<EffectIntent> &intents) = 0;
     /// Records an effect's outcome. Unlike the other writes it returns once the outcome is
     /// written, before it is durable: it becomes durable no later than the caller's next write
     /// (the step commit), so a crash loses both or neither of them — as a crash during the call

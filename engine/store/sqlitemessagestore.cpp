@@ -731,7 +731,16 @@ Result<int> SqliteMessageStore::recoverClaims()
 
 Result<EffectRecord> SqliteMessageStore::beginEffect(const EffectIntent &intent)
 {
-    EffectRecord record;
+    Result<QList<EffectRecord>> records = beginEffects({intent});
+    if (!records) {
+        return records.error();
+    }
+    return records->constFirst();
+}
+
+Result<QList<EffectRecord>> SqliteMessageStore::beginEffects(const QList<EffectIntent> &intents)
+{
+    QList<EffectRecord> records;
     const qint64 at = now();
     Result<void> done = m_writer->submit([&](Connection &c) -> Result<void> {
         Result<Statement *> upsert = c.cached(
@@ -743,24 +752,29 @@ Result<EffectRecord> SqliteMessageStore::beginEffect(const EffectIntent &intent)
         if (!upsert) {
             return upsert.error();
         }
-        Statement &s = **upsert;
-        s.bind(1, intent.idempotencyKey).bind(2, intent.messageId).bind(3, intent.correlationId);
-        s.bind(4, intent.flowId).bind(5, intent.nodeId).bind(6, intent.businessKey);
-        s.bind(7, intent.target).bind(8, intent.method).bind(9, intent.url).bind(10, at);
-        if (Result<void> r = s.run(); !r) {
-            return r;
+        records.clear(); // the job runs once; cleared so that it could run again
+        for (const EffectIntent &intent : intents) {
+            Statement &s = **upsert;
+            s.reset(true);
+            s.bind(1, intent.idempotencyKey).bind(2, intent.messageId);
+            s.bind(3, intent.correlationId).bind(4, intent.flowId).bind(5, intent.nodeId);
+            s.bind(6, intent.businessKey).bind(7, intent.target).bind(8, intent.method);
+            s.bind(9, intent.url).bind(10, at);
+            if (Result<void> r = s.run(); !r) {
+                return r;
+            }
+            Result<std::optional<EffectRecord>> found = findEffect(c, intent.idempotencyKey);
+            if (!found) {
+                return found.error();
+            }
+            records.append(**found);
         }
-        Result<std::optional<EffectRecord>> found = findEffect(c, intent.idempotencyKey);
-        if (!found) {
-            return found.error();
-        }
-        record = **found;
         return {};
     }).get();
     if (!done) {
         return done.error();
     }
-    return record;
+    return records;
 }
 
 Result<void> SqliteMessageStore::finishEffect(const EffectOutcome &outcome)

@@ -41,6 +41,7 @@ public:
     Result<int> recoverClaims() override;
 
     Result<EffectRecord> beginEffect(const EffectIntent &intent) override;
+    Result<QList<EffectRecord>> beginEffects(const QList<EffectIntent> &intents) override;
     Result<void> finishEffect(const EffectOutcome &outcome) override;
     Result<std::optional<EffectRecord>> effect(const QString &idempotencyKey) override;
 
