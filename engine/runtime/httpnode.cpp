@@ -402,7 +402,7 @@ std::variant<NodeOutcome, HttpNode::Started> HttpNode::start(const store::WorkIt
                                   QStringLiteral("calls to %1 are paused after repeated failures")
                                       .arg(m_target.id),
                                   std::max<qint64>(100, m_target.breaker->waitMs(now)))
-            .withEffect({QString::fromLatin1(key), store::EffectState::Failed, 0, {},
+            .withEffect({QString::fromLatin1(call.key), store::EffectState::Failed, 0, {},
                          QStringLiteral("not sent: the circuit was open")});
     }
     if (m_target.limiter) {
