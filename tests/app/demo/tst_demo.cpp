@@ -420,6 +420,82 @@ private slots:
         qInfo("last ticket answered in %d ms", answer.value("elapsedMs", -1));
     }
 
+    void everyPostedInvoiceIsAppendedToTheDataPlatformOnce()
+    {
+        // Every invoice the ERP holds (and that is not parked: under the soak's resets a posting
+        // may be Uncertain) is one row of the data platform's invoices table, naming its ERP
+        // document.
+        QHash<QString, QString> posted; // billing invoice id → ERP document
+        const Json erp = sandbox(QStringLiteral("/_sandbox/ledger?system=erp&type=invoice&limit=5000"));
+        const QMultiHash<QString, QString> parked = exceptionsOf(QStringLiteral("invoice-to-erp"));
+        for (const Json &d : erp.value("documents", Json::array())) {
+            if (!parked.contains(text(d["businessKey"]))) {
+                posted.insert(text(d["businessKey"]), text(d["id"]));
+            }
+        }
+        QHash<QString, QString> rows;
+        qint64 after = 0;
+        bool more = true;
+        while (more) {
+            const Json page = system(QStringLiteral("/data/v1/tables/invoices/rows?limit=1000&after=%1").arg(after),
+                                     "sandbox-data-token");
+            for (const Json &row : page.value("rows", Json::array())) {
+                const QString id = text(row["id"]);
+                QVERIFY2(!rows.contains(id), qPrintable(id + QStringLiteral(" was appended twice")));
+                rows.insert(id, text(row["erp_document"]));
+            }
+            more = page.value("hasMore", false);
+            after = page.value("nextAfter", after);
+        }
+        QVERIFY(!posted.isEmpty());
+        for (auto it = posted.cbegin(); it != posted.cend(); ++it) {
+            QVERIFY2(rows.value(it.key()) == it.value(),
+                     qPrintable(it.key() + QStringLiteral(": ERP ") + it.value() + QStringLiteral(", row ")
+                                + rows.value(it.key(), QStringLiteral("missing"))));
+        }
+        qInfo("%lld posted invoices, %lld rows", static_cast<long long>(posted.size()),
+              static_cast<long long>(rows.size()));
+    }
+
+    void usageIsBilledOnceAndExactlyPerSubscriptionItem()
+    {
+        // What the product emitted, each event once (re-sends and late events included as they
+        // came), summed per subscription item, is what billing will rate for that item.
+        QHash<QString, qint64> emitted;
+        QSet<QString> seen;
+        QString cursor;
+        bool more = true;
+        while (more) {
+            const Json page = parse(call("GET",
+                                         m_sandboxUrl + QStringLiteral("/usage/v1/events?limit=1000")
+                                             + (cursor.isEmpty() ? QString() : QStringLiteral("&cursor=") + cursor),
+                                         {}, {{"X-Api-Key", "sandbox-usage-key"}})
+                                        .body);
+            QVERIFY2(page.contains("data"), page.dump().c_str());
+            for (const Json &event : page["data"]) {
+                const QString id = text(event["id"]);
+                if (seen.contains(id)) {
+                    continue;
+                }
+                seen.insert(id);
+                bool whole = false;
+                emitted[text(event["subscription_item"])] += text(event["quantity"]).toLongLong(&whole);
+                QVERIFY2(whole, event.dump().c_str());
+            }
+            more = page.value("has_more", false);
+            cursor = QString::fromStdString(page.value("next_cursor", std::string()));
+        }
+        QVERIFY(!emitted.isEmpty());
+        for (auto it = emitted.cbegin(); it != emitted.cend(); ++it) {
+            const Json summary = system(QStringLiteral("/billing/v1/subscription_items/%1/usage_record_summaries").arg(it.key()),
+                                        "sk_test_sandbox");
+            QVERIFY2(!summary.value("data", Json::array()).empty(), summary.dump().c_str());
+            QCOMPARE(summary["data"][0].value("total_usage", qint64(-1)), it.value());
+        }
+        qInfo("%lld usage events on %lld subscription items billed exactly", static_cast<long long>(seen.size()),
+              static_cast<long long>(emitted.size()));
+    }
+
     // ---- lead-to-cash and subscription amendment ------------------------------------------
 private:
     QByteArray oauthToken(const QString &path, const QByteArray &secret)
