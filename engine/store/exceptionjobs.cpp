@@ -4,7 +4,7 @@
 #include "engine/store/exceptionstore.h"
 #include "engine/store/messagejobs.h"
 
-#include <QUuid>
+#include "engine/core/timeorderedid.h"
 
 #include <nlohmann/json.hpp>
 
@@ -315,7 +315,7 @@ Result<RepairVersion> repairJob(Connection &c,
                                .arg(record->messageId));
     }
     StoredMessage repaired;
-    repaired.messageId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    repaired.messageId = newTimeOrderedId();
     repaired.flowId = (*original)->qtext(0);
     repaired.flowVersion = int((*original)->int64(1));
     repaired.correlationId = (*original)->qtext(2);
