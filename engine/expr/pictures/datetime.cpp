@@ -139,7 +139,7 @@ std::int64_t currentMillis()
 Result<std::string> fromMillis(double millis, std::optional<std::string_view> picture,
                                std::optional<std::string_view> timezone)
 {
-    auto spec = analyseDatePicture(picture ? toUtf32(*picture) : std::u32string(kIsoPicture));
+    auto spec = datePicture(picture ? toUtf32(*picture) : std::u32string(kIsoPicture));
     if (!spec) {
         return spec.error();
     }
@@ -147,7 +147,7 @@ Result<std::string> fromMillis(double millis, std::optional<std::string_view> pi
     const double offsetMillis = (60 * offset.hours + offset.minutes) * 60 * 1000;
     const DateFields date = dateFromTime(millis + offsetMillis);
     std::u32string result;
-    for (const auto &part : *spec) {
+    for (const auto &part : **spec) {
         if (part.literal) {
             result += part.text;
             continue;

@@ -334,13 +334,13 @@ Result<std::optional<double>> parseIsoTimestamp(std::string_view timestamp)
 Result<std::optional<double>> parseWithPicture(const std::u32string &timestamp,
                                                const std::u32string &picture, double nowMillis)
 {
-    auto spec = analyseDatePicture(picture);
+    auto spec = datePicture(picture);
     if (!spec) {
         return spec.error();
     }
     std::vector<PartMatcher> parts;
     std::u32string pattern = U"^";
-    for (const auto &part : *spec) {
+    for (const auto &part : **spec) {
         PartMatcher matcher;
         if (part.literal) {
             matcher.regex = escapeLiteral(part.text);

@@ -4,6 +4,7 @@
 #include "engine/expr/pictures/utf32.h"
 
 #include <cmath>
+#include <unordered_map>
 
 namespace syncline::engine::expr::pictures {
 
@@ -257,6 +258,25 @@ Result<std::vector<DatePicturePart>> analyseDatePicture(std::u32string_view pict
     }
     addLiteral(start, pos);
     return spec;
+}
+
+Result<DatePicture> datePicture(std::u32string_view picture)
+{
+    constexpr std::size_t kKept = 64;
+    thread_local std::unordered_map<std::u32string, DatePicture> kept;
+    if (const auto it = kept.find(std::u32string(picture)); it != kept.end()) {
+        return it->second;
+    }
+    Result<std::vector<DatePicturePart>> analysed = analyseDatePicture(picture);
+    if (!analysed) {
+        return analysed.error();
+    }
+    if (kept.size() >= kKept) {
+        kept.clear();
+    }
+    auto shared = std::make_shared<const std::vector<DatePicturePart>>(std::move(*analysed));
+    kept.emplace(std::u32string(picture), shared);
+    return DatePicture(std::move(shared));
 }
 
 std::optional<double> dateComponent(const DateFields &date, char32_t component)

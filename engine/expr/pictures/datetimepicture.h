@@ -4,6 +4,7 @@
 #include "engine/expr/pictures/calendar.h"
 #include "engine/expr/pictures/integerpicture.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +37,14 @@ struct DatePicturePart
 /// Splits and analyses a date/time picture. Errors D3135 (no closing ']'), D3132 (unknown
 /// component), D3131.
 Result<std::vector<DatePicturePart>> analyseDatePicture(std::u32string_view picture);
+
+/// An analysed picture, shared.
+using DatePicture = std::shared_ptr<const std::vector<DatePicturePart>>;
+
+/// analyseDatePicture, remembered: a mapping formats the same few pictures for every message,
+/// and analysing one cost more than formatting the date. Each thread keeps up to 64 pictures
+/// (then starts over); errors are not kept.
+Result<DatePicture> datePicture(std::u32string_view picture);
 
 /// The value of one component of a date, as jsonata-js's getDateTimeFragment computes it: a number,
 /// or for 'P' (0 am / 1 pm) and 'C'/'E' (nullopt, shown as "ISO"). Z/z give nullopt.
