@@ -148,6 +148,7 @@ struct Connection::Impl
     sqlite3 *db = nullptr;
     QString path;
     std::map<std::string, Statement, std::less<>> statements;
+    std::function<void(int)> walHook;
     ~Impl()
     {
         statements.clear(); // finalize before closing
@@ -183,7 +184,9 @@ Result<Connection> Connection::open(const QString &path, OpenMode mode)
     // The writer: a 16 MiB page cache (SQLite's default is 2 MiB) keeps the hot index pages of
     // a group commit from spilling into the WAL before the commit, and checkpoints every 10,000
     // pages (40 MiB) instead of 1,000 copy a page rewritten by many commits back once, not ten
-    // times. Both were measured (docs/performance.md); the memory stays bounded.
+    // times. Both were measured (docs/performance.md); the memory stays bounded. The Writer
+    // checkpoints by itself, after answering a commit's callers (onWalCommit); the setting
+    // covers migrations and any other read-write connection.
     // The writer runs each job of a group commit in a savepoint, and SQLite copies every page a
     // savepoint touches to a sub-journal first so it can roll one job back alone. In a temporary
     // file that was most of the writer's I/O (a pwrite per page per job); in memory it costs
@@ -199,6 +202,18 @@ Result<Connection> Connection::open(const QString &path, OpenMode mode)
                                .arg(path, set.error().message));
     }
     return connection;
+}
+
+void Connection::onWalCommit(std::function<void(int pages)> hook)
+{
+    d->walHook = std::move(hook);
+    sqlite3_wal_hook(
+        d->db,
+        [](void *context, sqlite3 *, const char *, int pages) {
+            static_cast<Impl *>(context)->walHook(pages);
+            return SQLITE_OK;
+        },
+        d.get());
 }
 
 Result<void> Connection::exec(std::string_view sql)

@@ -6,6 +6,7 @@
 
 #include <concepts>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -80,6 +81,10 @@ public:
     /// the connection; across a commit that pins an old snapshot, and the WAL can then never be
     /// checkpointed (it grows without end). The writer calls this before each commit.
     void resetCached();
+
+    /// After each commit, `hook` hears how many pages the WAL holds. SQLite then no longer
+    /// checkpoints inside the commit on this connection: the caller checkpoints when it likes.
+    void onWalCommit(std::function<void(int pages)> hook);
 
     /// PRAGMA user_version, the schema version the migrations record.
     Result<int> userVersion();

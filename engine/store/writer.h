@@ -31,6 +31,9 @@ struct WriterOptions
     int maxBatch = 512;
     /// While the store is failing (disk full, I/O error), how long to wait between attempts.
     int retryIntervalMs = 500;
+    /// WAL size (pages) from which the writer copies it back into the database file, after
+    /// answering the commit that reached it.
+    int checkpointPages = 10'000;
 };
 
 /// What a panel or the admin API can poll without touching the writer's thread.
