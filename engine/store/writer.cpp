@@ -40,6 +40,16 @@ constexpr auto kProbe = "BEGIN IMMEDIATE;"
                         " DELETE FROM store_probe;"
                         " COMMIT;";
 
+// Savepoint statements are run twice per job: prepared once, not parsed each time.
+Result<void> runCached(Connection &connection, std::string_view sql)
+{
+    Result<Statement *> statement = connection.cached(sql);
+    if (!statement) {
+        return statement.error();
+    }
+    return (*statement)->run();
+}
+
 } // namespace
 
 struct Writer::Impl
@@ -116,7 +126,7 @@ void Writer::Impl::runBatch(std::vector<Pending> &batch)
     std::vector<Result<void>> results;
     results.reserve(batch.size());
     for (Pending &pending : batch) {
-        if (Result<void> savepoint = connection.exec("SAVEPOINT job"); !savepoint) {
+        if (Result<void> savepoint = runCached(connection, "SAVEPOINT job"); !savepoint) {
             results.push_back(savepoint.error());
             continue;
         }
@@ -131,9 +141,9 @@ void Writer::Impl::runBatch(std::vector<Pending> &batch)
             return;
         }
         if (!result) {
-            (void) connection.exec("ROLLBACK TO job");
+            (void) runCached(connection, "ROLLBACK TO job");
         }
-        (void) connection.exec("RELEASE job");
+        (void) runCached(connection, "RELEASE job");
         if (pending.when == Completion::Executed) {
             pending.answered = true;
             pending.done(result);
