@@ -182,11 +182,10 @@ Result<Connection> Connection::open(const QString &path, OpenMode mode)
     sqlite3_busy_timeout(impl->db, 5000);
     Connection connection(std::move(impl));
     // The writer: a 16 MiB page cache (SQLite's default is 2 MiB) keeps the hot index pages of
-    // a group commit from spilling into the WAL before the commit, and checkpoints every 10,000
-    // pages (40 MiB) instead of 1,000 copy a page rewritten by many commits back once, not ten
-    // times. Both were measured (docs/performance.md); the memory stays bounded. The Writer
-    // checkpoints by itself, after answering a commit's callers (onWalCommit); the setting
-    // covers migrations and any other read-write connection.
+    // a group commit from spilling into the WAL before the commit (measured, see
+    // docs/performance.md); the memory stays bounded. The Writer checkpoints by itself, after
+    // answering a commit's callers (onWalCommit, WriterOptions::checkpointPages); the setting
+    // here covers migrations and any other read-write connection.
     // The writer runs each job of a group commit in a savepoint, and SQLite copies every page a
     // savepoint touches to a sub-journal first so it can roll one job back alone. In a temporary
     // file that was most of the writer's I/O (a pwrite per page per job); in memory it costs
