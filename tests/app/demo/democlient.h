@@ -71,6 +71,33 @@ inline std::pair<QStringList, QStringList> lineageSummary(const Json &graph)
     return {flows, externalIds};
 }
 
+// Whether a lineage graph reaches a target document: an effect that succeeded got its id back, or
+// created it under its idempotency key, or addressed it by id (an update: PATCH …/Account/ID).
+inline bool reaches(const Json &graph, const QString &documentId, const QString &idempotencyKey = {})
+{
+    for (const Json &message : graph.value("messages", Json::array())) {
+        for (const Json &effect : message.value("effects", Json::array())) {
+            if (effect.value("state", std::string()) != "succeeded") {
+                continue;
+            }
+            if (!idempotencyKey.isEmpty() && text(effect["idempotencyKey"]) == idempotencyKey) {
+                return true;
+            }
+            const QString url = text(effect["url"]);
+            if (url.endsWith(u'/' + documentId) || url.contains(u'/' + documentId + u'/')) {
+                return true;
+            }
+            const Json ids = effect.value("externalIds", Json::object());
+            for (auto it = ids.begin(); it != ids.end(); ++it) {
+                if (text(it.value()) == documentId) {
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
+}
+
 class DemoClient
 {
 protected:
@@ -245,6 +272,39 @@ protected:
             found.append(opportunity);
         }
         return found;
+    }
+
+    // The sandbox ledger's documents for a query ("system=erp&type=invoice&businessKey=…").
+    Json ledger(const QString &query)
+    {
+        return sandbox(QStringLiteral("/_sandbox/ledger?limit=5000&") + query).value("documents", Json::array());
+    }
+    // The whole lineage of the messages with a business key (a source event's id).
+    Json lineage(const QString &businessKey)
+    {
+        return engine(QStringLiteral("/api/v1/lineage?limit=5000&businessKey=")
+                      + QString::fromLatin1(QUrl::toPercentEncoding(businessKey)));
+    }
+    QByteArray supportAuth() const
+    {
+        return "Basic " + QByteArray("syncline-integration/token:sandbox-support-token").toBase64();
+    }
+    // The CRM account, support organization id and entitlement of a global account id.
+    Json crmAccount(const QString &globalAccountId)
+    {
+        const QString soql = QStringLiteral("SELECT FIELDS(ALL) FROM Account WHERE Global_Account_Id__c = '%1'").arg(globalAccountId);
+        const Json found = crmGet(QStringLiteral("/query?q=") + QString::fromLatin1(QUrl::toPercentEncoding(soql)));
+        return found.value("records", Json::array()).size() == 1 ? found["records"][0] : Json();
+    }
+    QString supportOrganization(const QString &globalAccountId)
+    {
+        const Json found = supportGet(QStringLiteral("/organizations.json?external_id=") + globalAccountId);
+        return found.value("organizations", Json::array()).size() == 1 ? text(found["organizations"][0]["id"]) : QString();
+    }
+    Json entitlement(const QString &globalAccountId)
+    {
+        const Json found = supportGet(QStringLiteral("/entitlements.json?external_id=ENT-") + globalAccountId);
+        return found.value("entitlements", Json::array()).size() == 1 ? found["entitlements"][0] : Json();
     }
 };
 

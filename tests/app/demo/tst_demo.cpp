@@ -578,6 +578,52 @@ private slots:
               qlonglong(patches), qlonglong(erpUpdates + edited), qlonglong(billingUpdates + edited));
     }
 
+    // Payment delinquency, driven after the traffic (whose later invoices, deals and amendments
+    // rightly overwrite a customer's status): a declined payment — billing's signed
+    // invoice.payment_failed — marks the CRM account at risk and restricts the support
+    // entitlement, and the lineage leads from the event to both documents.
+    void aFailedPaymentFlagsTheAccountAndRestrictsSupport()
+    {
+        const QString gid = text(ledger(QStringLiteral("system=crm&type=Account&origin=traffic"))[0]["businessKey"]);
+        const Json account = crmAccount(gid);
+        const QString organization = supportOrganization(gid);
+        QVERIFY2(account.is_object() && !organization.isEmpty(), qPrintable(gid));
+        const Json customers = billingGet(QStringLiteral("/customers/search?query=metadata%5B%27global_account_id%27%5D%3A%27") + gid
+                                          + QStringLiteral("%27"))["data"];
+        QVERIFY2(customers.size() == 1, customers.dump().c_str());
+        // Good standing first, so that only this failure can change it.
+        const QString crmAccountUrl = m_sandboxUrl + QStringLiteral("/crm/services/data/v59.0/sobjects/Account/") + text(account["Id"]);
+        QCOMPARE(call("PATCH", crmAccountUrl, R"({"Account_Health__c": "Good", "Payment_Status__c": "Current"})",
+                      {{"Authorization", crmAuth()}}).status, 204);
+        const Json active = {{"entitlement", {{"external_id", "ENT-" + gid.toStdString()}, {"organization_id", organization.toLongLong()},
+                                              {"level", "premium"}, {"status", "active"}}}};
+        QCOMPARE(call("POST", m_sandboxUrl + QStringLiteral("/support/api/v2/entitlements/create_or_update.json"),
+                      QByteArray::fromStdString(active.dump()), {{"Authorization", supportAuth()}}).status / 100, 2);
+        const net::HttpHeaders billing = {{"Authorization", "Bearer sk_test_sandbox"}};
+        const Json invoice = parse(call("POST", m_sandboxUrl + QStringLiteral("/billing/v1/invoices"),
+                                        QByteArray::fromStdString(Json({{"customer", customers[0]["id"]},
+                                                                        {"lines", {{{"price", "price_CLOUDSTD_usd"}, {"tax_code", "US-STD"}}}},
+                                                                        {"metadata", {{"global_account_id", gid.toStdString()}}}}).dump()),
+                                        billing).body);
+        const QString invoiceId = text(invoice["id"]);
+        QVERIFY2(invoiceId.startsWith(QLatin1String("in_")), invoice.dump().c_str());
+        QCOMPARE(call("POST", m_sandboxUrl + QStringLiteral("/billing/v1/invoices/") + invoiceId + QStringLiteral("/pay"),
+                      R"({"payment_method": "pm_card_chargeDeclined"})", billing).status, 402);
+        QTRY_VERIFY_WITH_TIMEOUT(idle() && text(entitlement(gid)["status"]) == QLatin1String("restricted")
+                                     && text(crmAccount(gid)["Payment_Status__c"]) == QLatin1String("Delinquent"),
+                                 60'000);
+        const Json flagged = crmAccount(gid);
+        QCOMPARE(text(flagged["Account_Health__c"]), QStringLiteral("At risk"));
+        QCOMPARE(text(flagged["Last_Invoice_Number__c"]), text(invoice["number"]));
+        const Json restricted = entitlement(gid);
+        QCOMPARE(text(restricted["level"]), QStringLiteral("standard"));
+        QCOMPARE(text(restricted["organization_id"]), organization);
+        const Json graph = lineage(invoiceId);
+        QVERIFY2(lineageSummary(graph).first.contains(QStringLiteral("payment-delinquency")), graph.dump().c_str());
+        QVERIFY2(reaches(graph, text(account["Id"])), graph.dump().c_str());
+        QVERIFY2(reaches(graph, text(restricted["id"])), graph.dump().c_str());
+    }
+
     // Through the ERP connector a refusal keeps the vendor's own reason: invoices dated in a
     // closed accounting period become CLOSED_PERIOD business exceptions carrying PERIOD_CLOSED.
     void erpRefusalsKeepTheVendorsReason()
