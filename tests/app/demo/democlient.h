@@ -71,33 +71,6 @@ inline std::pair<QStringList, QStringList> lineageSummary(const Json &graph)
     return {flows, externalIds};
 }
 
-// Whether a lineage graph reaches a target document: an effect that succeeded got its id back, or
-// created it under its idempotency key, or addressed it by id (an update: PATCH …/Account/ID).
-inline bool reaches(const Json &graph, const QString &documentId, const QString &idempotencyKey = {})
-{
-    for (const Json &message : graph.value("messages", Json::array())) {
-        for (const Json &effect : message.value("effects", Json::array())) {
-            if (effect.value("state", std::string()) != "succeeded") {
-                continue;
-            }
-            if (!idempotencyKey.isEmpty() && text(effect["idempotencyKey"]) == idempotencyKey) {
-                return true;
-            }
-            const QString url = text(effect["url"]);
-            if (url.endsWith(u'/' + documentId) || url.contains(u'/' + documentId + u'/')) {
-                return true;
-            }
-            const Json ids = effect.value("externalIds", Json::object());
-            for (auto it = ids.begin(); it != ids.end(); ++it) {
-                if (text(it.value()) == documentId) {
-                    return true;
-                }
-            }
-        }
-    }
-    return false;
-}
-
 class DemoClient
 {
 protected:
