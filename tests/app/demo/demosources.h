@@ -7,8 +7,11 @@
 #include "tests/app/demo/democlient.h"
 
 #include <QList>
+#include <QMap>
 #include <QSet>
 #include <QString>
+
+#include <algorithm>
 
 namespace syncline::tests::demo {
 
@@ -69,6 +72,69 @@ inline bool reaches(const Json &graph, const Target &target)
         }
     }
     return false;
+}
+
+// Per billing subscription, the amendment that last changed it, in the order the CRM closed them.
+struct LastAmendments
+{
+    QMap<QString, Json> effective; // subscription → its last amendment that got past the rules
+    QSet<QString> waiting;         // subscriptions whose last such amendment is parked half way
+    qsizetype amendedAgain = 0;    // subscriptions amended more than once
+};
+
+// `amendments` oldest first (as closedWon() lists them); `parked` the amendment flow's exceptions.
+// An amendment stopped by one of the flow's rules, all of which come before its first write,
+// changed nothing and does not count.
+inline LastAmendments lastAmendments(const QList<Json> &amendments, const QMultiHash<QString, QString> &parked)
+{
+    static const QStringList stoppedBeforeAnyWrite = {
+        QStringLiteral("NO_LINE_ITEMS"),   QStringLiteral("UNKNOWN_SUBSCRIPTION"), QStringLiteral("UNKNOWN_CUSTOMER"),
+        QStringLiteral("UNKNOWN_PRODUCT"), QStringLiteral("INVALID_GL_ACCOUNT"),   QStringLiteral("CURRENCY_MISMATCH")};
+    LastAmendments last;
+    QHash<QString, int> count;
+    for (const Json &amendment : amendments) {
+        QStringList reasons = parked.values(text(amendment["Id"]));
+        for (const Json &item : amendment["lineItems"]) {
+            reasons += parked.values(text(amendment["External_Id__c"]) + u':' + text(item["ProductCode"]));
+        }
+        const bool refused = !reasons.isEmpty() && std::all_of(reasons.cbegin(), reasons.cend(), [](const QString &r) {
+            return stoppedBeforeAnyWrite.contains(r);
+        });
+        if (refused) {
+            continue;
+        }
+        const QString subscription = text(amendment["Billing_Subscription_Id__c"]);
+        if (++count[subscription] == 2) {
+            ++last.amendedAgain;
+        }
+        last.effective.insert(subscription, amendment);
+        if (reasons.isEmpty()) {
+            last.waiting.remove(subscription);
+        } else {
+            last.waiting.insert(subscription);
+        }
+    }
+    return last;
+}
+
+// A subscription's licensed items (lookup key → monthly amount), and what an amendment asked for.
+inline QMap<QString, QString> licensedItems(const Json &subscription)
+{
+    QMap<QString, QString> licensed;
+    for (const Json &si : subscription["items"]["data"]) {
+        if (text(si["price"]["recurring"]["usage_type"]) == QLatin1String("licensed")) {
+            licensed.insert(text(si["price"]["lookup_key"]), major(si["price"]["unit_amount"].get<qint64>() * si["quantity"].get<qint64>()));
+        }
+    }
+    return licensed;
+}
+inline QMap<QString, QString> askedFor(const Json &amendment)
+{
+    QMap<QString, QString> expected;
+    for (const Json &item : amendment["lineItems"]) {
+        expected.insert(text(item["ProductCode"]) + QStringLiteral("_usd_month"), decimal2(item["TotalPrice"]));
+    }
+    return expected;
 }
 
 class DemoSources : public DemoClient
