@@ -153,14 +153,13 @@ protected:
         }
         return found;
     }
-    QList<Target> customerDocuments(const QString &globalAccountId)
+    Target entitlementOf(const QString &globalAccountId)
     {
-        QList<Target> targets;
-        const Json account = crmAccount(globalAccountId);
-        const Json entitled = entitlement(globalAccountId);
-        targets.append({QStringLiteral("crm Account"), text(account["Id"]), {}, {}, {}});
-        targets.append({QStringLiteral("support entitlement"), text(entitled["id"]), {}, {}, {}});
-        return targets;
+        return {QStringLiteral("support entitlement"), text(entitlement(globalAccountId)["id"]), {}, {}, {}};
+    }
+    QString globalAccountOf(const Json &opportunity)
+    {
+        return text(crmGet(QStringLiteral("/sobjects/Account/") + text(opportunity["AccountId"]))["Global_Account_Id__c"]);
     }
 
     // Invoice issued: each posted invoice's ERP receivable.
@@ -194,10 +193,9 @@ protected:
             if (parked.contains(text(deal["Id"]))) {
                 continue;
             }
-            const QString gid = text(crmGet(QStringLiteral("/sobjects/Account/") + text(deal["AccountId"]))["Global_Account_Id__c"]);
-            SourceEvent event{text(deal["Id"]), documentsWithKey(text(deal["External_Id__c"])) + documentsWithKey(gid)};
-            event.targets.append(customerDocuments(gid).last());
-            events.append(event);
+            const QString gid = globalAccountOf(deal);
+            events.append({text(deal["Id"]), documentsWithKey(text(deal["External_Id__c"])) + documentsWithKey(gid)
+                                                 + QList<Target>{entitlementOf(gid)}});
         }
         return events;
     }
@@ -219,8 +217,7 @@ protected:
                 continue;
             }
             event.targets.append({QStringLiteral("billing subscription"), text(amendment["Billing_Subscription_Id__c"]), {}, {}, {}});
-            const QString gid = text(crmGet(QStringLiteral("/sobjects/Account/") + text(amendment["AccountId"]))["Global_Account_Id__c"]);
-            event.targets.append(customerDocuments(gid).last());
+            event.targets.append(entitlementOf(globalAccountOf(amendment)));
             events.append(event);
         }
         return events;
@@ -236,7 +233,8 @@ protected:
                 continue;
             }
             const QString gid = text(billingGet(QStringLiteral("/customers/") + text(invoice["customer"]))["metadata"]["global_account_id"]);
-            events.append({text(invoice["id"]), customerDocuments(gid)});
+            events.append({text(invoice["id"]),
+                           {{QStringLiteral("crm Account"), text(crmAccount(gid)["Id"]), {}, {}, {}}, entitlementOf(gid)}});
         }
         return events;
     }
