@@ -1,7 +1,8 @@
 // End to end: the real sandbox and the real headless engine on a copy of the demo workspace,
 // the sandbox's traffic (signed webhooks, bad data included) driving every scenario the demo
-// runs; then the target systems' documents are checked against the sources, to the cent, the
-// bad data against the exception queue, and the lineage from a source event to its ERP document.
+// runs; then the target systems' documents are checked against the sources, to the cent, each
+// scenario's bad data against the exception queue, and the lineage from each source event to its
+// target documents (docs/demo.md).
 
 #include "tests/app/demo/democlient.h"
 #include "tests/app/demo/demosources.h"
