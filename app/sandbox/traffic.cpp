@@ -14,16 +14,27 @@ using engine::Result;
 namespace {
 
 const QByteArray kCrm = "/crm/services/data/v59.0/sobjects/";
-const QStringList kBadKinds = {QStringLiteral("missingTaxCode"), QStringLiteral("unknownCustomer"),
-                               QStringLiteral("invalidGlAccount"),
-                               QStringLiteral("currencyMismatch"),
-                               QStringLiteral("duplicateEvent")};
+// The kinds of bad data, in the turn they come, each with the scenario that carries it (none:
+// the drawn scenario's webhook sent again). Every scenario whose data can be wrong in a way a
+// business user must fix has its turn; the invoice carries the most.
+struct BadData
+{
+    const char *kind;
+    const char *scenario;
+};
+constexpr BadData kBadData[] = {
+    {"missingTaxCode", "invoiceIssued"},     {"unknownCustomer", "invoiceIssued"},
+    {"invalidGlAccount", "invoiceIssued"},   {"currencyMismatch", "invoiceIssued"},
+    {"duplicateEvent", nullptr},             {"unknownProduct", "opportunityClosedWon"},
+    {"unknownCustomer", "paymentFailed"},    {"currencyMismatch", "opportunityAmended"},
+    {"repeatedUsageEvent", "usageEvents"}};
 const QStringList kKinds = {QStringLiteral("opportunityClosedWon"),
                             QStringLiteral("opportunityAmended"), QStringLiteral("invoiceIssued"),
                             QStringLiteral("paymentFailed"), QStringLiteral("subscriptionUpdated"),
                             QStringLiteral("ticketCreated"), QStringLiteral("usageEvents"),
                             QStringLiteral("accountChanged")};
 constexpr const char *kTaxCode = "US-STD";
+constexpr const char *kUnknownProduct = "ONPREM-LICENSE";
 
 Json defaultMix()
 {
@@ -90,6 +101,8 @@ Result<void> Traffic::start(const Json &config, quint64 defaultSeed)
         m_eventCount = 0;
         m_sent.clear();
         m_bad.clear();
+        m_badByKind.clear();
+        m_lastUsageBatch = Json::array();
         m_badIndex = 0;
         m_lastError.clear();
         m_running = true;
@@ -126,6 +139,12 @@ Json Traffic::status() const
     for (const auto &[kind, count] : m_bad) {
         bad[kind.toStdString()] = count;
     }
+    Json badByKind = Json::object();
+    for (const auto &[scenario, counts] : m_badByKind) {
+        for (const auto &[kind, count] : counts) {
+            badByKind[scenario.toStdString()][kind.toStdString()] = count;
+        }
+    }
     const Json deliveries = m_webhooks.statistics();
     qint64 delivered = 0;
     qint64 failed = 0;
@@ -142,6 +161,7 @@ Json Traffic::status() const
             {"events", m_eventCount},
             {"sent", sent},
             {"bad", bad},
+            {"badByKind", badByKind},
             {"delivered", delivered},
             {"failed", failed},
             {"lastError", m_lastError.toStdString()},
@@ -269,32 +289,26 @@ QString Traffic::pickKind()
     return m_mix.empty() ? QStringLiteral("invoiceIssued") : m_mix.rbegin()->first;
 }
 
-QString Traffic::nextBadKind()
-{
-    const QString kind = kBadKinds[m_badIndex % kBadKinds.size()];
-    ++m_badIndex;
-    return kind;
-}
-
 void Traffic::event()
 {
     if (m_customers.isEmpty()) {
         return;
     }
-    const QString kind = pickKind();
-    QString bad = uniform() < m_badShare ? nextBadKind() : QString();
-    if (!bad.isEmpty() && bad != QLatin1String("duplicateEvent")
-        && kind != QLatin1String("invoiceIssued")) {
-        // Data faults live on invoices; other kinds carry their bad share as invoices too.
-        invoiceIssued(bad);
-    } else if (kind == QLatin1String("opportunityClosedWon")) {
+    QString kind = pickKind();
+    QString bad;
+    if (uniform() < m_badShare) {
+        const BadData &data = kBadData[m_badIndex++ % std::size(kBadData)];
+        bad = QString::fromLatin1(data.kind);
+        kind = data.scenario ? QString::fromLatin1(data.scenario) : kind;
+    }
+    if (kind == QLatin1String("opportunityClosedWon")) {
         opportunityClosedWon(bad);
     } else if (kind == QLatin1String("opportunityAmended")) {
-        opportunityAmended();
+        opportunityAmended(bad);
     } else if (kind == QLatin1String("invoiceIssued")) {
         invoiceIssued(bad);
     } else if (kind == QLatin1String("paymentFailed")) {
-        paymentFailed();
+        paymentFailed(bad);
     } else if (kind == QLatin1String("subscriptionUpdated")) {
         subscriptionUpdated();
     } else if (kind == QLatin1String("ticketCreated")) {
@@ -317,6 +331,7 @@ void Traffic::event()
     ++m_sent[kind];
     if (!bad.isEmpty()) {
         ++m_bad[bad];
+        ++m_badByKind[kind][bad];
     }
 }
 
@@ -330,12 +345,12 @@ void Traffic::addLineItem(const QByteArray &opportunityId, const std::string &pr
           {"Quantity", quantity}, {"UnitPrice", unitPrice}});
 }
 
-void Traffic::opportunityClosedWon(const QString &)
+void Traffic::opportunityClosedWon(const QString &bad)
 {
     // Every third deal is a new logo: an account only the CRM knows yet, which lead-to-cash
-    // creates in the ERP, billing and support.
+    // creates in the ERP, billing and support. A deal with bad data is an existing customer's.
     QString accountId = anyCustomer().crmId;
-    if (m_number % 3 == 0) {
+    if (m_number % 3 == 0 && bad.isEmpty()) {
         const Json account = call("POST", kCrm + "Account",
                                   {{"Name", "New Logo " + std::to_string(m_number)},
                                    {"BillingCountry", "US"}, {"Industry", "Technology"}});
@@ -354,23 +369,35 @@ void Traffic::opportunityClosedWon(const QString &)
     if (m_random() % 2 == 0) {
         addLineItem(id, "CLOUD-STD", 1 + qint64(m_random() % 5), 49.0);
     }
+    if (bad == QLatin1String("unknownProduct")) {
+        // A product the CRM sells that billing has no price for (looked up without call(): its
+        // 404, the first time, is no error of the traffic's).
+        const QByteArray path = kCrm + "Product2/ProductCode/" + kUnknownProduct;
+        if (m_router.internal("GET", path, Json(), QStringLiteral("traffic")).status == 404) {
+            call("POST", kCrm + "Product2", {{"Name", "On-premises licence"}, {"ProductCode", kUnknownProduct}});
+        }
+        addLineItem(id, kUnknownProduct, 1, 1500.0);
+    }
     call("PATCH", kCrm + "Opportunity/" + id, {{"StageName", "Closed Won"}});
 }
 
-void Traffic::opportunityAmended()
+void Traffic::opportunityAmended(const QString &bad)
 {
     // An amendment names the billing subscription it changes and carries the subscription's
-    // licensed products as they are to be from now on.
+    // licensed products as they are to be from now on. A currency mismatch is an amendment
+    // priced in euros for a subscription billed in dollars.
     const Customer &customer = m_customers[m_amended++ % m_customers.size()];
-    const Json opportunity = call("POST", kCrm + "Opportunity",
-                                  {{"Name", "Amendment " + std::to_string(m_number)},
-                                   {"Type", "Amendment"},
-                                   {"StageName", "Negotiation/Review"},
-                                   {"CloseDate", QDateTime::currentDateTimeUtc().date()
-                                                     .toString(Qt::ISODate).toStdString()},
-                                   {"AccountId", customer.crmId.toStdString()},
-                                   {"Billing_Subscription_Id__c", customer.subscription.toStdString()},
-                                   {"External_Id__c", "AMD-" + std::to_string(m_number)}});
+    Json fields = {{"Name", "Amendment " + std::to_string(m_number)},
+                   {"Type", "Amendment"},
+                   {"StageName", "Negotiation/Review"},
+                   {"CloseDate", QDateTime::currentDateTimeUtc().date().toString(Qt::ISODate).toStdString()},
+                   {"AccountId", customer.crmId.toStdString()},
+                   {"Billing_Subscription_Id__c", customer.subscription.toStdString()},
+                   {"External_Id__c", "AMD-" + std::to_string(m_number)}};
+    if (bad == QLatin1String("currencyMismatch")) {
+        fields["CurrencyIsoCode"] = customer.currency == QLatin1String("EUR") ? "USD" : "EUR";
+    }
+    const Json opportunity = call("POST", kCrm + "Opportunity", fields);
     const QByteArray id = text(opportunity, "id").toUtf8();
     addLineItem(id, "CLOUD-PRO", 1 + qint64(m_random() % 50), 199.0);
     if (m_random() % 2 == 0) {
@@ -418,18 +445,29 @@ void Traffic::invoiceIssued(const QString &bad)
                         {"global_account_id", customer.accountId.toStdString()}}}});
 }
 
-void Traffic::paymentFailed()
+void Traffic::paymentFailed(const QString &bad)
 {
-    const Customer &customer = anyCustomer();
+    Customer customer = anyCustomer();
+    if (bad == QLatin1String("unknownCustomer")) {
+        // A customer billing took directly, with no global account id: no other system knows it.
+        const std::string n = std::to_string(m_number);
+        customer.billingId = text(call("POST", "/billing/v1/customers",
+                                       {{"name", "Walk-in Customer " + n},
+                                        {"email", "walkin" + n + "@example.com"},
+                                        {"currency", customer.currency.toLower().toStdString()}}),
+                                  "id");
+        customer.subscription.clear();
+        customer.accountId.clear();
+    }
     const std::string currency = customer.currency.toLower().toStdString();
-    const Json invoice = call("POST", "/billing/v1/invoices",
-                              {{"customer", customer.billingId.toStdString()},
-                               {"lines", Json::array({{{"price", "price_CLOUDSTD_" + currency},
-                                                       {"tax_code", kTaxCode}}})},
-                               {"subscription", customer.subscription.toStdString()},
-                               {"metadata", {{"global_account_id",
-                                              customer.accountId.toStdString()}}}});
-    call("POST", "/billing/v1/invoices/" + text(invoice, "id").toUtf8() + "/pay",
+    Json invoice = {{"customer", customer.billingId.toStdString()},
+                    {"lines", Json::array({{{"price", "price_CLOUDSTD_" + currency}, {"tax_code", kTaxCode}}})}};
+    if (!customer.accountId.isEmpty()) {
+        invoice["subscription"] = customer.subscription.toStdString();
+        invoice["metadata"] = {{"global_account_id", customer.accountId.toStdString()}};
+    }
+    const Json created = call("POST", "/billing/v1/invoices", invoice);
+    call("POST", "/billing/v1/invoices/" + text(created, "id").toUtf8() + "/pay",
          {{"payment_method", "pm_card_chargeDeclined"}});
 }
 
@@ -452,7 +490,7 @@ void Traffic::ticketCreated()
                       {"external_id", "TCK-" + std::to_string(m_number)}}}});
 }
 
-void Traffic::usageEvents(const QString &)
+void Traffic::usageEvents(const QString &bad)
 {
     const Customer &customer = anyCustomer();
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
@@ -473,6 +511,14 @@ void Traffic::usageEvents(const QString &)
     if (uniform() < 0.05) {
         events.push_back(events[0]); // an emitter re-send within the batch
     }
+    const Json sent = events;
+    if (bad == QLatin1String("repeatedUsageEvent")) {
+        // An event of the previous batch again, in a later delivery (last, so the delivery's
+        // own id — its first event's — is new): only the engine's deduplication can stop it.
+        const Json repeated = m_lastUsageBatch.size() > 1 ? m_lastUsageBatch[1] : events[1];
+        events.push_back(repeated);
+    }
+    m_lastUsageBatch = sent;
     call("POST", "/usage/v1/events", {{"events", events}});
     m_webhooks.send({QStringLiteral("usage"), {{"events", events}}});
 }

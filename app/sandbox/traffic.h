@@ -47,13 +47,12 @@ private:
     std::optional<Customer> makeCustomer(int index, const QString &currency, bool inErp);
     void event();
     QString pickKind();
-    QString nextBadKind();
     void opportunityClosedWon(const QString &bad);
-    void opportunityAmended();
+    void opportunityAmended(const QString &bad);
     void addLineItem(const QByteArray &opportunityId, const std::string &productCode,
                      qint64 quantity, double unitPrice);
     void invoiceIssued(const QString &bad);
-    void paymentFailed();
+    void paymentFailed(const QString &bad);
     void subscriptionUpdated();
     void ticketCreated();
     void usageEvents(const QString &bad);
@@ -82,6 +81,8 @@ private:
     qint64 m_number = 0; // the event being generated; only the generating thread touches it
     std::map<QString, qint64> m_sent;
     std::map<QString, qint64> m_bad;
+    std::map<QString, std::map<QString, qint64>> m_badByKind; // scenario kind → bad kind → n
+    Json m_lastUsageBatch = Json::array(); // what a repeated usage event repeats
     QString m_lastError;
 };
 

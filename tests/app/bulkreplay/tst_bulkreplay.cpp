@@ -1,6 +1,7 @@
 #include "engine/net/httpclient.h"
 #include "engine/net/httpserver.h"
 #include "engine/store/connection.h"
+#include "tests/common/enginerun.h"
 
 #include <QDeadlineTimer>
 #include <QDir>
@@ -119,34 +120,14 @@ void TestBulkReplay::write(const QString &relative, const QByteArray &text)
 bool TestBulkReplay::startEngine()
 {
     m_engine = std::make_unique<QProcess>();
-    m_engine->setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    m_engine->start(kEngine,
-                    {str("run"),
-                     m_dir.filePath(str("ws")),
-                     str("--db"),
-                     m_dir.filePath(str("engine.db")),
-                     str("--listen"),
-                     str("127.0.0.1:0"),
-                     str("--status-every"),
-                     str("60")});
-    const QRegularExpression running(QStringLiteral("on http://127.0.0.1:(\\d+) "));
-    QByteArray output;
-    QDeadlineTimer deadline(20000);
-    while (!deadline.hasExpired() && m_engine->waitForReadyRead(int(deadline.remainingTime()))) {
-        output += m_engine->readAllStandardOutput();
-        const auto match = running.match(QString::fromUtf8(output));
-        if (match.hasMatch() && output.contains("admin token")) {
-            m_port = match.captured(1).toUShort();
-            QFile token(m_dir.filePath(str("engine.db.token")));
-            if (!token.open(QIODevice::ReadOnly)) {
-                return false;
-            }
-            m_token = token.readAll().trimmed();
-            return true;
-        }
-    }
-    qWarning("engine did not start: %s", output.constData());
-    return false;
+    const syncline::tests::RunningEngine engine = syncline::tests::startEngineRun(
+        *m_engine, kEngine,
+        {m_dir.filePath(str("ws")), str("--db"), m_dir.filePath(str("engine.db")), str("--listen"),
+         str("127.0.0.1:0"), str("--status-every"), str("60")},
+        20000);
+    m_port = engine.port;
+    m_token = engine.token;
+    return engine.started();
 }
 
 void TestBulkReplay::killEngine()

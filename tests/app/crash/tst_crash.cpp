@@ -1,6 +1,7 @@
 #include "engine/net/httpclient.h"
 #include "engine/net/httpserver.h"
 #include "engine/net/signature.h"
+#include "tests/common/enginerun.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -9,7 +10,6 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRandomGenerator>
-#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -129,26 +129,14 @@ void TestCrash::prepareWorkspace(const QString &erpUrl)
 bool TestCrash::startEngine()
 {
     m_engine = std::make_unique<QProcess>();
-    m_engine->setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    m_engine->start(kEngine, {QStringLiteral("run"), m_dir.filePath(QStringLiteral("ws")),
-                              QStringLiteral("--db"), m_dir.filePath(QStringLiteral("engine.db")),
-                              QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
-                              QStringLiteral("--secrets"),
-                              m_dir.filePath(QStringLiteral("secrets.json")),
-                              QStringLiteral("--status-every"), QStringLiteral("60")});
-    const QRegularExpression running(QStringLiteral("on http://127.0.0.1:(\\d+) "));
-    QByteArray output;
-    QDeadlineTimer deadline(20000);
-    while (!deadline.hasExpired() && m_engine->waitForReadyRead(int(deadline.remainingTime()))) {
-        output += m_engine->readAllStandardOutput();
-        const auto match = running.match(QString::fromUtf8(output));
-        if (match.hasMatch()) {
-            m_port = match.captured(1).toUShort();
-            return true;
-        }
-    }
-    qWarning("engine did not start: %s", output.constData());
-    return false;
+    const syncline::tests::RunningEngine engine = syncline::tests::startEngineRun(
+        *m_engine, kEngine,
+        {m_dir.filePath(QStringLiteral("ws")), QStringLiteral("--db"), m_dir.filePath(QStringLiteral("engine.db")),
+         QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--secrets"),
+         m_dir.filePath(QStringLiteral("secrets.json")), QStringLiteral("--status-every"), QStringLiteral("60")},
+        20000);
+    m_port = engine.port;
+    return engine.started();
 }
 
 void TestCrash::everyAcknowledgedMessageIsDeliveredOnceDespiteKills()

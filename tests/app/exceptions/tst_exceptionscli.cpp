@@ -1,6 +1,7 @@
 #include "engine/net/httpclient.h"
 #include "engine/net/httpserver.h"
 #include "engine/store/connection.h"
+#include "tests/common/enginerun.h"
 
 #include <QDeadlineTimer>
 #include <QDir>
@@ -9,7 +10,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
-#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -189,26 +189,13 @@ private slots:
         write(str("ws/canonical/invoice.schema.json"), schema());
         write(str("ws/flows/invoices.flow.json"), flow());
         write(str("ws/systems/erp.system.json"), erpSystem(m_erp.baseUrl()));
-        m_engine.start(kEngine,
-                       {str("run"),
-                        m_dir.filePath(str("ws")),
-                        str("--db"),
-                        m_dir.filePath(str("engine.db")),
-                        str("--listen"),
-                        str("127.0.0.1:0"),
-                        str("--status-every"),
-                        str("60")});
-        QByteArray output;
-        const QRegularExpression running(QStringLiteral("on http://127.0.0.1:(\\d+) "));
-        QDeadlineTimer deadline(15000);
-        while (m_port == 0 && !deadline.hasExpired() && m_engine.waitForReadyRead(1000)) {
-            output += m_engine.readAllStandardOutput();
-            const auto match = running.match(QString::fromUtf8(output));
-            if (match.hasMatch() && output.contains("admin token")) {
-                m_port = match.captured(1).toUShort();
-            }
-        }
-        QVERIFY2(m_port != 0, output.constData());
+        const syncline::tests::RunningEngine engine = syncline::tests::startEngineRun(
+            m_engine, kEngine,
+            {m_dir.filePath(str("ws")), str("--db"), m_dir.filePath(str("engine.db")), str("--listen"),
+             str("127.0.0.1:0"), str("--status-every"), str("60")},
+            15000);
+        m_port = engine.port;
+        QVERIFY2(engine.started(), engine.output.constData());
     }
 
     void cleanupTestCase()

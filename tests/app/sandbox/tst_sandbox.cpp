@@ -687,8 +687,8 @@ void tst_Sandbox::acceptThenResetKeepsTheDocument()
 void tst_Sandbox::trafficSendsSignedWebhooksWithBadData()
 {
     Receiver receiver;
-    // Every event bad: the five kinds take turns.
-    const Json start = {{"ratePerSecond", 200}, {"maxEvents", 10}, {"badDataShare", 1.0},
+    // Every event bad: the nine kinds take turns, each in its own scenario (twice round).
+    const Json start = {{"ratePerSecond", 200}, {"maxEvents", 18}, {"badDataShare", 1.0},
                         {"seed", 3}, {"customers", 2}, {"mix", {{"invoiceIssued", 1}}},
                         {"targets",
                          {{"billing", receiver.url(QStringLiteral("/billing")).toStdString()}}}};
@@ -697,11 +697,18 @@ void tst_Sandbox::trafficSendsSignedWebhooksWithBadData()
         m_client->call("GET", QStringLiteral("/_sandbox/traffic")).body["running"] == false,
         10'000);
     const Json status = m_client->call("GET", QStringLiteral("/_sandbox/traffic")).body;
-    QVERIFY(status["sent"]["invoiceIssued"] == 10);
-    for (const char *kind : {"missingTaxCode", "unknownCustomer", "invalidGlAccount",
-                             "currencyMismatch", "duplicateEvent"}) {
-        QVERIFY2(status["bad"][kind] == 2, kind);
-    }
+    QVERIFY2(status["sent"] == Json({{"invoiceIssued", 10}, {"opportunityClosedWon", 2}, {"paymentFailed", 2},
+                                     {"opportunityAmended", 2}, {"usageEvents", 2}}),
+             status["sent"].dump().c_str());
+    const Json byKind = {{"invoiceIssued", {{"missingTaxCode", 2}, {"unknownCustomer", 2}, {"invalidGlAccount", 2},
+                                            {"currencyMismatch", 2}, {"duplicateEvent", 2}}},
+                         {"opportunityClosedWon", {{"unknownProduct", 2}}},
+                         {"paymentFailed", {{"unknownCustomer", 2}}},
+                         {"opportunityAmended", {{"currencyMismatch", 2}}},
+                         {"usageEvents", {{"repeatedUsageEvent", 2}}}};
+    QVERIFY2(status["badByKind"] == byKind, status["badByKind"].dump().c_str());
+    QVERIFY(status["bad"]["unknownCustomer"] == 4 && status["bad"]["currencyMismatch"] == 4);
+    QVERIFY2(status["lastError"] == "", status["lastError"].dump().c_str());
     const auto invoice = receiver.waitFor("/billing", "traffic-invoice-");
     QVERIFY(invoice.has_value());
     QVERIFY(verifySignature(SignatureScheme::TimestampedV1, invoice->header("stripe-signature"),
