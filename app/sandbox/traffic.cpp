@@ -360,8 +360,10 @@ void Traffic::opportunityClosedWon(const QString &)
 void Traffic::opportunityAmended()
 {
     // An amendment names the billing subscription it changes and carries the subscription's
-    // licensed products as they are to be from now on.
-    const Customer &customer = m_customers[m_amended++ % m_customers.size()];
+    // licensed products as they are to be from now on. Two amendments of one subscription come
+    // back to back, as a contract corrected right after signing does: the engine must apply
+    // them in order (the amendment flow's ordering key), not interleave them.
+    const Customer &customer = m_customers[(m_amended++ / 2) % m_customers.size()];
     const Json opportunity = call("POST", kCrm + "Opportunity",
                                   {{"Name", "Amendment " + std::to_string(m_number)},
                                    {"Type", "Amendment"},
