@@ -3,6 +3,7 @@
 // runs; then the target systems' documents are checked against the sources, to the cent, the
 // bad data against the exception queue, and the lineage from a source event to its ERP document.
 
+#include "amendmentorder.h"
 #include "engine/net/httpclient.h"
 
 #include <QDateTime>
@@ -891,6 +892,17 @@ private slots:
         }
         // The three invoices, and the first invoice of each new customer's subscription.
         QVERIFY2(closed >= before + 3, qPrintable(QString::number(closed)));
+    }
+
+    void amendmentsOfOneSubscriptionApplyInArrivalOrder()
+    {
+        int checked = 0;
+        const QStringList problems = demo::amendmentOrderProblems(
+            closedWon(QStringLiteral("AMD-")), exceptionsOf(QStringLiteral("subscription-amendment")),
+            [this](const QString &path) { return billingGet(path); }, checked);
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join(QStringLiteral("; "))));
+        QVERIFY2(checked > 0, "no subscription was amended twice without an exception");
+        qInfo("%d subscriptions amended back to back: billing has the later amendment's items", checked);
     }
 };
 
