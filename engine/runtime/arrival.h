@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/json/value.h"
 #include "engine/store/records.h"
 
 #include <QList>
@@ -18,8 +19,10 @@ struct Arrival
 
 /// Runs what may run on an arriving message before it is stored (Executor::prepareArrival: the
 /// pure nodes it meets first) and says where the message will wait. Called by the intakes
-/// (webhook, manual, triggers) on their own threads.
-using PrepareArrival = std::function<QList<Arrival>(store::IngestRequest &request)>;
+/// (webhook, manual, triggers) on their own threads; `parsed` is the payload as the intake
+/// already parsed it, or null.
+using PrepareArrival =
+    std::function<QList<Arrival>(store::IngestRequest &request, const json::Value *parsed)>;
 
 /// Without a PrepareArrival: the message waits at its first nodes.
 inline QList<Arrival> arrivalsAtFirstNodes(const store::IngestRequest &request)

@@ -455,8 +455,8 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
             raw->executor->notify(flowId, version, node);
         }
     };
-    ingressOptions.prepare = [raw](store::IngestRequest &request) {
-        return raw->executor->prepareArrival(request);
+    ingressOptions.prepare = [raw](store::IngestRequest &request, const json::Value *parsed) {
+        return raw->executor->prepareArrival(request, parsed);
     };
     impl->ingress = std::make_unique<WebhookIngress>(*impl->store, ingressOptions);
     const auto held = [raw](const QString &flowId, int version, const QString &node) {

@@ -2,6 +2,7 @@
 
 #include "engine/runtime/errorbranch.h"
 #include "engine/runtime/exceptiondraft.h"
+#include "engine/runtime/nodesupport.h"
 
 #include <QDateTime>
 
@@ -483,12 +484,13 @@ void Executor::Impl::tickerLoop()
     }
 }
 
-QList<Arrival> Executor::prepareArrival(store::IngestRequest &request)
+QList<Arrival> Executor::prepareArrival(store::IngestRequest &request, const json::Value *parsed)
 {
     const store::NewMessage &message = request.message;
     store::WorkItem item;
     static_cast<store::NewMessage &>(item.message) = message;
     QList<store::StepOutput> outputs;
+    std::optional<json::Value> ownParse; // when the intake did not parse the payload
     QString at = request.firstNodes.size() == 1 ? request.firstNodes.constFirst() : QString();
     // Along a chain of single successors: a node that feeds several goes through the queues.
     while (!at.isEmpty()) {
@@ -497,11 +499,19 @@ QList<Arrival> Executor::prepareArrival(store::IngestRequest &request)
             std::lock_guard lock(d->mutex);
             slot = d->byKey.value(slotKey(message.flowId, message.flowVersion, at));
         }
-        if (!slot || !slot->runner->runsInline() || d->held(*slot)) {
+        PureNode *pure = slot ? slot->runner->pure() : nullptr;
+        if (!pure || d->held(*slot)) {
             break;
         }
+        if (!parsed) {
+            Result<json::Value> read = readPayload(item);
+            if (!read) {
+                break; // fails at its first node as a queued message would
+            }
+            parsed = &ownParse.emplace(std::move(*read));
+        }
         const qint64 started = d->now();
-        const NodeOutcome outcome = slot->runner->run(item);
+        const NodeOutcome outcome = pure->runParsed(item, *parsed);
         const qint64 finished = d->now();
         if (outcome.kind != NodeOutcome::Kind::Continue) {
             break;

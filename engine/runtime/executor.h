@@ -62,13 +62,13 @@ public:
 
     /// Work arrived at a node (after ingest or another engine's commit).
     void notify(const QString &flowId, int flowVersion, const QString &nodeId);
-    /// Runs the pure nodes (NodeRunner::runsInline) an arriving message meets first — while
+    /// Runs the pure nodes (NodeRunner::pure) an arriving message meets first — while
     /// each succeeds, is not held by back pressure and leads on to exactly one node — and
     /// fills `request`'s inline steps and outputs, so the message is stored already past them
     /// in one commit. A node that fails is not run inline: the message waits before it and
     /// fails there as a queued message would. Returns the queues the message will wait in.
     /// Thread-safe; called by the intakes before they store a message.
-    QList<Arrival> prepareArrival(store::IngestRequest &request);
+    QList<Arrival> prepareArrival(store::IngestRequest &request, const json::Value *parsed);
     ExecutorSnapshot snapshot() const;
 
 private:

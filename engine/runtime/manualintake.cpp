@@ -120,7 +120,7 @@ void ManualIntake::handle(const QString &flowId, const QString &triggerId,
     ingest.message.headers = R"({"trigger":"manual"})";
     ingest.message.payload = request.body;
     const int retryAfter = m_options.retryAfterSeconds;
-    const QStringList waitsAt = arrivalNodes(m_options.prepare ? m_options.prepare(ingest)
+    const QStringList waitsAt = arrivalNodes(m_options.prepare ? m_options.prepare(ingest, &body.value())
                                                                : arrivalsAtFirstNodes(ingest));
     m_store.ingestAsync(std::move(ingest), [this, respond, manual = *manual, retryAfter,
                                             waitsAt](Result<store::IngestResult> stored) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/core/result.h"
+#include "engine/json/value.h"
 #include "engine/runtime/flowplan.h"
 #include "engine/store/records.h"
 
@@ -118,10 +119,23 @@ public:
         }
         return outcomes;
     }
-    /// True for a pure node — no effect, no state, no waiting, the same outcome for the same
-    /// payload (validate, map, route): the engine may run it on an arriving message before
-    /// storing it, so the message is committed once, already past it.
-    virtual bool runsInline() const { return false; }
+    /// Not null for a pure node (PureNode), which the engine may run on an arriving message
+    /// before storing it.
+    virtual class PureNode *pure() { return nullptr; }
+};
+
+/// A pure node — no effect, no state, no waiting, the same outcome for the same payload
+/// (validate, map, route). The engine may run it on an arriving message before storing it, so
+/// the message is committed once, already past it; along such a chain the payload is parsed
+/// once, by the intake, and handed to each node as it is.
+class PureNode : public NodeRunner
+{
+public:
+    /// Reads the payload strictly, then runs on it. A stored payload was accepted once, so a
+    /// refusal here means the store was changed behind the engine's back.
+    NodeOutcome run(const store::WorkItem &item) final;
+    virtual NodeOutcome runParsed(const store::WorkItem &item, const json::Value &payload) = 0;
+    PureNode *pure() final { return this; }
 };
 
 } // namespace syncline::engine::runtime

@@ -1,6 +1,5 @@
 #include "engine/runtime/transformnodes.h"
 
-#include "engine/json/intake.h"
 #include "engine/runtime/nodesupport.h"
 
 #include <algorithm>
@@ -8,18 +7,6 @@
 namespace syncline::engine::runtime {
 
 namespace {
-
-// Reads the message payload strictly; a stored payload was accepted once, so a refusal here
-// means the store was changed behind the engine's back.
-std::optional<NodeOutcome> readPayload(const store::WorkItem &item, json::Value &payload)
-{
-    const json::IntakeResult read = json::JsonIntake::parse(item.message.payload);
-    if (!read.ok()) {
-        return NodeOutcome::fail(read.refusal().code(), read.refusal().describe());
-    }
-    payload = read.value();
-    return std::nullopt;
-}
 
 json::Value setPath(const json::Value &target, const QStringList &path, qsizetype at,
                     const json::Value &value);
@@ -58,6 +45,15 @@ json::Value setPath(const json::Value &target, const QStringList &path, qsizetyp
 
 } // namespace
 
+NodeOutcome PureNode::run(const store::WorkItem &item)
+{
+    Result<json::Value> payload = readPayload(item);
+    if (!payload) {
+        return NodeOutcome::fail(payload.error().code, payload.error().message);
+    }
+    return runParsed(item, *payload);
+}
+
 ValidateNode::ValidateNode(QString schemaId, schema::SchemaValidator validator,
                            QHash<QString, QString> reasonCodes)
     : m_schemaId(std::move(schemaId))
@@ -65,12 +61,8 @@ ValidateNode::ValidateNode(QString schemaId, schema::SchemaValidator validator,
     , m_reasonCodes(std::move(reasonCodes))
 {}
 
-NodeOutcome ValidateNode::run(const store::WorkItem &item)
+NodeOutcome ValidateNode::runParsed(const store::WorkItem &, const json::Value &payload)
 {
-    json::Value payload;
-    if (auto refused = readPayload(item, payload)) {
-        return *refused;
-    }
     const schema::Violations violations = m_validator.validate(payload);
     if (violations.isEmpty()) {
         return NodeOutcome::next();
@@ -150,12 +142,8 @@ Result<json::Value> MapNode::apply(const json::Value &input) const
     return output;
 }
 
-NodeOutcome MapNode::run(const store::WorkItem &item)
+NodeOutcome MapNode::runParsed(const store::WorkItem &item, const json::Value &payload)
 {
-    json::Value payload;
-    if (auto refused = readPayload(item, payload)) {
-        return *refused;
-    }
     Result<json::Value> mapped = apply(payload);
     if (!mapped) {
         return NodeOutcome::fail(mapped.error().code, mapped.error().message);
@@ -202,12 +190,8 @@ Result<std::shared_ptr<RouteNode>> RouteNode::create(const nlohmann::json &setti
     return node;
 }
 
-NodeOutcome RouteNode::run(const store::WorkItem &item)
+NodeOutcome RouteNode::runParsed(const store::WorkItem &, const json::Value &payload)
 {
-    json::Value payload;
-    if (auto refused = readPayload(item, payload)) {
-        return *refused;
-    }
     QStringList outputs;
     const auto holds = [&payload](const Route &route) -> Result<bool> {
         expr::ExprResult<json::Value> value = route.condition.evaluate(payload);
@@ -286,10 +270,11 @@ Result<std::shared_ptr<SplitNode>> SplitNode::create(const nlohmann::json &setti
 
 NodeOutcome SplitNode::run(const store::WorkItem &item)
 {
-    json::Value payload;
-    if (auto refused = readPayload(item, payload)) {
-        return *refused;
+    Result<json::Value> read = readPayload(item);
+    if (!read) {
+        return NodeOutcome::fail(read.error().code, read.error().message);
     }
+    const json::Value &payload = *read;
     expr::ExprResult<json::Value> items = m_items.evaluate(payload);
     if (!items) {
         return NodeOutcome::fail(QStringLiteral("SPLIT"), items.error().toError().message);

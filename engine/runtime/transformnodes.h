@@ -14,13 +14,12 @@ namespace syncline::engine::runtime {
 /// (code SCHEMA with the first violation's pointer). `reasonCodes` (JSON pointer → code) lets a
 /// flow name its own business code for a violation at or under a pointer, e.g. "/taxCode" →
 /// MISSING_TAX_CODE; the first violation that has one decides.
-class ValidateNode final : public NodeRunner
+class ValidateNode final : public PureNode
 {
 public:
     ValidateNode(QString schemaId, schema::SchemaValidator validator,
                  QHash<QString, QString> reasonCodes = {});
-    NodeOutcome run(const store::WorkItem &item) override;
-    bool runsInline() const override { return true; }
+    NodeOutcome runParsed(const store::WorkItem &item, const json::Value &payload) override;
 
 private:
     QString m_schemaId;
@@ -41,14 +40,13 @@ struct FieldMapping
 /// "lines.amount"; a path that steps into an array sets the field on each element (element by
 /// element when the expression yields an array of the same length). A field whose expression
 /// yields nothing is left out. An expression error fails the message with code MAPPING.
-class MapNode final : public NodeRunner
+class MapNode final : public PureNode
 {
 public:
     /// Compiles every field; the error names the mapping, the field and the position.
     static Result<std::shared_ptr<MapNode>> create(const QString &mappingId,
                                                    const nlohmann::json &fields);
-    NodeOutcome run(const store::WorkItem &item) override;
-    bool runsInline() const override { return true; }
+    NodeOutcome runParsed(const store::WorkItem &item, const json::Value &payload) override;
 
     /// The mapping applied to `input`, without a message (for fixtures and the studio).
     Result<json::Value> apply(const json::Value &input) const;
@@ -63,12 +61,11 @@ private:
 /// holds, else the message ends here as routed nowhere. A route with "raise" instead of an
 /// output makes the message a business exception with that reason code when its condition holds
 /// (checked before any output): a flow's own rule, e.g. MISSING_TAX_CODE.
-class RouteNode final : public NodeRunner
+class RouteNode final : public PureNode
 {
 public:
     static Result<std::shared_ptr<RouteNode>> create(const nlohmann::json &settings);
-    NodeOutcome run(const store::WorkItem &item) override;
-    bool runsInline() const override { return true; }
+    NodeOutcome runParsed(const store::WorkItem &item, const json::Value &payload) override;
 
 private:
     struct Route

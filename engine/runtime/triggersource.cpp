@@ -30,7 +30,7 @@ Result<store::IngestResult> TriggerSource::ingest(store::IngestRequest request)
     request.firstNodes = m_target.firstNodes;
     request.message.flowId = m_target.flowId;
     request.message.flowVersion = m_target.flowVersion;
-    const QStringList waitsAt = arrivalNodes(m_context.prepare ? m_context.prepare(request)
+    const QStringList waitsAt = arrivalNodes(m_context.prepare ? m_context.prepare(request, nullptr)
                                                                : arrivalsAtFirstNodes(request));
     Result<store::IngestResult> stored = m_context.store->ingest(request);
     if (!stored) {

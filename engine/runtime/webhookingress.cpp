@@ -180,7 +180,7 @@ void WebhookIngress::handle(net::ServerRequest request, net::Responder respond)
     const QString flowId = hook->flowId;
     const int flowVersion = hook->flowVersion;
     const qint64 replyTimeoutMs = hook->replyTimeoutMs;
-    const QList<Arrival> arrivals = m_options.prepare ? m_options.prepare(ingest)
+    const QList<Arrival> arrivals = m_options.prepare ? m_options.prepare(ingest, &body.value())
                                                       : arrivalsAtFirstNodes(ingest);
     m_store.ingestAsync(std::move(ingest), [this, respond, flowId, flowVersion, replyTimeoutMs,
                                             arrivals](Result<store::IngestResult> stored) {

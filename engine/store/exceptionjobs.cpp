@@ -5,7 +5,7 @@
 #include "engine/store/messagejobs.h"
 #include "engine/store/orderingjobs.h"
 
-#include <QUuid>
+#include "engine/core/timeorderedid.h"
 
 #include <nlohmann/json.hpp>
 
@@ -319,7 +319,7 @@ Result<RepairVersion> repairJob(Connection &c,
                                .arg(record->messageId));
     }
     StoredMessage repaired;
-    repaired.messageId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    repaired.messageId = newTimeOrderedId();
     repaired.flowId = (*original)->qtext(0);
     repaired.flowVersion = int((*original)->int64(1));
     repaired.correlationId = (*original)->qtext(2);

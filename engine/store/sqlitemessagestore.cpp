@@ -8,19 +8,15 @@
 #include "engine/store/statejobs.h"
 #include "engine/store/storeschema.h"
 
+#include "engine/core/timeorderedid.h"
+
 #include <QDateTime>
-#include <QUuid>
 
 #include <algorithm>
 
 namespace syncline::engine::store {
 
 namespace {
-
-QString newId()
-{
-    return QUuid::createUuid().toString(QUuid::WithoutBraces);
-}
 
 std::string_view bytes(const QByteArray &data)
 {
@@ -358,7 +354,7 @@ Result<void> queueOutputs(Connection &c, const OutputSource &from,
         if (output.message) {
             StoredMessage child;
             static_cast<NewMessage &>(child) = *output.message;
-            child.messageId = newId();
+            child.messageId = newTimeOrderedId();
             child.createdAtMs = at;
             if (child.correlationId.isEmpty()) {
                 child.correlationId = from.correlationId;
@@ -476,10 +472,10 @@ Result<void> ingestJob(Connection &c, const IngestRequest &request, qint64 at, I
     }
     StoredMessage m;
     static_cast<NewMessage &>(m) = request.message;
-    m.messageId = newId();
+    m.messageId = newTimeOrderedId();
     m.createdAtMs = at;
     if (m.correlationId.isEmpty()) {
-        m.correlationId = newId();
+        m.correlationId = newTimeOrderedId();
     }
     if (Result<void> inserted = insertMessage(c, m); !inserted) {
         return inserted;

@@ -147,7 +147,7 @@ public:
         request.message.flowVersion = m_plan->version;
         request.message.payload = payload;
         request.firstNodes = {firstNode};
-        const QList<runtime::Arrival> arrivals = m_executor->prepareArrival(request);
+        const QList<runtime::Arrival> arrivals = m_executor->prepareArrival(request, nullptr);
         Result<store::IngestResult> stored = m_store->ingest(request);
         if (!stored.ok()) {
             qFatal("%s", qPrintable(stored.error().message));

@@ -1,8 +1,11 @@
 #include "engine/store/connection.h"
 #include "engine/store/sqlitemessagestore.h"
 
+#include <QDateTime>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUuid>
 
 using namespace syncline::engine;
 using namespace syncline::engine::store;
@@ -83,6 +86,29 @@ private slots:
         QVERIFY(stored.ok() && stored->has_value());
         QCOMPARE((*stored)->payload, invoice(QStringLiteral("INV-1")).payload);
         QCOMPARE((*stored)->businessKey, QStringLiteral("INV-1"));
+    }
+
+    void newIdsSortInTheOrderTheyWereMade()
+    {
+        // Operators sort lists by id; and the store's id indexes stay append-only this way.
+        QStringList ids;
+        for (int i = 0; i < 2000; ++i) {
+            const QByteArray event = "evt_" + QByteArray::number(i);
+            Result<IngestResult> r =
+                m_store->ingest(delivery(QStringLiteral("INV-%1").arg(i), event.constData()));
+            QVERIFY2(r.ok(), why(r).constData());
+            ids << r->messageId << r->correlationId;
+        }
+        QStringList sorted = ids;
+        sorted.sort();
+        QCOMPARE(sorted, ids);
+        QCOMPARE(QSet<QString>(ids.begin(), ids.end()).size(), ids.size());
+        // RFC 9562 version 7 (Qt 6.4's QUuid::version() knows only 1 to 5).
+        QCOMPARE(QUuid(ids.first()).variant(), QUuid::DCE);
+        QCOMPARE(ids.first().at(14), QLatin1Char('7'));
+        const QString hexMs = ids.first().left(8) + ids.first().mid(9, 4);
+        const qint64 stampMs = qint64(hexMs.toULongLong(nullptr, 16));
+        QVERIFY(qAbs(stampMs - QDateTime::currentMSecsSinceEpoch()) < 60'000);
     }
 
     void senderCorrelationIdIsKept()
