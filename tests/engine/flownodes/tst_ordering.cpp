@@ -239,7 +239,8 @@ private slots:
                  (QStringList{str("GET A1"), str("POST A1"), str("GET A2"), str("POST A2")}));
         QCOMPARE(billing.products("sub_1"), (QStringList{str("gold"), str("seats")}));
         QCOMPARE(billing.products("sub_2"), QStringList{str("support")});
-        QCOMPARE(h.rows("SELECT count(*) FROM order_turns")[0][0], str("0"));
+        // The sink ran; its step commit, which ends the last turn, lands right after.
+        QTRY_COMPARE(h.rows("SELECT count(*) FROM order_turns")[0][0], str("0"));
     }
 
     void aParkedMessageLetsTheNextGoAndItsReplayQueuesBehind()
@@ -277,7 +278,8 @@ private slots:
         QCOMPARE(billing.log("sub_1"), (QStringList{str("GET A1"), str("POST A1"), str("GET A2"),
                                                     str("POST A2"), str("POST A1")}));
         QCOMPARE(h.parked(), 0);
-        QCOMPARE(h.rows("SELECT count(*) FROM order_turns")[0][0], str("0"));
+        // The sink ran; its step commit, which ends the last turn, lands right after.
+        QTRY_COMPARE(h.rows("SELECT count(*) FROM order_turns")[0][0], str("0"));
     }
 
     void theTurnsSurviveARestart()
