@@ -384,9 +384,11 @@ void Traffic::opportunityClosedWon(const QString &bad)
 void Traffic::opportunityAmended(const QString &bad)
 {
     // An amendment names the billing subscription it changes and carries the subscription's
-    // licensed products as they are to be from now on. A currency mismatch is an amendment
-    // priced in euros for a subscription billed in dollars.
-    const Customer &customer = m_customers[m_amended++ % m_customers.size()];
+    // licensed products as they are to be from now on. Two amendments of one subscription come
+    // back to back, as a contract corrected right after signing does: the engine must apply
+    // them in order (the amendment flow's ordering key), not interleave them. A currency
+    // mismatch is an amendment priced in euros for a subscription billed in dollars.
+    const Customer &customer = m_customers[(m_amended++ / 2) % m_customers.size()];
     Json fields = {{"Name", "Amendment " + std::to_string(m_number)},
                    {"Type", "Amendment"},
                    {"StageName", "Negotiation/Review"},

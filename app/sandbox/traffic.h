@@ -75,7 +75,7 @@ private:
     std::map<QString, double> m_mix;
     std::mt19937_64 m_random;
     QList<Customer> m_customers;
-    int m_amended = 0; // amendments go round the customers: one contract's come one at a time
+    int m_amended = 0; // amendments go round the customers, two of one contract back to back
     int m_badIndex = 0;
     qint64 m_eventCount = 0;
     qint64 m_number = 0; // the event being generated; only the generating thread touches it

@@ -62,10 +62,11 @@ OperationSpec readOperation(const QString &name,
     if (!op.path.startsWith(u'/')) {
         problems.append(QStringLiteral("%1/path: must start with /").arg(at));
     }
-    if (name == QLatin1String("get") && !op.needsExternalId()) {
-        problems.append(QStringLiteral("%1/path: get addresses one document: the path needs "
+    if ((name == QLatin1String("get") || name == QLatin1String("update"))
+        && !op.needsExternalId()) {
+        problems.append(QStringLiteral("%1/path: %2 addresses one document: the path needs "
                                        "{externalId}")
-                            .arg(at));
+                            .arg(at, name));
     }
     const QJsonObject ids = json.value(QStringLiteral("ids")).toObject();
     for (auto it = ids.begin(); it != ids.end(); ++it) {
@@ -85,6 +86,7 @@ const QStringList &operationNames()
 {
     static const QStringList names = {QStringLiteral("create"),
                                       QStringLiteral("upsert"),
+                                      QStringLiteral("update"),
                                       QStringLiteral("get"),
                                       QStringLiteral("list")};
     return names;

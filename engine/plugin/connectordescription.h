@@ -23,7 +23,8 @@ struct Pagination
     QString hasMorePointer;  // a boolean "more pages" flag, when the vendor has one
 };
 
-/// One operation on one object: create, upsert (by external id), get, list.
+/// One operation on one object: create, upsert (by external id), update (of the document with
+/// an id the target gave), get, list.
 struct OperationSpec
 {
     QString name;

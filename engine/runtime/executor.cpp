@@ -44,6 +44,7 @@ struct Slot
     std::atomic<qint64> dueAtMs{std::numeric_limits<qint64>::max()};
     std::atomic<int> inFlight{0};   // workers running this node (its concurrency)
     std::atomic<int> committing{0}; // steps run and waiting for their commit
+    bool ordered = false; // its flow has an ordering key: a commit may let a waiting turn go
 };
 
 // A queue a committed step feeds: its node, flow, and the payload bytes added.
@@ -418,6 +419,17 @@ void Executor::Impl::commit(Slot &slot, store::StepResult step, QList<Fed> fed, 
                 ++ready;
             }
         }
+        if (slot.ordered) {
+            // The step may have ended its message's turn and let the next message with the
+            // same key go, wherever in this flow (any version) that one waits.
+            for (const auto &other : nodeSlots) {
+                if (other->plan->flowId == flowId) {
+                    ++other->generation;
+                    other->pending = true;
+                    ++ready;
+                }
+            }
+        }
         if (retryAtMs > 0) {
             qint64 due = slot.dueAtMs;
             while (retryAtMs < due && !slot.dueAtMs.compare_exchange_weak(due, retryAtMs)) {
@@ -556,6 +568,7 @@ void Executor::addFlow(std::shared_ptr<const FlowPlan> plan,
         slot->plan = plan;
         slot->node = node;
         slot->runner = runners.value(id);
+        slot->ordered = plan->ordered;
         d->byKey.insert(slotKey(plan->flowId, plan->version, id), slot.get());
         d->nodeSlots.push_back(std::move(slot));
     }

@@ -1,5 +1,7 @@
 #include "engine/runtime/flowplan.h"
 
+#include "engine/runtime/orderingkey.h"
+
 #include <algorithm>
 
 namespace syncline::engine::runtime {
@@ -142,6 +144,7 @@ Result<FlowPlan> FlowPlan::fromDocument(const nlohmann::json &document, int vers
         }
         node.isTrigger = isTriggerType(node.type);
         node.flowId = plan.flowId;
+        plan.ordered = plan.ordered || (node.isTrigger && !orderingKeyPointer(node.settings).isEmpty());
         plan.nodes.insert(node.id, node);
         plan.nodeOrder.append(node.id);
     }

@@ -51,6 +51,7 @@ struct FlowPlan
     QHash<QString, PlannedNode> nodes;
     QStringList nodeOrder; // as written in the document
     ExceptionPolicy policy; // owners and SLAs of the flow's exceptions
+    bool ordered = false;   // a trigger names an ordering key (docs/engine.md, "Ordering")
 
     /// Checks what the runtime relies on beyond the workspace rules (edges to existing nodes,
     /// settings of the right shape); every problem is reported, with its JSON pointer.

@@ -259,6 +259,10 @@ std::variant<NodeOutcome, HttpNode::Prepared> HttpNode::prepare(const store::Wor
 std::optional<NodeOutcome> HttpNode::fromLedger(const store::WorkItem &item, const Prepared &call,
                                                 const store::EffectRecord &effect) const
 {
+    if (std::optional<NodeOutcome> collision = effectKeyCollision(m_store, effect, item.message,
+                                                                  item.nodeId)) {
+        return collision;
+    }
     switch (effect.state) {
     case store::EffectState::Succeeded:
         // Done before (a retry or a replay): never again; the ledger has what it returned.

@@ -1,6 +1,7 @@
 #include "engine/runtime/manualintake.h"
 
 #include "engine/runtime/jsonpointer.h"
+#include "engine/runtime/orderingkey.h"
 
 namespace syncline::engine::runtime {
 
@@ -115,6 +116,7 @@ void ManualIntake::handle(const QString &flowId, const QString &triggerId,
     ingest.message.correlationId = QString::fromUtf8(request.header("x-correlation-id"));
     ingest.message.businessKey = scalarText(resolvePointer(body.value(),
                                                            manual->businessKeyPointer));
+    ingest.message.orderingKey = orderingKeyOf(body.value(), manual->orderingKeyPointer);
     ingest.message.headers = R"({"trigger":"manual"})";
     ingest.message.payload = request.body;
     const int retryAfter = m_options.retryAfterSeconds;

@@ -24,6 +24,7 @@ struct ManualTrigger
     int flowVersion = 1;
     QStringList firstNodes;
     QString businessKeyPointer; // JSON pointer into the payload
+    QString orderingKeyPointer; // orderingKey: messages with one key run one after the other
     json::IntakeLimits limits;
 };
 

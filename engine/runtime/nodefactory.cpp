@@ -3,6 +3,7 @@
 #include "engine/plugin/connectorregistry.h"
 #include "engine/runtime/httpnode.h"
 #include "engine/runtime/nodebuilders.h"
+#include "engine/runtime/orderingkey.h"
 #include "engine/runtime/nodetypes.h"
 #include "engine/runtime/publishnode.h"
 #include "engine/runtime/respondnode.h"
@@ -313,6 +314,7 @@ Result<QList<WebhookTrigger>> NodeFactory::webhookTriggers(const FlowPlan &plan)
         }
         trigger.deliveryIdHeader = settingText(settings, "deliveryIdHeader").toLatin1();
         trigger.businessKeyPointer = settingText(settings, "businessKey");
+        trigger.orderingKeyPointer = orderingKeyPointer(settings);
         if (const auto max = settings.find("maxBytes"); max != settings.end() && max->is_number_integer()) {
             trigger.limits.maxBytes = max->get<qint64>();
         }

@@ -1,5 +1,7 @@
 #include "engine/runtime/publishnode.h"
 
+#include "engine/runtime/orderingkey.h"
+
 namespace syncline::engine::runtime {
 
 PublishNode::PublishNode(QString topic, std::shared_ptr<const TopicRegistry> topics)
@@ -46,6 +48,7 @@ NodeOutcome PublishNode::run(const store::WorkItem &item)
 
     QList<store::StepOutput> outputs;
     for (const Subscription &subscriber : m_topics->subscribers(m_topic)) {
+        const QString orderingKey = orderingKeyOf(input.payload, subscriber.orderingKeyPointer);
         for (const QString &first : subscriber.firstNodes) {
             store::NewMessage child;
             child.flowId = subscriber.flowId;
@@ -55,6 +58,7 @@ NodeOutcome PublishNode::run(const store::WorkItem &item)
             child.businessKey = input.businessKey;
             child.headers = childHeaders;
             child.payload = input.payload;
+            child.orderingKey = orderingKey;
             store::StepOutput output;
             output.nodeId = first;
             output.message = std::move(child);

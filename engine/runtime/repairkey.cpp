@@ -47,4 +47,33 @@ Result<QString> effectKeyFor(store::MessageStore &store, const QString &key,
     return key;
 }
 
+std::optional<NodeOutcome> effectKeyCollision(store::MessageStore &store,
+                                              const store::EffectRecord &effect,
+                                              const store::StoredMessage &message,
+                                              const QString &nodeId)
+{
+    if (effect.intent.messageId.isEmpty() || effect.intent.messageId == message.messageId
+        || repairsOf(message.headers) > 0) {
+        return std::nullopt;
+    }
+    if (effect.state != store::EffectState::Pending) {
+        // Read only on this rare path: another message's ledger entry under this key.
+        const Result<std::optional<store::StoredMessage>> other = store.message(
+            effect.intent.messageId);
+        const bool sibling = other && *other && !message.causationId.isEmpty()
+                             && (*other)->causationId == message.causationId;
+        if (!sibling) {
+            return std::nullopt;
+        }
+    }
+    return NodeOutcome::fail(
+        QStringLiteral("EFFECT_KEY_COLLISION"),
+        QStringLiteral("node %1 derived the idempotency key %2 for this message, but message %3 "
+                       "already holds it (business key \"%4\"); the call was not made. Give "
+                       "each message its own business key at this node (e.g. the split's "
+                       "businessKey)")
+            .arg(nodeId, effect.intent.idempotencyKey, effect.intent.messageId,
+                 effect.intent.businessKey));
+}
+
 } // namespace syncline::engine::runtime

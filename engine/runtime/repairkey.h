@@ -1,9 +1,12 @@
 #pragma once
 
 #include "engine/core/result.h"
+#include "engine/runtime/noderunner.h"
 #include "engine/store/messagestore.h"
 
 #include <QString>
+
+#include <optional>
 
 namespace syncline::engine::runtime {
 
@@ -29,5 +32,20 @@ Result<QString> effectKeyFor(store::MessageStore &store, const QString &key,
 
 /// How many repairs led to a message, from its headers (0: not a repaired input).
 int repairsOf(const QByteArray &headers);
+
+/// When the ledger's `effect` under the key `message` derived is another message's and that is
+/// not the ledger doing its job: the EFFECT_KEY_COLLISION business failure naming the key, the
+/// node and the other message. A collision is
+/// - a sibling's key: both messages come from one step (split children, same causation id) yet
+///   derive one key, e.g. a split `businessKey` giving two items the same key — whatever state
+///   the sibling's effect is in, this message's own call would never be made;
+/// - a key another message is calling under right now (pending): this message did not call.
+/// Not a collision: the same message (a retry, a replay), a repaired input (its chain shares the
+/// key on purpose), and a redelivery of the same event under its correlation id whose earlier
+/// call ended (the ledger skips a succeeded one and repeats a failed one with the same key).
+std::optional<NodeOutcome> effectKeyCollision(store::MessageStore &store,
+                                              const store::EffectRecord &effect,
+                                              const store::StoredMessage &message,
+                                              const QString &nodeId);
 
 } // namespace syncline::engine::runtime

@@ -17,6 +17,7 @@ struct Subscription
     int flowVersion = 1;
     QString nodeId;         // the subscribe node
     QStringList firstNodes; // where a published message is queued
+    QString orderingKeyPointer = {}; // orderingKey of the subscribe node; empty: unordered
 };
 
 /// Which flows subscribe to which internal topic. The engine replaces the whole set on every

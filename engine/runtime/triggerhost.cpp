@@ -1,6 +1,7 @@
 #include "engine/runtime/triggerhost.h"
 
 #include "engine/runtime/manualintake.h"
+#include "engine/runtime/orderingkey.h"
 #include "engine/runtime/polltrigger.h"
 #include "engine/runtime/scheduletrigger.h"
 #include "engine/runtime/topicregistry.h"
@@ -103,7 +104,7 @@ Result<void> TriggerHost::setTriggers(const QList<std::shared_ptr<const FlowPlan
                     continue;
                 }
                 subscriptions.append({topic, plan->flowId, plan->version, node.id,
-                                      node.successors()});
+                                      node.successors(), orderingKeyPointer(node.settings)});
             } else if (node.type == QLatin1String("manual")) {
                 ManualTrigger manual;
                 manual.flowId = plan->flowId;
@@ -111,6 +112,7 @@ Result<void> TriggerHost::setTriggers(const QList<std::shared_ptr<const FlowPlan
                 manual.flowVersion = plan->version;
                 manual.firstNodes = node.successors();
                 manual.businessKeyPointer = settingText(node.settings, "businessKey");
+                manual.orderingKeyPointer = orderingKeyPointer(node.settings);
                 if (const auto max = node.settings.find("maxBytes");
                     max != node.settings.end() && max->is_number_integer()) {
                     manual.limits.maxBytes = max->get<qint64>();

@@ -1,6 +1,7 @@
 #include "engine/runtime/webhookingress.h"
 
 #include "engine/runtime/jsonpointer.h"
+#include "engine/runtime/orderingkey.h"
 
 #include <QDateTime>
 
@@ -170,6 +171,7 @@ void WebhookIngress::handle(net::ServerRequest request, net::Responder respond)
         }
     }
     ingest.message.businessKey = scalarText(resolvePointer(body.value(), hook->businessKeyPointer));
+    ingest.message.orderingKey = orderingKeyOf(body.value(), hook->orderingKeyPointer);
     ingest.message.headers = QStringLiteral(R"({"content-type":"%1"})")
                                  .arg(QString::fromUtf8(request.header("content-type")))
                                  .toUtf8();

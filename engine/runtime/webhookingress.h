@@ -37,6 +37,7 @@ struct WebhookTrigger
     QString deliveryIdPointer = QStringLiteral("/id");
     /// JSON pointer to the business key (e.g. the invoice number), for search and the ledger.
     QString businessKeyPointer;
+    QString orderingKeyPointer; // orderingKey: messages with one key run one after the other
 
     json::IntakeLimits limits;
     /// Above 0: the flow answers its senders (a respond node); the request waits this long for

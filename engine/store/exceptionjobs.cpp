@@ -3,6 +3,7 @@
 #include "engine/store/auditjobs.h"
 #include "engine/store/exceptionstore.h"
 #include "engine/store/messagejobs.h"
+#include "engine/store/orderingjobs.h"
 
 #include "engine/core/timeorderedid.h"
 
@@ -98,6 +99,9 @@ Result<void> resolve(Connection &c,
                      const QString &reason,
                      qint64 atMs)
 {
+    if (Result<void> r = forgetParkedTurn(c, record.workItemId); !r) {
+        return r;
+    }
     Result<Statement *> release =
         c.cached("DELETE FROM work_items WHERE id = ? AND state = 'failed'");
     if (!release) {
@@ -413,8 +417,13 @@ replayJob(Connection &c, qint64 id, const Actor &actor, const QString &reason, q
                         *latest ? (*latest)->second : record->messageId,
                         *latest ? (*latest)->first : 0,
                         0};
-    if (Result<void> r =
-            enqueue(c, ticket.messageId, ticket.flowId, ticket.flowVersion, ticket.nodeId, atMs);
+    // A message of an ordered flow joins the back of its key's line (docs/engine.md, "Ordering").
+    Result<OrderTurn> turn = rejoinTurn(c, record->workItemId, ticket.messageId);
+    if (!turn) {
+        return turn.error();
+    }
+    if (Result<void> r = enqueue(c, ticket.messageId, ticket.flowId, ticket.flowVersion,
+                                 ticket.nodeId, turn->held ? kHeldUntil : atMs, turn->seq);
         !r) {
         return r.error();
     }

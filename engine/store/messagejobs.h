@@ -10,12 +10,14 @@ namespace syncline::engine::store {
 
 /// Inserts a message row; the caller sets its id and correlation id.
 Result<void> insertMessage(Connection &c, StoredMessage &m);
-/// Queues a message at a node of a flow version, ready from `availableAtMs`.
+/// Queues a message at a node of a flow version, ready from `availableAtMs`; `orderSeq` is
+/// its ordering turn (orderingjobs.h), 0 for none.
 Result<void> enqueue(Connection &c,
                      const QString &messageId,
                      const QString &flowId,
                      int flowVersion,
                      const QString &nodeId,
-                     qint64 availableAtMs);
+                     qint64 availableAtMs,
+                     qint64 orderSeq = 0);
 
 } // namespace syncline::engine::store

@@ -20,6 +20,10 @@ struct NewMessage
     QString businessKey;   // e.g. an invoice number; searchable
     QByteArray headers;    // JSON object
     QByteArray payload;    // JSON value
+    /// Set by a trigger with an ordering key when the message enters a flow: it starts only
+    /// after every earlier message of the flow with the same key has finished the flow.
+    /// Not part of the message row (order_turns keeps it).
+    QString orderingKey = {};
 };
 
 struct StoredMessage : NewMessage

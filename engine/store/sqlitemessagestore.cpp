@@ -4,6 +4,7 @@
 #include "engine/store/exceptionjobs.h"
 #include "engine/store/lineagejobs.h"
 #include "engine/store/messagejobs.h"
+#include "engine/store/orderingjobs.h"
 #include "engine/store/statejobs.h"
 #include "engine/store/storeschema.h"
 
@@ -122,16 +123,22 @@ Result<void> insertMessage(Connection &c, StoredMessage &m)
 }
 
 Result<void> enqueue(Connection &c, const QString &messageId, const QString &flowId,
-                     int flowVersion, const QString &nodeId, qint64 availableAtMs)
+                     int flowVersion, const QString &nodeId, qint64 availableAtMs,
+                     qint64 orderSeq)
 {
     Result<Statement *> insert = c.cached(
-        "INSERT INTO work_items(message_id, flow_id, flow_version, node_id, state, available_at)"
-        " VALUES (?, ?, ?, ?, 'ready', ?)");
+        "INSERT INTO work_items(message_id, flow_id, flow_version, node_id, state, available_at,"
+        " order_seq) VALUES (?, ?, ?, ?, 'ready', ?, ?)");
     if (!insert) {
         return insert.error();
     }
     (*insert)->bind(1, messageId).bind(2, flowId).bind(3, flowVersion);
     (*insert)->bind(4, nodeId).bind(5, availableAtMs);
+    if (orderSeq > 0) {
+        (*insert)->bind(6, orderSeq);
+    } else {
+        (*insert)->bindNull(6);
+    }
     return (*insert)->run();
 }
 
@@ -332,9 +339,13 @@ struct OutputSource
     QString flowId;
     int flowVersion = 0;
     QString nodeId;
+    qint64 orderSeq = 0; // the ordering turn it is part of; 0 for none
+    bool held = false;   // the turn waits for an earlier one of its key
 };
 
 // Stores a step's child messages with their lineage and queues every output at its node.
+// Outputs inside the flow stay in the source's ordering turn; a message entering a flow with an
+// ordering key (a subscriber's) starts a turn of its own.
 Result<void> queueOutputs(Connection &c, const OutputSource &from,
                           const QList<StepOutput> &outputs, qint64 at)
 {
@@ -375,8 +386,18 @@ Result<void> queueOutputs(Connection &c, const OutputSource &from,
         if (output.nodeId.isEmpty()) {
             continue; // a child recorded for lineage only (e.g. handed to another flow)
         }
+        OrderTurn turn{targetFlow == from.flowId ? from.orderSeq : 0, from.held};
+        if (output.message && !output.message->orderingKey.isEmpty()) {
+            Result<OrderTurn> opened = openTurn(c, targetFlow, output.message->orderingKey,
+                                                target);
+            if (!opened) {
+                return opened.error();
+            }
+            turn = *opened;
+        }
         if (Result<void> r = enqueue(c, target, targetFlow, targetVersion, output.nodeId,
-                                     std::max(at, output.availableAtMs));
+                                     turn.held ? kHeldUntil : std::max(at, output.availableAtMs),
+                                     turn.seq);
             !r) {
             return r;
         }
@@ -389,9 +410,24 @@ Result<void> queueOutputs(Connection &c, const OutputSource &from,
 Result<void> queueArrival(Connection &c, const IngestRequest &request, const StoredMessage &m,
                           qint64 at)
 {
+    OrderTurn turn;
+    const bool queued = request.inlineSteps.isEmpty()
+                            ? !request.firstNodes.isEmpty()
+                            : std::any_of(request.inlineOutputs.cbegin(),
+                                          request.inlineOutputs.cend(),
+                                          [](const StepOutput &o) { return !o.nodeId.isEmpty(); });
+    if (!m.orderingKey.isEmpty() && queued) {
+        Result<OrderTurn> opened = openTurn(c, m.flowId, m.orderingKey, m.messageId);
+        if (!opened) {
+            return opened.error();
+        }
+        turn = *opened;
+    }
     if (request.inlineSteps.isEmpty()) {
         for (const QString &node : request.firstNodes) {
-            if (Result<void> r = enqueue(c, m.messageId, m.flowId, m.flowVersion, node, at); !r) {
+            if (Result<void> r = enqueue(c, m.messageId, m.flowId, m.flowVersion, node,
+                                         turn.held ? kHeldUntil : at, turn.seq);
+                !r) {
                 return r;
             }
         }
@@ -410,7 +446,7 @@ Result<void> queueArrival(Connection &c, const IngestRequest &request, const Sto
         }
     }
     const OutputSource from{m.messageId, m.correlationId, m.flowId, m.flowVersion,
-                            request.inlineSteps.constLast().nodeId};
+                            request.inlineSteps.constLast().nodeId, turn.seq, turn.held};
     return queueOutputs(c, from, request.inlineOutputs, at);
 }
 
@@ -590,7 +626,7 @@ Result<void> completeStepJob(Connection &c, const StepResult &step, qint64 at, b
 {
     Result<Statement *> select = c.cached(
         "SELECT w.message_id, w.flow_id, w.flow_version, w.node_id, w.attempts,"
-        " m.correlation_id, m.business_key"
+        " m.correlation_id, m.business_key, w.order_seq"
         " FROM work_items w JOIN messages m ON m.message_id = w.message_id"
         " WHERE w.id = ? AND w.state = 'claimed'");
     if (!select) {
@@ -617,6 +653,7 @@ Result<void> completeStepJob(Connection &c, const StepResult &step, qint64 at, b
     const int attempt = int((*select)->int64(4)) + 1;
     const QString correlationId = (*select)->qtext(5);
     const QString businessKey = (*select)->qtext(6);
+    const qint64 orderSeq = (*select)->isNull(7) ? 0 : (*select)->int64(7);
 
     Result<Statement *> update = c.cached(
         step.status == StepStatus::Succeeded
@@ -651,11 +688,14 @@ Result<void> completeStepJob(Connection &c, const StepResult &step, qint64 at, b
             return r;
         }
     }
-    const OutputSource from{messageId, correlationId, flowId, flowVersion, nodeId};
+    const OutputSource from{messageId, correlationId, flowId, flowVersion, nodeId, orderSeq};
     if (Result<void> r = queueOutputs(c, from, step.outputs, at); !r) {
         return r;
     }
-    return applyStateWrites(c, step.stateWrites, at);
+    if (Result<void> r = applyStateWrites(c, step.stateWrites, at); !r) {
+        return r;
+    }
+    return orderSeq > 0 ? settleTurn(c, orderSeq, at) : Result<void>();
 }
 
 } // namespace

@@ -293,6 +293,22 @@ CREATE INDEX replay_job_items_pending ON replay_job_items(job_id, exception_id)
     WHERE state = 'pending';
 )sql";
 
+// Ordered processing per business key (docs/engine.md, "Ordering"): one turn per message that
+// entered a flow with an ordering key, in arrival order; its work items name it. The partial
+// index costs flows without an ordering key nothing (their order_seq is NULL).
+constexpr auto kOrdering = R"sql(
+ALTER TABLE work_items ADD COLUMN order_seq INTEGER;
+CREATE INDEX work_items_order ON work_items(order_seq) WHERE order_seq IS NOT NULL;
+CREATE TABLE order_turns(
+    seq        INTEGER PRIMARY KEY,
+    flow_id    TEXT NOT NULL,
+    order_key  TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    state      TEXT NOT NULL CHECK (state IN ('open', 'ended'))
+);
+CREATE INDEX order_turns_key ON order_turns(flow_id, order_key, state, seq);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "messages, work items, steps, lineage and the effect ledger", kVersion1},
     {2, "durable node state: dedupe keys, aggregates, cursors, learned ids", kVersion2},
@@ -302,6 +318,8 @@ constexpr Migration kMigrations[] = {
     {5, "users of the admin API and the hashes of their tokens", kUsers},
     {6, "external ids returned by targets, indexed for lineage", kExternalIds},
     {7, "bulk replay jobs and the exceptions each covers", kReplayJobs},
+    {8, "ordered processing per business key: turns and the work items that wait for them",
+     kOrdering},
 };
 
 } // namespace

@@ -349,6 +349,12 @@ private slots:
         QTest::newRow("get without its id")
             << QByteArray(R"({"system":"erp","operation":"get","object":"invoice"})")
             << "/nodes/1/settings/externalId" << "addresses one document";
+        QTest::newRow("update without its id")
+            << QByteArray(R"({"system":"billing","operation":"update","object":"customer"})")
+            << "/nodes/1/settings/externalId" << "update of a customer addresses one document";
+        QTest::newRow("update of what billing cannot update")
+            << QByteArray(R"({"system":"billing","operation":"update","object":"invoice","externalId":"/id"})")
+            << "/nodes/1/settings/operation" << "cannot update a invoice";
     }
 
     void theWorkspaceCheckNamesTheFileAndPointer()

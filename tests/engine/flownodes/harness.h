@@ -114,14 +114,17 @@ public:
     }
     void stop() { m_executor.reset(); }
 
-    /// Ingests a message at the flow's first node after its trigger; returns its id.
+    /// Ingests a message at the flow's first node after its trigger (with the ordering key its
+    /// trigger would have found); returns its id.
     QString ingest(const QByteArray &payload, const QString &businessKey = {},
-                   const QString &firstNode = QStringLiteral("first"))
+                   const QString &firstNode = QStringLiteral("first"),
+                   const QString &orderingKey = {})
     {
         store::IngestRequest request;
         request.message.flowId = m_plan->flowId;
         request.message.flowVersion = m_plan->version;
         request.message.businessKey = businessKey;
+        request.message.orderingKey = orderingKey;
         request.message.headers = QByteArrayLiteral("{\"content-type\":\"application/json\"}");
         request.message.payload = payload;
         request.firstNodes = {firstNode};

@@ -1,6 +1,11 @@
 #include "harness.h"
 
+#include "engine/net/httpclient.h"
+#include "engine/net/httpserver.h"
+#include "engine/runtime/httpnode.h"
 #include "engine/runtime/transformnodes.h"
+
+#include <atomic>
 
 using namespace syncline::engine;
 using namespace syncline::engine::runtime;
@@ -109,6 +114,66 @@ private slots:
         keys.sort();
         QCOMPARE(keys, (QStringList{QStringLiteral("INV-9/1"), QStringLiteral("INV-9/2"),
                                     QStringLiteral("INV-9/3")}));
+    }
+
+    void childrenDerivingOneEffectKeyAreACollisionNotUncertain()
+    {
+        // A split whose key expression gives two lines the same business key: both children
+        // derive one idempotency key at the POST. The first is delivered; the second must not be
+        // sent, nor be taken for an uncertain call — it is a business exception naming the key.
+        std::atomic<int> calls{0};
+        net::HttpServer erp;
+        QVERIFY(erp.listen({}, [&calls](net::ServerRequest, net::Responder respond) {
+                       ++calls;
+                       respond(net::ServerResponse::json(201, R"({"DocumentNumber":"SO-1"})"));
+                   })
+                    .ok());
+        Harness harness;
+        const nlohmann::json document = nlohmann::json::parse(
+            R"({"id": "lines", "name": "lines", "nodes": [{"id": "in", "type": "webhook"},)"
+            R"({"id": "first", "type": "split", "settings": {"items": "lines", "businessKey": "sku"}},)"
+            R"({"id": "post", "type": "http", "settings": {"system": "erp", "method": "POST",)"
+            R"("path": "/salesOrders"}}, {"id": "sink", "type": "map"}],)"
+            R"("edges": [{"from": "in", "to": "first"}, {"from": "first", "to": "post"},)"
+            R"({"from": "post", "to": "sink"}]})");
+        auto plan = harness.plan(document);
+        auto split = SplitNode::create(plan->node(QStringLiteral("first"))->settings);
+        QVERIFY(split.ok());
+        Result<SystemTarget> target = SystemTarget::fromDocument(
+            {{"id", "erp"},
+             {"baseUrl", QStringLiteral("http://127.0.0.1:%1").arg(erp.port()).toStdString()},
+             {"auth", {{"type", "none"}}}},
+            {});
+        QVERIFY(target.ok());
+        const PlannedNode &postNode = *plan->node(QStringLiteral("post"));
+        net::HttpClient client;
+        auto post = std::make_shared<HttpNode>(postNode, *HttpNodeSettings::fromJson(postNode.settings),
+                                               *target, harness.store(), client, harness.clock());
+        auto sink = std::make_shared<Sink>();
+        harness.start(plan, Runners{{QStringLiteral("first"), *split},
+                                    {QStringLiteral("post"), post},
+                                    {QStringLiteral("sink"), sink}});
+        harness.ingest(R"({"lines": [{"sku": "PRO", "n": 1}, {"sku": "PRO", "n": 2}]})",
+                       QStringLiteral("SO-9"));
+        QTRY_COMPARE_WITH_TIMEOUT(harness.parked(), 1, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(sink->count(), 1, 5000);
+        harness.stop();
+        QCOMPARE(calls.load(), 1);
+        const auto parked = harness.rows(
+            "SELECT category, reason_code, node_id, message_id, detail FROM exceptions");
+        QCOMPARE(parked.size(), 1);
+        QCOMPARE(parked[0][0], QStringLiteral("business"));
+        QCOMPARE(parked[0][1], QStringLiteral("EFFECT_KEY_COLLISION"));
+        QCOMPARE(parked[0][2], QStringLiteral("post"));
+        const auto effect = harness.rows("SELECT idempotency_key, message_id FROM effects");
+        QCOMPARE(effect.size(), 1);
+        QVERIFY(effect[0][1] != parked[0][3]); // the delivered sibling holds the key
+        const QString detail = parked[0][4];
+        QVERIFY2(detail.contains(QStringLiteral("node post")), qPrintable(detail));
+        QVERIFY2(detail.contains(effect[0][0]), qPrintable(detail));
+        QVERIFY2(detail.contains(effect[0][1]), qPrintable(detail));
+        QCOMPARE(harness.rows("SELECT count(*) FROM effects WHERE state = 'uncertain'")[0][0],
+                 QStringLiteral("0"));
     }
 
 private:
