@@ -672,7 +672,7 @@ private slots:
                      .status,
                  202);
         QTRY_VERIFY_WITH_TIMEOUT(idle() && exceptionsByReason().value(QStringLiteral("CLOSED_PERIOD")) >= before + 3,
-                                 60'000);
+                                 120'000);
         const QByteArray reopen = QByteArray::fromStdString(Json{{month.toStdString(), nullptr}}.dump());
         QCOMPARE(call("PUT", m_sandboxUrl + QStringLiteral("/_sandbox/erp/periods"), reopen).status, 200);
         const Json page = engine(QStringLiteral("/api/v1/exceptions?flow=invoice-to-erp&limit=500"));
