@@ -3,40 +3,22 @@
 // The demo test's real parts: the sandbox program, and the demo workspace copied for the engine
 // and pointed at that sandbox. The engine itself starts through tests/common/enginerun.h.
 
+#include "tests/common/sandboxrun.h"
+
 #include <QByteArray>
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
-#include <QRegularExpression>
 #include <QString>
 #include <QStringList>
 
 namespace syncline::tests::demo {
 
-const QString kSandbox = QStringLiteral(SYNCLINE_BIN_DIR "/syncline-sandbox");
 const QString kEngine = QStringLiteral(SYNCLINE_BIN_DIR "/syncline-engine");
 const QString kDemo = QStringLiteral(SYNCLINE_SOURCE_DIR "/resources/demo");
 const QString kSecrets = QStringLiteral(SYNCLINE_SOURCE_DIR "/installer/sandbox-secrets.json");
-
-// Starts the sandbox and reads the URL its first line names (empty when it did not start).
-inline QString startSandbox(QProcess &process, const QString &stateFile)
-{
-    process.setProcessChannelMode(QProcess::MergedChannels);
-    process.start(kSandbox, {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--state"), stateFile});
-    static const QRegularExpression url(QStringLiteral("(http://127\\.0\\.0\\.1:[0-9]+)"));
-    QByteArray seen;
-    while (process.waitForReadyRead(30'000)) {
-        seen += process.readAll();
-        const QRegularExpressionMatch match = url.match(QString::fromUtf8(seen));
-        if (match.hasMatch()) {
-            return match.captured(1);
-        }
-    }
-    qWarning("%s did not start: %s", qPrintable(kSandbox), seen.constData());
-    return {};
-}
 
 // The demo workspace in `target`, pointed at this test's sandbox, with a short usage window.
 inline bool copyWorkspace(const QString &target, const QString &sandboxUrl)

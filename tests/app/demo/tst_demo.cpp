@@ -12,7 +12,6 @@
 #include <QDateTime>
 #include <QFile>
 #include <QProcess>
-#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -35,7 +34,7 @@ class TestDemo : public QObject, private DemoSources
 private slots:
     void initTestCase()
     {
-        m_sandboxUrl = startSandbox(m_sandbox, m_dir.filePath(QStringLiteral("sandbox.sqlite")));
+        m_sandboxUrl = syncline::tests::startSandbox(m_sandbox, m_dir.filePath(QStringLiteral("sandbox.sqlite")));
         QVERIFY(!m_sandboxUrl.isEmpty());
         QVERIFY(copyWorkspace(m_dir.filePath(QStringLiteral("ws")), m_sandboxUrl));
         QFile::copy(kSecrets, m_dir.filePath(QStringLiteral("secrets.json")));

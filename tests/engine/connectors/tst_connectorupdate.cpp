@@ -12,10 +12,10 @@
 #include "engine/store/sqliteexceptionstore.h"
 #include "engine/store/sqlitemessagestore.h"
 
+#include "tests/common/sandboxrun.h"
+
 #include <QDateTime>
-#include <QFile>
 #include <QProcess>
-#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -27,19 +27,8 @@ using Json = nlohmann::json;
 
 namespace {
 
-const QString kSandbox = QStringLiteral(SYNCLINE_BIN_DIR "/syncline-sandbox");
 const QString kSecrets = QStringLiteral(SYNCLINE_SOURCE_DIR "/installer/sandbox-secrets.json");
 const QString kDemo = QStringLiteral(SYNCLINE_SOURCE_DIR "/resources/demo");
-
-Json readJson(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        return {};
-    }
-    const QByteArray text = file.readAll();
-    return Json::parse(text.constData(), text.constData() + text.size(), nullptr, false);
-}
 
 qint64 nowMs()
 {
@@ -50,7 +39,7 @@ qint64 nowMs()
 // that already carries the billing customer found for it.
 Json flow()
 {
-    const Json demo = readJson(kDemo + QStringLiteral("/flows/customer-sync.flow.json"));
+    const Json demo = syncline::tests::readJsonFile(kDemo + QStringLiteral("/flows/customer-sync.flow.json"));
     Json update;
     for (const Json &node : demo.at("nodes")) {
         if (node.at("id") == "billingUpdate") {
@@ -97,18 +86,8 @@ private:
 private slots:
     void initTestCase()
     {
-        m_sandbox.setProcessChannelMode(QProcess::MergedChannels);
-        m_sandbox.start(kSandbox, {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
-                                   QStringLiteral("--state"),
-                                   m_dir.filePath(QStringLiteral("sandbox.sqlite"))});
-        static const QRegularExpression listening(
-            QStringLiteral("(http://127\\.0\\.0\\.1:[0-9]+)"));
-        QByteArray seen;
-        while (m_url.isEmpty() && m_sandbox.waitForReadyRead(30'000)) {
-            seen += m_sandbox.readAll();
-            m_url = listening.match(QString::fromUtf8(seen)).captured(1);
-        }
-        QVERIFY2(!m_url.isEmpty(), seen.constData());
+        m_url = syncline::tests::startSandbox(m_sandbox, m_dir.filePath(QStringLiteral("sandbox.sqlite")));
+        QVERIFY(!m_url.isEmpty());
     }
 
     void cleanupTestCase()
@@ -133,7 +112,7 @@ private slots:
                                                         QStringLiteral("billing"));
         system.document["baseUrl"] = (m_url + QStringLiteral("/billing")).toStdString();
         workspace.insert(system);
-        const Json secrets = readJson(kSecrets);
+        const Json secrets = syncline::tests::readJsonFile(kSecrets);
         NodeServices services{.store = *store,
                               .http = m_http,
                               .secrets =

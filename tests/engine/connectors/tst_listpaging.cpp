@@ -10,10 +10,10 @@
 #include "engine/runtime/polltrigger.h"
 #include "engine/store/sqlitemessagestore.h"
 
+#include "tests/common/sandboxrun.h"
+
 #include <QDateTime>
-#include <QFile>
 #include <QProcess>
-#include <QRegularExpression>
 #include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
@@ -26,21 +26,10 @@ using Json = nlohmann::json;
 
 namespace {
 
-const QString kSandbox = QStringLiteral(SYNCLINE_BIN_DIR "/syncline-sandbox");
 const QString kSystems = QStringLiteral(SYNCLINE_SOURCE_DIR "/resources/demo/systems/");
 const QString kSecrets = QStringLiteral(SYNCLINE_SOURCE_DIR "/installer/sandbox-secrets.json");
 constexpr int kCustomers = 23; // five pages of five, the last one short
 constexpr qint64 kIntervalMs = 60'000;
-
-Json readJson(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        return {};
-    }
-    const QByteArray text = file.readAll();
-    return Json::parse(text.constData(), text.constData() + text.size(), nullptr, false);
-}
 
 } // namespace
 
@@ -71,7 +60,7 @@ private:
     // The demo workspace's system, pointed at this test's sandbox, with its real credentials.
     Result<SystemTarget> system(const QString &id)
     {
-        Json document = readJson(kSystems + id + QStringLiteral(".system.json"));
+        Json document = syncline::tests::readJsonFile(kSystems + id + QStringLiteral(".system.json"));
         for (const char *key : {"baseUrl"}) {
             QString url = QString::fromStdString(document.value(key, std::string()));
             url.replace(QStringLiteral("http://127.0.0.1:8790"), m_url);
@@ -82,7 +71,7 @@ private:
             url.replace(QStringLiteral("http://127.0.0.1:8790"), m_url);
             document["auth"]["tokenUrl"] = url.toStdString();
         }
-        const Json secrets = readJson(kSecrets);
+        const Json secrets = syncline::tests::readJsonFile(kSecrets);
         return SystemTarget::fromDocument(document, [secrets](const QString &reference) {
             const std::string key = reference.toStdString();
             return secrets.contains(key)
@@ -148,16 +137,8 @@ private:
 private slots:
     void initTestCase()
     {
-        m_sandbox.setProcessChannelMode(QProcess::MergedChannels);
-        m_sandbox.start(kSandbox, {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
-                                   QStringLiteral("--state"), m_dir.filePath(QStringLiteral("sandbox.sqlite"))});
-        static const QRegularExpression listening(QStringLiteral("(http://127\\.0\\.0\\.1:[0-9]+)"));
-        QByteArray seen;
-        while (m_url.isEmpty() && m_sandbox.waitForReadyRead(30'000)) {
-            seen += m_sandbox.readAll();
-            m_url = listening.match(QString::fromUtf8(seen)).captured(1);
-        }
-        QVERIFY2(!m_url.isEmpty(), seen.constData());
+        m_url = syncline::tests::startSandbox(m_sandbox, m_dir.filePath(QStringLiteral("sandbox.sqlite")));
+        QVERIFY(!m_url.isEmpty());
         QCOMPARE(control("PUT", QStringLiteral("/_sandbox/faults"), {{"rules", Json::array()}, {"rateLimits", Json::object()}}),
                  200);
         // The traffic generator makes consistent customers in every system at its start.
