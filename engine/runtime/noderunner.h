@@ -95,6 +95,8 @@ struct NodeOutcome
     }
 };
 
+class PureNode;
+
 /// The work of one node type for one node of a flow version. Created once per deploy; run()
 /// is called from several worker threads at once (up to the node's concurrency) and must keep
 /// no per-message state between calls. It may block (an HTTP call, a rate-limit wait).
@@ -121,7 +123,7 @@ public:
     }
     /// Not null for a pure node (PureNode), which the engine may run on an arriving message
     /// before storing it.
-    virtual class PureNode *pure() { return nullptr; }
+    virtual PureNode *pure() { return nullptr; }
 };
 
 /// A pure node — no effect, no state, no waiting, the same outcome for the same payload

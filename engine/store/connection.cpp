@@ -186,10 +186,11 @@ Result<Connection> Connection::open(const QString &path, OpenMode mode)
     // docs/performance.md); the memory stays bounded. The Writer checkpoints by itself, after
     // answering a commit's callers (onWalCommit, WriterOptions::checkpointPages); the setting
     // here covers migrations and any other read-write connection.
-    // The writer runs each job of a group commit in a savepoint, and SQLite copies every page a
-    // savepoint touches to a sub-journal first so it can roll one job back alone. In a temporary
-    // file that was most of the writer's I/O (a pwrite per page per job); in memory it costs
-    // only the copy, and it lasts no longer than one transaction.
+    //
+    // temp_store=MEMORY: the writer runs each job of a group commit in a savepoint, and SQLite
+    // copies every page a savepoint touches to a sub-journal first so it can roll one job back
+    // alone. In a temporary file that was most of the writer's I/O (a pwrite per page per job);
+    // in memory it costs only the copy, and it lasts no longer than one transaction.
     const char *pragmas = mode == OpenMode::ReadOnly
                               ? "PRAGMA foreign_keys=ON;"
                               : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
