@@ -8,7 +8,9 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -302,6 +304,13 @@ void HttpServer::Impl::onConnection(void *cls, MHD_Connection *connection, void 
 {
     auto *impl = static_cast<Impl *>(cls);
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        // libmicrohttpd starts its threads itself; each sets its own priority when it takes
+        // its first connection (on Linux a thread's nice value is its own).
+        thread_local bool niced = false;
+        if (impl->options.threadNice != 0 && !niced) {
+            niced = true;
+            (void) setpriority(PRIO_PROCESS, id_t(gettid()), impl->options.threadNice);
+        }
         const MHD_ConnectionInfo *info = MHD_get_connection_info(
             connection, MHD_CONNECTION_INFO_CONNECTION_FD);
         if (info) {

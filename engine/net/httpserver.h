@@ -55,6 +55,9 @@ struct HttpServerOptions
     int requestDeadlineMs = 30'000;
     qint64 maxBodyBytes = 5 * 1024 * 1024;
     int maxConnections = 1024;
+    /// The event-loop threads' nice value on Linux (0: the process's own). Above 0 they yield the
+    /// CPU to the rest of the process when it is short (see EngineOptions::httpThreadNice).
+    int threadNice = 0;
 };
 
 /// An HTTP/1.1 server on libmicrohttpd's event loop. Bodies over maxBodyBytes are refused with

@@ -524,6 +524,7 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
     serverOptions.host = options.listenHost;
     serverOptions.port = options.listenPort;
     serverOptions.threads = options.httpThreads;
+    serverOptions.threadNice = options.httpThreadNice;
     Result<void> listening = impl->server.listen(serverOptions,
                                                  [raw](net::ServerRequest request,
                                                        net::Responder respond) {

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -130,6 +131,30 @@ private slots:
         QCOMPARE(outcome.response->status, 201);
         QCOMPARE(outcome.response->body, QByteArray("POST /hooks/flow/trigger a b t-1 {\"x\":1}"));
         QCOMPARE(outcome.response->header("content-type"), QByteArray("application/json"));
+    }
+
+    void theServerThreadsYieldTheCpuWhenAsked()
+    {
+        // The engine runs its HTTP threads below the workers and the writer, so that a saturated
+        // engine delivers what it accepted before it takes more.
+        HttpServerOptions options = smallServer();
+        options.threadNice = 5;
+        HttpServer server;
+        QVERIFY(server
+                    .listen(options,
+                            [](ServerRequest, Responder respond) {
+                                errno = 0;
+                                const int nice = getpriority(PRIO_PROCESS, id_t(gettid()));
+                                respond(ServerResponse::json(200, QByteArray::number(nice)));
+                            })
+                    .ok());
+        HttpClient client;
+        HttpRequest request;
+        request.url = url(server, "/nice");
+        HttpOutcome outcome = client.send(request).get();
+        QVERIFY(outcome.response.ok());
+        QCOMPARE(outcome.response->body, QByteArray("5"));
+        QCOMPARE(getpriority(PRIO_PROCESS, id_t(gettid())), 0); // the test's own thread: as it was
     }
 
     void aHandlerMayAnswerLaterFromAnotherThread()
