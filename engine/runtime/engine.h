@@ -38,7 +38,7 @@ struct EngineOptions
     /// Nice value of the HTTP threads (webhooks, admin API). When the CPU is what limits, they
     /// yield to the workers and the writer, so the engine delivers what it accepted before it
     /// takes more; acceptance slows down instead of a backlog building up. At 64 connections on
-    /// one core this raised delivery from about 1,850 to 2,130 messages a second with acceptance
+    /// one core this raised delivery from about 1,850 to 2,050 messages a second with acceptance
     /// unchanged (docs/performance.md).
     int httpThreadNice = 5;
     /// Folders of connector plugins; empty: plugin::ConnectorLoader::defaultFolders() (the
