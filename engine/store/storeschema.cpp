@@ -309,6 +309,42 @@ CREATE TABLE order_turns(
 CREATE INDEX order_turns_key ON order_turns(flow_id, order_key, state, seq);
 )sql";
 
+// The effect ledger as a rowid table (docs/store.md, "Layout"): an intent is appended where the
+// last one went, and its outcome updates that row in place, in a page recent intents share. Keyed
+// by the idempotency key (a SHA-256, so random), the whole row was inserted on a random page and
+// that page written again by the outcome's commit; now only the key's narrow index entry lands on
+// a random page, once. The keys themselves are unchanged: targets have seen them.
+constexpr auto kEffectRows = R"sql(
+CREATE TABLE effect_rows(
+    id              INTEGER PRIMARY KEY,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    message_id      TEXT NOT NULL,
+    correlation_id  TEXT NOT NULL,
+    flow_id         TEXT NOT NULL,
+    node_id         TEXT NOT NULL,
+    business_key    TEXT,
+    target          TEXT NOT NULL,
+    method          TEXT NOT NULL,
+    url             TEXT NOT NULL,
+    state           TEXT NOT NULL CHECK (state IN ('pending', 'succeeded', 'failed', 'uncertain')),
+    attempts        INTEGER NOT NULL,
+    http_status     INTEGER,
+    external_ids    BLOB,
+    detail          TEXT,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+);
+INSERT INTO effect_rows(idempotency_key, message_id, correlation_id, flow_id, node_id,
+                        business_key, target, method, url, state, attempts, http_status,
+                        external_ids, detail, created_at, updated_at)
+SELECT idempotency_key, message_id, correlation_id, flow_id, node_id, business_key, target,
+       method, url, state, attempts, http_status, external_ids, detail, created_at, updated_at
+FROM effects ORDER BY created_at, idempotency_key;
+DROP TABLE effects;
+ALTER TABLE effect_rows RENAME TO effects;
+CREATE INDEX effects_correlation ON effects(correlation_id);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "messages, work items, steps, lineage and the effect ledger", kVersion1},
     {2, "durable node state: dedupe keys, aggregates, cursors, learned ids", kVersion2},
@@ -320,6 +356,7 @@ constexpr Migration kMigrations[] = {
     {7, "bulk replay jobs and the exceptions each covers", kReplayJobs},
     {8, "ordered processing per business key: turns and the work items that wait for them",
      kOrdering},
+    {9, "the effect ledger appended in arrival order, found by its idempotency key", kEffectRows},
 };
 
 } // namespace

@@ -1,5 +1,7 @@
 #include "engine/store/connection.h"
+#include "engine/store/migrations.h"
 #include "engine/store/sqlitemessagestore.h"
+#include "engine/store/storeschema.h"
 
 #include <QDateTime>
 #include <QSet>
@@ -269,6 +271,62 @@ private slots:
                                                       EffectState::Succeeded, 200, {}, {}});
         QVERIFY(!unknown.ok());
         QCOMPARE(unknown.error().code, QString::fromLatin1(kUnknownEffect));
+    }
+
+    void anEffectRecordedBeforeTheLedgerMovedIsStillNeverRepeated()
+    {
+        // A database of schema version 8, when the ledger was keyed by the idempotency key: one
+        // effect succeeded, one was sent and never answered.
+        m_store.reset();
+        const QString file = m_dir->filePath(QStringLiteral("old.db"));
+        {
+            Result<Connection> c = Connection::open(file);
+            QVERIFY(c);
+            QVERIFY(migrate(*c, messageStoreMigrations().first(8)));
+            QVERIFY(c->exec(
+                "INSERT INTO effects(idempotency_key, message_id, correlation_id, flow_id,"
+                " node_id, business_key, target, method, url, state, attempts, http_status,"
+                " external_ids, created_at, updated_at) VALUES"
+                " ('syn-done', 'm1', 'c1', 'f', 'post', 'INV-1', 'erp', 'POST', 'u',"
+                "  'succeeded', 1, 201, CAST('{\"erpDocument\":\"AR-7\"}' AS BLOB), 1, 2),"
+                " ('syn-sent', 'm2', 'c2', 'f', 'post', 'INV-2', 'erp', 'POST', 'u',"
+                "  'uncertain', 1, NULL, NULL, 1, 3);"));
+        }
+        SqliteStoreOptions options;
+        options.clock = [this] { return m_now; };
+        auto opened = SqliteMessageStore::open(file, options);
+        QVERIFY2(opened, why(opened));
+        m_store = std::move(*opened);
+
+        EffectIntent done{QStringLiteral("syn-done"), QStringLiteral("m1"), QStringLiteral("c1"),
+                          QStringLiteral("f"), QStringLiteral("post"), QStringLiteral("INV-1"),
+                          QStringLiteral("erp"), QStringLiteral("POST"), QStringLiteral("u")};
+        Result<EffectRecord> again = m_store->beginEffect(done);
+        QVERIFY2(again, why(again));
+        QCOMPARE(again->state, EffectState::Succeeded);
+        QCOMPARE(again->attempts, 1);
+        QCOMPARE(again->externalIds, QByteArray(R"({"erpDocument":"AR-7"})"));
+        Result<std::optional<EffectRecord>> sent = m_store->effect(QStringLiteral("syn-sent"));
+        QVERIFY2(sent, why(sent));
+        QVERIFY(sent->has_value());
+        QCOMPARE(sent->value().state, EffectState::Uncertain);
+        QCOMPARE(sent->value().createdAtMs, 1);
+
+        // Effects begun after the move go after the moved ones, and keys stay unique.
+        EffectIntent next = done;
+        next.idempotencyKey = QStringLiteral("syn-next");
+        QVERIFY(m_store->beginEffect(next));
+        QVERIFY(m_store->beginEffect(next));
+        Result<Connection> reader = Connection::open(file, OpenMode::ReadOnly);
+        QVERIFY(reader);
+        Result<Statement> order = reader->prepare("SELECT idempotency_key FROM effects ORDER BY id");
+        QVERIFY(order);
+        QStringList keys;
+        while (*order->step()) {
+            keys.append(order->qtext(0));
+        }
+        QCOMPARE(keys, (QStringList{QStringLiteral("syn-done"), QStringLiteral("syn-sent"),
+                                    QStringLiteral("syn-next")}));
     }
 
     void nodeStateCommitsWithTheStepThatWroteIt()
