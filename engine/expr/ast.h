@@ -91,6 +91,25 @@ struct GroupSpec
 {
     std::vector<std::pair<NodePtr, NodePtr>> pairs;
     int position = 0;
+    bool literalKeys = false; // see Node::literalKeys
+};
+
+// What evalGroup needs of an object constructor or a group-by stage.
+struct GroupPairs
+{
+    GroupPairs(const std::vector<std::pair<NodePtr, NodePtr>> &pairs, int position,
+               bool literalKeys)
+        : pairs(pairs)
+        , position(position)
+        , literalKeys(literalKeys)
+    {}
+    GroupPairs(const GroupSpec &group)
+        : GroupPairs(group.pairs, group.position, group.literalKeys)
+    {}
+
+    const std::vector<std::pair<NodePtr, NodePtr>> &pairs;
+    int position;
+    bool literalKeys;
 };
 
 struct Node
@@ -112,6 +131,9 @@ struct Node
     NodePtr pattern, update, remove; // Transform
     std::vector<NodePtr> items;   // ArrayCons items, Block expressions, Call arguments, Path steps
     std::vector<std::pair<NodePtr, NodePtr>> pairs; // ObjectCons (and raw GroupBy)
+    // ObjectCons: every key is a distinct string literal, interned in its node's `key`, so an
+    // object built from one input needs no grouping.
+    bool literalKeys = false;
     std::vector<SortTerm> terms;  // Sort / raw OrderBy
     std::vector<std::string> params; // Lambda parameter names
     std::vector<Symbol> paramSymbols;

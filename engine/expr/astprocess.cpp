@@ -89,6 +89,23 @@ NodePtr cloneRaw(const Node &n)
 
 namespace {
 
+// True when every key is a string literal and no two are equal; each key node then carries its
+// name interned, once, instead of per evaluation.
+bool internLiteralKeys(const std::vector<std::pair<NodePtr, NodePtr>> &pairs)
+{
+    std::set<std::string_view> seen;
+    for (const auto &[key, value] : pairs) {
+        if (key->kind != NodeKind::Literal || key->literalType != 's'
+            || !seen.insert(key->literal.toStringView()).second) {
+            return false;
+        }
+    }
+    for (const auto &[key, value] : pairs) {
+        key->key = json::Key(key->literal.toStringView());
+    }
+    return !pairs.empty();
+}
+
 class Processor
 {
 public:
@@ -381,6 +398,7 @@ NodePtr Processor::process(NodePtr expr)
             NodePtr value = process(std::move(v));
             result->group->pairs.emplace_back(std::move(key), std::move(value));
         }
+        result->group->literalKeys = internLiteralKeys(result->group->pairs);
         break;
     }
     case NodeKind::OrderBy:
@@ -436,6 +454,7 @@ NodePtr Processor::process(NodePtr expr)
             v = process(std::move(v));
             pushAncestry(*expr, *v);
         }
+        expr->literalKeys = internLiteralKeys(expr->pairs);
         result = std::move(expr);
         break;
     case NodeKind::Call:

@@ -228,9 +228,28 @@ void addToGroup(GroupEntry &entry, const Value &item)
 
 } // namespace
 
-Value Evaluator::evalGroup(const std::vector<std::pair<NodePtr, NodePtr>> &pairs, int position,
-                           const Value &input, const TupleStream *tuples, Frame *env)
+// One input and keys known when the expression was read (the usual object constructor): each
+// key's group is that input, so the pairs are evaluated in order, with no grouping at all.
+Value Evaluator::evalLiteralObject(const GroupPairs &group, const Value &item, Frame *env)
 {
+    json::ObjectBuilder result(group.pairs.size());
+    for (const auto &[key, expr] : group.pairs) {
+        Value value = eval(*expr, item, env);
+        if (!value.isUndefined()) {
+            result.set(key->key, std::move(value));
+        }
+    }
+    return result.build();
+}
+
+Value Evaluator::evalGroup(const GroupPairs &group, const Value &input, const TupleStream *tuples,
+                           Frame *env)
+{
+    const auto &pairs = group.pairs;
+    const int position = group.position;
+    if (group.literalKeys && !tuples && (!input.isArray() || input.items().size() == 1)) {
+        return evalLiteralObject(group, input.isArray() ? input.items()[0] : input, env);
+    }
     std::vector<GroupEntry> groups;
     std::unordered_map<std::string_view, std::size_t> index;
     const Value undefinedItem = Value::undefined();

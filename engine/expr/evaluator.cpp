@@ -123,7 +123,7 @@ Value Evaluator::eval(const Node &node, const Value &input, Frame *env)
         }
     }
     if (node.group && node.kind != NodeKind::Path) {
-        result = evalGroup(node.group->pairs, node.group->position, result, nullptr, env);
+        result = evalGroup(*node.group, result, nullptr, env);
     }
     if (isSequence(result)) {
         if (node.keepArray) {
@@ -262,7 +262,7 @@ Value Evaluator::evalNode(const Node &node, const Value &input, Frame *env)
     case NodeKind::ArrayCons:
         return evalArray(node, input, env);
     case NodeKind::ObjectCons:
-        return evalGroup(node.pairs, node.position, input, nullptr, env);
+        return evalGroup({node.pairs, node.position, node.literalKeys}, input, nullptr, env);
     case NodeKind::Name:
         return evalName(node, input);
     case NodeKind::Literal:
@@ -471,10 +471,10 @@ Value Evaluator::evalPath(const Node &expr, const Value &input, Frame *env)
 
     if (expr.group) {
         if (isTupleStream) {
-            return evalGroup(expr.group->pairs, expr.group->position, Value::undefined(),
+            return evalGroup(*expr.group, Value::undefined(),
                              &tupleBindings, env);
         }
-        return evalGroup(expr.group->pairs, expr.group->position, resultSequence, nullptr, env);
+        return evalGroup(*expr.group, resultSequence, nullptr, env);
     }
     return resultSequence;
 }

@@ -56,8 +56,9 @@ private:
     Value evalDescendants(const Value &input);
     Value evalBinary(const Node &node, const Value &input, Frame *env);
     Value evalArray(const Node &node, const Value &input, Frame *env);
-    Value evalGroup(const std::vector<std::pair<NodePtr, NodePtr>> &pairs, int position,
-                    const Value &input, const TupleStream *tuples, Frame *env);
+    Value evalGroup(const GroupPairs &group, const Value &input, const TupleStream *tuples,
+                    Frame *env);
+    Value evalLiteralObject(const GroupPairs &group, const Value &item, Frame *env);
     Value evalBlock(const Node &node, const Value &input, Frame *env);
     Value evalVariable(const Node &node, const Value &input, Frame *env);
     Value evalCall(const Node &node, const Value &input, Frame *env, const Value *applyTo);
