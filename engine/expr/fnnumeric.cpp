@@ -6,6 +6,7 @@
 #include "engine/expr/pictures/integerformat.h"
 #include "engine/expr/pictures/numberformat.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -143,6 +144,23 @@ Value fnCeil(CallContext &, std::span<const Value> args)
 // 2.675 shifted by 2 is exactly 267.5.
 double shiftDecimal(double d, double places)
 {
+    // The same text arithmetic on the shortest digits (which is what numberToText writes), in a
+    // stack buffer; the general form below covers fractional and huge shifts.
+    if (std::isfinite(d) && places == std::trunc(places) && std::fabs(places) <= 400) {
+        char text[48];
+        const auto written = std::to_chars(text, text + 32, d, std::chars_format::scientific);
+        if (written.ec == std::errc()) {
+            char *const e = std::find(text, written.ptr, 'e');
+            int exponent = 0;
+            std::from_chars(e + 1 + (e[1] == '+'), written.ptr, exponent);
+            const auto end = std::to_chars(e + 1, text + sizeof text, exponent + int(places));
+            double shifted = 0;
+            if (end.ec == std::errc()
+                && std::from_chars(text, end.ptr, shifted).ec == std::errc()) {
+                return shifted;
+            }
+        }
+    }
     const std::string text = json::numberToText(d);
     const std::size_t e = text.find('e');
     std::string mantissa = text.substr(0, e);

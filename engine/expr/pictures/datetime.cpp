@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 
 namespace syncline::engine::expr::pictures {
 
@@ -30,6 +31,22 @@ Offset parseTimezone(std::optional<std::string_view> timezone)
     }
     const double offset = js::parseInt(toUtf32(*timezone));
     return {std::floor(offset / 100), std::fmod(offset, 100)};
+}
+
+// The default picture in UTC, written directly: what kIsoPicture gives for years 0 to 9999 (the
+// usual case, and the one mappings run per message).
+std::optional<std::string> isoUtc(double millis)
+{
+    const DateFields date = dateFromTime(millis);
+    if (std::isnan(date.time) || date.year < 0 || date.year > 9999) {
+        return std::nullopt;
+    }
+    char text[32];
+    const int length = std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                                     int(date.year), int(date.month) + 1, int(date.day),
+                                     int(date.hours), int(date.minutes), int(date.seconds),
+                                     int(date.millis));
+    return std::string(text, std::size_t(length));
 }
 
 Result<std::u32string> formatName(const DateMarker &marker, double value)
@@ -139,6 +156,11 @@ std::int64_t currentMillis()
 Result<std::string> fromMillis(double millis, std::optional<std::string_view> picture,
                                std::optional<std::string_view> timezone)
 {
+    if (!picture && !timezone) {
+        if (std::optional<std::string> iso = isoUtc(millis)) {
+            return *iso;
+        }
+    }
     auto spec = datePicture(picture ? toUtf32(*picture) : std::u32string(kIsoPicture));
     if (!spec) {
         return spec.error();

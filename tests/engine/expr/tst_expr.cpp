@@ -68,6 +68,13 @@ void TestExpr::evaluates_data()
         QTest::newRow(name) << QString::fromUtf8(e) << QString::fromUtf8(r);
     };
     row("path flattens", "orders.lines.sku", R"({"result":["x","y","x"]})");
+    // $round shifts the decimal point through the number's shortest text, as jsonata-js does.
+    row("round through the text", "$round(2.675, 2)", R"({"result":2.68})");
+    row("round half to even", "$round(-2.5)", R"({"result":-2})");
+    row("round to hundreds", "$round(1250, -2)", R"({"result":1200})");
+    row("round tiny", "$round(0.000001235, 8)", R"({"result":0.00000124})");
+    row("round huge", "$round(1.5e300, 2)", R"({"result":1.5e+300})");
+    row("round cents", "$round(1999 / 100, 2)", R"({"result":19.99})");
     row("singleton unwraps", "orders[id='B'].lines.sku", R"({"result":"x"})");
     row("keep array", "orders[id='B'].lines.sku[]", R"({"result":["x"]})");
     row("predicate index", "orders.lines[0].sku", R"({"result":["x","x"]})");

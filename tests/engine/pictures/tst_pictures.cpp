@@ -128,6 +128,7 @@ private slots:
     void formatBase();
     void fromMillis_data();
     void fromMillis();
+    void fromMillisDefaultIsTheIsoPicture();
     void toMillis_data();
     void toMillis();
     void toMillisDefaultsFromNow();
@@ -313,6 +314,9 @@ void TestPictures::fromMillis_data()
     QTest::newRow("iso default") << 1517478133123.0 << QString() << QString() << QStringLiteral("2018-02-01T09:42:13.123Z");
     QTest::newRow("iso with zone") << 1517478133123.0 << QString() << QStringLiteral("+0530") << QStringLiteral("2018-02-01T15:12:13.123+05:30");
     QTest::newRow("before epoch") << -1.0 << QString() << QString() << QStringLiteral("1969-12-31T23:59:59.999Z");
+    QTest::newRow("iso last of year 9999") << 253402300799999.0 << QString() << QString() << QStringLiteral("9999-12-31T23:59:59.999Z");
+    QTest::newRow("iso year 0") << -62167219200000.0 << QString() << QString() << QStringLiteral("0000-01-01T00:00:00.000Z");
+    QTest::newRow("iso fraction dropped") << 1517478133123.75 << QString() << QString() << QStringLiteral("2018-02-01T09:42:13.123Z");
     QTest::newRow("fraction truncated") << 1.9 << QStringLiteral("[f001]") << QString() << QStringLiteral("001");
     QTest::newRow("upper day names") << 1521801216617.0 << QStringLiteral("[FN,*-3]") << QString() << QStringLiteral("FRI");
     QTest::newRow("pm upper") << 1521844416617.0 << QStringLiteral("[h]:[m01] [PN]") << QString() << QStringLiteral("10:33 PM");
@@ -334,6 +338,20 @@ void TestPictures::fromMillis()
         timezone.isNull() ? std::nullopt : std::optional<std::string_view>(zoneText));
     QVERIFY2(result.ok(), result.ok() ? "" : qPrintable(result.error().message));
     QCOMPARE(QString::fromStdString(*result), expected);
+}
+
+// The default is written without reading a picture; it must be exactly what the ISO picture gives.
+void TestPictures::fromMillisDefaultIsTheIsoPicture()
+{
+    constexpr std::string_view iso = "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]";
+    double millis = -62167219200000.0 - 86400000.0; // a day before year 0
+    const double step = 9876543217.123;
+    for (int i = 0; i < 32000; ++i, millis += step) {
+        const auto fast = expr::pictures::fromMillis(millis, std::nullopt, std::nullopt);
+        const auto pictured = expr::pictures::fromMillis(millis, iso, std::nullopt);
+        QVERIFY(fast.ok() && pictured.ok());
+        QCOMPARE(QString::fromStdString(*fast), QString::fromStdString(*pictured));
+    }
 }
 
 void TestPictures::toMillis_data()
