@@ -8,7 +8,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 
 namespace syncline::engine::expr::pictures {
 
@@ -41,12 +40,20 @@ std::optional<std::string> isoUtc(double millis)
     if (std::isnan(date.time) || date.year < 0 || date.year > 9999) {
         return std::nullopt;
     }
-    char text[32];
-    const int length = std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                                     int(date.year), int(date.month) + 1, int(date.day),
-                                     int(date.hours), int(date.minutes), int(date.seconds),
-                                     int(date.millis));
-    return std::string(text, std::size_t(length));
+    std::string text = "0000-00-00T00:00:00.000Z";
+    const auto put = [&text](std::size_t end, int value) {
+        for (std::size_t at = end; value > 0; value /= 10) {
+            text[--at] = char('0' + value % 10);
+        }
+    };
+    put(4, int(date.year));
+    put(7, int(date.month) + 1);
+    put(10, int(date.day));
+    put(13, int(date.hours));
+    put(16, int(date.minutes));
+    put(19, int(date.seconds));
+    put(23, int(date.millis));
+    return text;
 }
 
 Result<std::u32string> formatName(const DateMarker &marker, double value)
