@@ -106,7 +106,10 @@ struct Executor::Impl
     ExecutorOptions options;
 
     mutable std::mutex mutex;
-    std::condition_variable wake;
+    std::condition_variable wake; // workers wait here
+    // The ticker's own: sharing `wake`, the ticker caught the workers' wakeups meant for each
+    // other, and passed each one on by waking every worker.
+    std::condition_variable tick;
     std::vector<std::unique_ptr<Slot>> nodeSlots;
     QHash<QString, Slot *> byKey;
     size_t nextSlot = 0;
@@ -452,7 +455,7 @@ void Executor::Impl::tickerLoop()
     while (running) {
         {
             std::unique_lock lock(mutex);
-            wake.wait_for(lock, std::chrono::milliseconds(options.tickMs));
+            tick.wait_for(lock, std::chrono::milliseconds(options.tickMs));
             if (!running) {
                 return;
             }
@@ -596,7 +599,11 @@ void Executor::stop()
     if (!d->running.exchange(false)) {
         return;
     }
+    {
+        std::lock_guard lock(d->mutex); // a waiter between its check and its wait hears this
+    }
     d->wake.notify_all();
+    d->tick.notify_all();
     for (std::thread &t : d->threads) {
         t.join(); // a worker finishes the item it is running, then sees the stop
     }
