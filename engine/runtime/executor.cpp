@@ -150,11 +150,15 @@ struct Executor::Impl
     }
 };
 
+// A worker is woken when a node gets work it had not: a node already marked is picked by the
+// next worker that looks (each looks again after its batch), and waking one more per arrival
+// only had it find the node taken.
 void Executor::Impl::markPending(Slot &slot)
 {
     ++slot.generation;
-    slot.pending = true;
-    wake.notify_one();
+    if (!slot.pending.exchange(true)) {
+        wake.notify_one();
+    }
 }
 
 void Executor::Impl::wakeWhenDue(const FlowPlan &plan, const QList<store::StepOutput> &outputs)
@@ -394,7 +398,7 @@ void Executor::Impl::commit(Slot &slot, store::StepResult step, QList<Fed> fed, 
     store.completeStepAsync(std::move(step), [this, &slot, flowId, version, nodeId,
                                               fed = std::move(fed),
                                               retryAtMs](Result<void> done) {
-        --slot.committing;
+        const bool wasFull = slot.committing-- == kMaxCommitting;
         metrics.addInFlight(flowId, nodeId, -1);
         const auto finishCommit = [this] {
             std::lock_guard commitsLock(commitsMutex);
@@ -410,7 +414,7 @@ void Executor::Impl::commit(Slot &slot, store::StepResult step, QList<Fed> fed, 
         }
         ++stepsCompleted;
         std::unique_lock lock(mutex);
-        int ready = 1; // this node may take its next batch now that its commit landed
+        int ready = wasFull ? 1 : 0; // the node may take its next batch now
         for (const Fed &queue : fed) {
             if (!queue.wake) {
                 continue;
@@ -418,8 +422,7 @@ void Executor::Impl::commit(Slot &slot, store::StepResult step, QList<Fed> fed, 
             if (Slot *target = byKey.value(slotKey(queue.flowId, queue.flowVersion,
                                                    queue.nodeId))) {
                 ++target->generation;
-                target->pending = true;
-                ++ready;
+                ready += target->pending.exchange(true) ? 0 : 1; // see markPending
             }
         }
         if (slot.ordered) {
