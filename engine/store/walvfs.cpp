@@ -21,7 +21,7 @@ struct GatheringFile
 {
     sqlite3_file base;
     sqlite3_file *real = nullptr;
-    bool wal = false;
+    bool gathers = false; // the database or its log, not a temporary file
     sqlite3_int64 gatheredAt = 0; // file offset of gathered[0]
     std::string gathered;
 };
@@ -80,11 +80,12 @@ int fileRead(sqlite3_file *file, void *buffer, int amount, sqlite3_int64 offset)
 int fileWrite(sqlite3_file *file, const void *buffer, int amount, sqlite3_int64 offset)
 {
     GatheringFile *f = own(file);
-    if (!f->wal) {
+    if (!f->gathers) {
         return real(f).xWrite(f->real, buffer, amount, offset);
     }
-    // Frames are appended in order; a write anywhere else (the log's header when it starts over,
-    // a frame rewritten within its transaction) first writes what is gathered.
+    // Frames are appended in order, and a checkpoint copies pages in page order (the new ones
+    // are adjacent at the end of the file); a write anywhere else (the log's header when it
+    // starts over, a frame rewritten within its transaction) first writes what is gathered.
     if (!f->gathered.empty()
         && offset != f->gatheredAt + sqlite3_int64(f->gathered.size())) {
         if (const int rc = flush(f); rc != SQLITE_OK) {
@@ -127,12 +128,20 @@ int fileSize(sqlite3_file *file, sqlite3_int64 *size)
 
 int fileLock(sqlite3_file *file, int level)
 {
-    return real(own(file)).xLock(own(file)->real, level);
+    GatheringFile *f = own(file);
+    if (const int rc = flush(f); rc != SQLITE_OK) {
+        return rc;
+    }
+    return real(f).xLock(f->real, level);
 }
 
 int fileUnlock(sqlite3_file *file, int level)
 {
-    return real(own(file)).xUnlock(own(file)->real, level);
+    GatheringFile *f = own(file);
+    if (const int rc = flush(f); rc != SQLITE_OK) {
+        return rc;
+    }
+    return real(f).xUnlock(f->real, level);
 }
 
 int fileCheckReservedLock(sqlite3_file *file, int *reserved)
@@ -166,7 +175,11 @@ int fileShmMap(sqlite3_file *file, int region, int size, int extend, void volati
 
 int fileShmLock(sqlite3_file *file, int offset, int count, int flags)
 {
-    return real(own(file)).xShmLock(own(file)->real, offset, count, flags);
+    GatheringFile *f = own(file);
+    if (const int rc = flush(f); rc != SQLITE_OK) {
+        return rc;
+    }
+    return real(f).xShmLock(f->real, offset, count, flags);
 }
 
 void fileShmBarrier(sqlite3_file *file)
@@ -205,7 +218,7 @@ int vfsOpen(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags, i
 {
     auto *f = new (file) GatheringFile;
     f->real = reinterpret_cast<sqlite3_file *>(reinterpret_cast<char *>(file) + kOwnBytes);
-    f->wal = (flags & SQLITE_OPEN_WAL) != 0;
+    f->gathers = (flags & (SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_WAL)) != 0;
     const int rc = realVfs(vfs)->xOpen(realVfs(vfs), name, f->real, flags, outFlags);
     if (rc == SQLITE_OK && f->real->pMethods && f->real->pMethods->iVersion >= 3) {
         f->base.pMethods = &kMethods;
