@@ -39,10 +39,11 @@ ValueMemberIterator ValueObject::begin() const
     return ValueMemberIterator(order(), 0);
 }
 
+// Stands for no member, like a failed find(): valijson compares find() results with end() for
+// every property a schema names, and sorting the members for that would be wasted.
 ValueMemberIterator ValueObject::end() const
 {
-    const auto &members = order();
-    return ValueMemberIterator(members, members->size());
+    return ValueMemberIterator(std::string_view(), nullptr);
 }
 
 ValueMemberIterator ValueObject::find(std::string_view name) const

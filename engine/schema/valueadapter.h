@@ -56,7 +56,8 @@ private:
 
 /// The members of an object instance, iterated in nlohmann's order (names sorted bytewise,
 /// undefined members left out) because valijson's error order and wording follow iteration.
-/// The order is sorted once per ValueObject, on first iteration; find() needs no sorting.
+/// The order is sorted once per ValueObject, by begin(); find() and end() need none, and end()
+/// cannot be stepped back (valijson never does that to objects).
 class ValueObject
 {
 public:
