@@ -323,7 +323,7 @@ QString fieldName(const QList<SchemaLocator::Node> &nodes)
     return QString();
 }
 
-Violations describeErrors(const std::vector<RawError> &errors, const nlohmann::json &instance,
+Violations describeErrors(const std::vector<RawError> &errors, const json::Value &instance,
                           const SchemaLocator &locator)
 {
     Violations violations;

@@ -22,7 +22,7 @@ struct RawError
 /// message built from the schema (and its title, description and x-syncline-* annotations).
 /// Errors that only say "a child failed" are dropped when the child's own error is listed.
 /// Internal to engine/schema.
-Violations describeErrors(const std::vector<RawError> &errors, const nlohmann::json &instance,
+Violations describeErrors(const std::vector<RawError> &errors, const json::Value &instance,
                           const SchemaLocator &locator);
 
 /// The title (or a short description) of the value the nodes describe, or "".

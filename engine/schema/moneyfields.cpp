@@ -3,6 +3,7 @@
 #include "engine/money/currency.h"
 #include "engine/money/decimal.h"
 #include "engine/schema/errormessages.h"
+#include "engine/schema/instanceview.h"
 
 #include <QRegularExpression>
 
@@ -17,14 +18,14 @@ QString escapeToken(QString token)
     return token;
 }
 
-std::optional<Violation> checkAmount(const nlohmann::json &amount, const nlohmann::json &object,
+std::optional<Violation> checkAmount(const json::Value &amount, const json::Value &object,
                                      const nlohmann::json &annotation, const QString &pointer)
 {
-    if (!amount.is_string()) {
+    if (!instance::isText(amount)) {
         return std::nullopt;
     }
     static const QRegularExpression plainDecimal(QStringLiteral("^-?[0-9]+(\\.[0-9]+)?$"));
-    const QString text = QString::fromStdString(amount.get<std::string>());
+    const QString text = QString::fromUtf8(instance::text(amount));
     if (!plainDecimal.match(text).hasMatch()) {
         return Violation{pointer, QStringLiteral("x-syncline-money"),
                          QStringLiteral("must be a decimal amount written as text, like \"12.30\""),
@@ -34,11 +35,11 @@ std::optional<Violation> checkAmount(const nlohmann::json &amount, const nlohman
     if (field == annotation.end() || !field->is_string()) {
         return std::nullopt;
     }
-    const auto currency = object.find(field->get<std::string>());
-    if (currency == object.end() || !currency->is_string()) {
+    const json::Value *currency = instance::member(object, field->get<std::string>());
+    if (currency == nullptr || !instance::isText(*currency)) {
         return std::nullopt;
     }
-    const auto rule = money::currencyRule(QString::fromStdString(currency->get<std::string>()));
+    const auto rule = money::currencyRule(QString::fromUtf8(instance::text(*currency)));
     if (!rule) {
         return std::nullopt;
     }
@@ -53,30 +54,31 @@ std::optional<Violation> checkAmount(const nlohmann::json &amount, const nlohman
                      {}};
 }
 
-void walk(const nlohmann::json &instance, const QList<SchemaLocator::Node> &nodes,
+// Members in nlohmann's order (instance::orderedMembers), so violations keep their order.
+void walk(const json::Value &value, const QList<SchemaLocator::Node> &nodes,
           const QString &pointer, const SchemaLocator &locator, Violations &violations)
 {
     if (nodes.isEmpty()) {
         return;
     }
-    if (instance.is_object()) {
-        for (auto it = instance.begin(); it != instance.end(); ++it) {
-            const QString key = QString::fromStdString(it.key());
-            const QList<SchemaLocator::Node> childNodes = locator.child(nodes, instance, key);
+    if (value.isObject()) {
+        for (const json::Member *member : instance::orderedMembers(value)) {
+            const QString key = QString::fromUtf8(member->key.view());
+            const QList<SchemaLocator::Node> childNodes = locator.child(nodes, value, key);
             const QString childPointer = pointer + u'/' + escapeToken(key);
             if (const nlohmann::json *annotation = SchemaLocator::find(childNodes, "x-syncline-money");
                 annotation && annotation->is_object()) {
-                if (auto violation = checkAmount(it.value(), instance, *annotation, childPointer)) {
+                if (auto violation = checkAmount(member->value, value, *annotation, childPointer)) {
                     violation->field = fieldName(childNodes);
                     violations.append(*violation);
                 }
             }
-            walk(it.value(), childNodes, childPointer, locator, violations);
+            walk(member->value, childNodes, childPointer, locator, violations);
         }
-    } else if (instance.is_array()) {
-        for (std::size_t i = 0; i < instance.size(); ++i) {
+    } else if (value.isArray()) {
+        for (std::size_t i = 0; i < value.size(); ++i) {
             const QString index = QString::number(i);
-            walk(instance[i], locator.child(nodes, instance, index), pointer + u'/' + index, locator,
+            walk(value[i], locator.child(nodes, value, index), pointer + u'/' + index, locator,
                  violations);
         }
     }
@@ -84,7 +86,7 @@ void walk(const nlohmann::json &instance, const QList<SchemaLocator::Node> &node
 
 } // namespace
 
-void checkMoneyFields(const nlohmann::json &instance, const SchemaLocator &locator,
+void checkMoneyFields(const json::Value &instance, const SchemaLocator &locator,
                       Violations &violations)
 {
     walk(instance, locator.atRoot(), QString(), locator, violations);

@@ -1,5 +1,7 @@
 #include "schemalocator.h"
 
+#include "engine/schema/instanceview.h"
+
 #include <QUrl>
 
 #include <regex>
@@ -47,7 +49,7 @@ QList<SchemaLocator::Node> SchemaLocator::atRoot() const
 }
 
 QList<SchemaLocator::Node> SchemaLocator::child(const QList<Node> &parent,
-                                                const nlohmann::json &parentInstance,
+                                                const json::Value &parentInstance,
                                                 const QString &token) const
 {
     QList<Node> nodes;
@@ -57,7 +59,7 @@ QList<SchemaLocator::Node> SchemaLocator::child(const QList<Node> &parent,
         if (!schema.is_object()) {
             continue;
         }
-        if (parentInstance.is_object()) {
+        if (parentInstance.isObject()) {
             bool matched = false;
             const auto properties = schema.find("properties");
             if (properties != schema.end() && properties->is_object() && properties->contains(key)) {
@@ -77,7 +79,7 @@ QList<SchemaLocator::Node> SchemaLocator::child(const QList<Node> &parent,
             if (!matched && additional != schema.end() && isSchema(*additional)) {
                 expand(Node{&*additional, node.baseUri}, nodes, 0);
             }
-        } else if (parentInstance.is_array()) {
+        } else if (parentInstance.isArray()) {
             const std::size_t index = token.toULongLong();
             const auto items = schema.find("items");
             if (items == schema.end()) {
@@ -96,21 +98,20 @@ QList<SchemaLocator::Node> SchemaLocator::child(const QList<Node> &parent,
     return nodes;
 }
 
-QList<SchemaLocator::Node> SchemaLocator::at(const nlohmann::json &instance,
+QList<SchemaLocator::Node> SchemaLocator::at(const json::Value &instance,
                                              const QStringList &tokens) const
 {
     QList<Node> nodes = atRoot();
-    const nlohmann::json *current = &instance;
+    const json::Value *current = &instance;
     for (const QString &token : tokens) {
         if (nodes.isEmpty() || current == nullptr) {
             return {};
         }
         nodes = child(nodes, *current, token);
-        const std::string key = token.toStdString();
-        if (current->is_object() && current->contains(key)) {
-            current = &current->at(key);
-        } else if (current->is_array() && token.toULongLong() < current->size()) {
-            current = &current->at(token.toULongLong());
+        if (const json::Value *member = instance::member(*current, token.toStdString())) {
+            current = member;
+        } else if (current->isArray() && token.toULongLong() < current->size()) {
+            current = &(*current)[token.toULongLong()];
         } else {
             current = nullptr;
         }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "engine/json/value.h"
+
 #include <nlohmann/json.hpp>
 
 #include <QList>
@@ -31,10 +33,10 @@ public:
     QList<Node> atRoot() const;
     /// Subschemas applying to the member `token` (object) or element `token` (array) of
     /// `parentInstance`, given those applying to the parent.
-    QList<Node> child(const QList<Node> &parent, const nlohmann::json &parentInstance,
+    QList<Node> child(const QList<Node> &parent, const json::Value &parentInstance,
                       const QString &token) const;
     /// Subschemas applying at `tokens` (a JSON pointer split into unescaped tokens).
-    QList<Node> at(const nlohmann::json &instance, const QStringList &tokens) const;
+    QList<Node> at(const json::Value &instance, const QStringList &tokens) const;
 
     /// The first value of `keyword` among `nodes`, or nullptr.
     static const nlohmann::json *find(const QList<Node> &nodes, const char *keyword);

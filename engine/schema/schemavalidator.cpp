@@ -4,6 +4,7 @@
 #include "engine/schema/moneyfields.h"
 #include "engine/schema/schemalocator.h"
 #include "engine/schema/schemaresources.h"
+#include "engine/schema/valueadapter.h"
 
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
@@ -125,9 +126,11 @@ Result<SchemaValidator> SchemaValidator::compile(const json::Value &schema, cons
     return SchemaValidator(std::move(compiled));
 }
 
-Violations SchemaValidator::validate(const json::Value &instance) const
+// `target` is `instance` as valijson reads it; the messages and the money check walk
+// `instance` itself.
+template<typename Adapter>
+Violations SchemaValidator::validateWith(const Adapter &target, const json::Value &instance) const
 {
-    const nlohmann::json target = json::toNlohmann(instance);
     const Compiled &compiled = *m_compiled;
     const SchemaLocator locator(*compiled.root, compiled.uri, [&compiled](const QString &uri) {
         return compiled.resources.find(uri);
@@ -138,14 +141,13 @@ Violations SchemaValidator::validate(const json::Value &instance) const
     Violations violations;
     try {
         valijson::Validator validator; // holds a regex cache: one per call keeps this thread-safe
-        valid = validator.validate(compiled.schema, valijson::adapters::NlohmannJsonAdapter(target),
-                                   &results);
+        valid = validator.validate(compiled.schema, target, &results);
         std::vector<RawError> errors;
         valijson::ValidationResults::Error error;
         while (results.popError(error)) {
             errors.push_back(RawError{error.context, error.description});
         }
-        violations = describeErrors(errors, target, locator);
+        violations = describeErrors(errors, instance, locator);
     } catch (const std::exception &error) {
         // A "pattern" std::regex cannot compile, or regex matching ran out of resources.
         violations.append(Violation{QString(), QStringLiteral("pattern"),
@@ -159,9 +161,20 @@ Violations SchemaValidator::validate(const json::Value &instance) const
                                     QStringLiteral("is not allowed here"), fieldName(locator.atRoot())});
     }
     if (compiled.hasMoneyFields) {
-        checkMoneyFields(target, locator, violations);
+        checkMoneyFields(instance, locator, violations);
     }
     return violations;
+}
+
+Violations SchemaValidator::validate(const json::Value &instance) const
+{
+    return validateWith(ValueAdapter(instance), instance);
+}
+
+Violations SchemaValidator::validateConverted(const json::Value &instance) const
+{
+    const nlohmann::json converted = json::toNlohmann(instance);
+    return validateWith(valijson::adapters::NlohmannJsonAdapter(converted), instance);
 }
 
 } // namespace syncline::engine::schema

@@ -32,13 +32,21 @@ public:
     static Result<SchemaValidator> compile(const json::Value &schema, const SchemaSet &set = {},
                                            const QString &uri = {});
 
-    /// Every violation of the instance; empty when it is valid.
+    /// Every violation of the instance; empty when it is valid. Reads the instance in place.
     Violations validate(const json::Value &instance) const;
     bool isValid(const json::Value &instance) const { return validate(instance).isEmpty(); }
+
+    /// validate() the way it worked before instances were read in place: a json::toNlohmann()
+    /// copy validated through valijson's nlohmann adapter. Gives the same violations, slower;
+    /// kept as the reference that tests and bench/schema hold validate() to.
+    Violations validateConverted(const json::Value &instance) const;
 
 private:
     struct Compiled;
     explicit SchemaValidator(std::shared_ptr<const Compiled> compiled);
+
+    template<typename Adapter>
+    Violations validateWith(const Adapter &target, const json::Value &instance) const;
 
     std::shared_ptr<const Compiled> m_compiled;
 };
