@@ -88,15 +88,20 @@ bool surrogatesPair(const char *at, const char *end)
     return at < end;
 }
 
-// True when simdjson's unescaped `text` is what the strict parser makes of the string whose
-// raw bytes start at `raw` (after the opening quote). Each escape shortens the text, so a
-// string with escapes has its first backslash within the first text.size() raw bytes.
-bool escapesAgree(const char *raw, std::string_view text, const char *end)
+// The string whose raw bytes start at `raw` (after the opening quote) when it has no escapes:
+// then it is those bytes up to the closing quote, and needs no unescaping (most names and
+// values). Nothing when it has escapes.
+std::optional<std::string_view> plainString(const char *raw, const char *end)
 {
-    if (std::memchr(raw, '\\', text.size()) == nullptr) {
-        return true;
+    const void *quote = std::memchr(raw, '"', std::size_t(end - raw));
+    if (quote == nullptr) {
+        return std::nullopt;
     }
-    return surrogatesPair(raw, end);
+    const std::size_t length = std::size_t(static_cast<const char *>(quote) - raw);
+    if (std::memchr(raw, '\\', length) != nullptr) {
+        return std::nullopt;
+    }
+    return std::string_view(raw, length);
 }
 
 std::string_view trimTrailingWhitespace(std::string_view token)
@@ -137,15 +142,19 @@ public:
     {
         std::vector<Member> &members = m_scratch.members;
         const std::size_t first = members.size();
-        for (auto result : object) {
-            od::field field;
-            if (std::move(result).get(field) != simdjson::SUCCESS) {
+        // Results are used in place: moving a field out of its result cost a store-forwarding
+        // stall per member.
+        for (auto &&result : object) {
+            if (result.error() != simdjson::SUCCESS) {
                 return false;
             }
+            od::field &field = result.value_unsafe();
             const char *raw = field.key().raw();
             std::string_view name;
-            if (field.unescaped_key().get(name) != simdjson::SUCCESS
-                || !escapesAgree(raw, name, m_end)) {
+            if (const auto plain = plainString(raw, m_end)) {
+                name = *plain;
+            } else if (field.unescaped_key().get(name) != simdjson::SUCCESS
+                       || !surrogatesPair(raw, m_end)) {
                 return false;
             }
             Value member;
@@ -172,11 +181,11 @@ public:
     {
         std::vector<Value> &items = m_scratch.items;
         const std::size_t first = items.size();
-        for (auto result : array) {
-            od::value item;
-            if (std::move(result).get(item) != simdjson::SUCCESS) {
+        for (auto &&result : array) {
+            if (result.error() != simdjson::SUCCESS) {
                 return false;
             }
+            od::value &item = result.value_unsafe();
             Value element;
             if (!value(item, depth, element)) {
                 return false;
@@ -210,8 +219,9 @@ private:
                    && this->array(array, depth + 1, out);
         }
         case od::json_type::number:
-            // The token is not consumed; the enclosing iteration skips it. Its text is what
-            // Value keeps, and simdjson's own number parsing is not needed.
+            // The token is not consumed; the enclosing iteration skips it (an unread scalar
+            // other than a string is skipped as exactly one token). Its text is what Value
+            // keeps, and simdjson's own number parsing is not needed.
             return number(item.raw_json_token(), out);
         case od::json_type::string:
             return string(item, out);
@@ -248,10 +258,21 @@ private:
 
     bool string(od::value &item, Value &out) const
     {
-        const std::string_view token = item.raw_json_token();
+        // A plain string is copied straight from the body; only strings with escapes are
+        // unescaped by simdjson. Either way the value is consumed: when simdjson skips an
+        // unread string it takes a ':' after it for a member name's and skips that too, so
+        // ["a":1] would pass.
+        const char *raw = item.raw_json_token().data() + 1;
+        if (const auto plain = plainString(raw, m_end)) {
+            od::raw_json_string consumed;
+            if (item.get_raw_json_string().get(consumed) != simdjson::SUCCESS) {
+                return false;
+            }
+            out = Value::string(*plain);
+            return true;
+        }
         std::string_view text;
-        if (token.empty() || item.get_string().get(text) != simdjson::SUCCESS
-            || !escapesAgree(token.data() + 1, text, m_end)) {
+        if (item.get_string().get(text) != simdjson::SUCCESS || !surrogatesPair(raw, m_end)) {
             return false;
         }
         out = Value::string(text);

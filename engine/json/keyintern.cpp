@@ -39,13 +39,10 @@ InternTable &internTable()
 
 } // namespace
 
-const StringRep *emptyKeyRep()
+const StringRep *makeEmptyKeyRep()
 {
-    static const StringRep *rep = [] {
-        StringRep *r = StringRep::create({}, Key::hashOf({}));
-        r->immortal = true;
-        return r;
-    }();
+    StringRep *rep = StringRep::create({}, Key::hashOf({}));
+    rep->immortal = true;
     return rep;
 }
 

@@ -9,8 +9,14 @@
 
 namespace syncline::engine::json::detail {
 
-/// The representation of the empty name; immortal.
-const StringRep *emptyKeyRep();
+const StringRep *makeEmptyKeyRep();
+
+/// The representation of the empty name; immortal. Inline: every Key move leaves it behind.
+inline const StringRep *emptyKeyRep()
+{
+    static const StringRep *const rep = makeEmptyKeyRep();
+    return rep;
+}
 
 /// The representation Key(text) holds: the interned one for short names while the table has
 /// room (immortal, compares by pointer), else a new counted string. A per-thread cache of
