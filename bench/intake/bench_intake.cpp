@@ -210,7 +210,8 @@ int main(int argc, char *argv[])
                .arg(kRounds)
                .arg(seconds);
     out << QString();
-    out << QStringLiteral("| body | bytes | strict µs | parse() µs | parse() MB/s | ratio | fast path |");
+    out << QStringLiteral("| body | bytes | strict µs | parse() µs | parse() MB/s | ratio "
+                          "| fast path |");
     out << QStringLiteral("|---|---:|---:|---:|---:|---:|---|");
 
     const QString shared = QStringLiteral(SYNCLINE_SHARED_DIR);
@@ -241,8 +242,8 @@ int main(int argc, char *argv[])
         const double strictUs = median(strict) / 1000;
         const double fastUs = median(fast) / 1000;
         out << QStringLiteral("| %1 | %2 | %3 | %4 | %5 | %6× | %7 |")
-                   .arg(body.name, QLocale(QLocale::English).toString(bytes.size()), figure(strictUs),
-                        figure(fastUs), figure(double(bytes.size()) / fastUs),
+                   .arg(body.name, QLocale(QLocale::English).toString(bytes.size()),
+                        figure(strictUs), figure(fastUs), figure(double(bytes.size()) / fastUs),
                         QString::number(strictUs / fastUs, 'f', 1),
                         same ? QStringLiteral("same value") : QStringLiteral("DIFFERENT"));
     }
@@ -251,7 +252,8 @@ int main(int argc, char *argv[])
     out << QStringLiteral("Interning the %1 member names of invoice_event, ns per name:")
                .arg(names.size());
     out << QString();
-    out << QStringLiteral("| threads at once | shared table (mutex) | Key() with the per-thread cache | ratio |");
+    out << QStringLiteral("| threads at once | shared table (mutex) "
+                          "| Key() with the per-thread cache | ratio |");
     out << QStringLiteral("|---:|---:|---:|---:|");
     for (const int threads : {1, 2}) {
         const double table = internNanos(names, threads, false, seconds / 2);

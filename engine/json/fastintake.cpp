@@ -340,7 +340,8 @@ public:
     {
         m_scratch.clear();
         constexpr std::size_t kKeptEntries = 4096;
-        if (m_scratch.members.capacity() > kKeptEntries || m_scratch.items.capacity() > kKeptEntries) {
+        if (m_scratch.members.capacity() > kKeptEntries
+            || m_scratch.items.capacity() > kKeptEntries) {
             m_scratch = Scratch();
         }
     }

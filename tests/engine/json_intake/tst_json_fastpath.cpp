@@ -186,7 +186,8 @@ private slots:
         row("escaped backslash before u", R"(["\\ud800"])");
         row("escaped nul", R"(["a\u0000b"])");
         row("escaped duplicate name", R"({"a":1,"\u0061":2})");
-        row("duplicate among many", R"({"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"a":0})");
+        row("duplicate among many",
+            R"({"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"a":0})");
         row("negative zero", "[-0,-0.0,0e-400]");
         row("kept number text", "[0.10,1E3,18446744073709551616,9007199254740993]");
         row("overflow", R"({"total":1e400})");
@@ -213,9 +214,11 @@ private slots:
         QTest::newRow("at the default depth limit") << nested(64) << depth << bytes;
         QTest::newRow("over the default depth limit") << nested(65) << depth << bytes;
         QTest::newRow("at the fast path's depth") << nested(FastIntake::kMaxDepth) << 1000 << bytes;
-        QTest::newRow("past the fast path's depth") << nested(FastIntake::kMaxDepth + 1) << 1000 << bytes;
+        QTest::newRow("past the fast path's depth")
+            << nested(FastIntake::kMaxDepth + 1) << 1000 << bytes;
         QTest::newRow("depth zero, array") << QByteArray("[]") << 0 << bytes;
-        QTest::newRow("depth two, object in array in object") << QByteArray(R"({"a":[{"b":1}]})") << 2 << bytes;
+        QTest::newRow("depth two, object in array in object")
+            << QByteArray(R"({"a":[{"b":1}]})") << 2 << bytes;
         QTest::newRow("at the size limit") << QByteArray("[1,2,3,4]") << depth << qint64(9);
         QTest::newRow("over the size limit") << QByteArray("[1,2,3,4,5]") << depth << qint64(10);
         QTest::newRow("larger than the reused parser") << "[\"" + QByteArray(100000, 'x') + "\"]"
