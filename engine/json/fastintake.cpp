@@ -328,7 +328,11 @@ public:
         }
         // simdjson does not look past the value it was asked for; anything after it (another
         // value, a stray bracket) is TRAILING_CONTENT or JSON_SYNTAX for the strict parser.
-        if (document.current_location().error() != simdjson::OUT_OF_BOUNDS) {
+        // An error met while moving to the next member or element (a missing comma) ends
+        // simdjson's iteration loop without a failed result; it leaves the document dead,
+        // which is caught here too.
+        if (!document.is_alive()
+            || document.current_location().error() != simdjson::OUT_OF_BOUNDS) {
             return std::nullopt;
         }
         return root;
