@@ -7,6 +7,8 @@ endif()
 find_package(SQLite3 REQUIRED)
 find_package(CURL REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
+# simdjson 3.0 (Debian 12: libsimdjson-dev) ships a CMake package; engine/json links it.
+find_package(simdjson 3.0 CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd)

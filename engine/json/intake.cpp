@@ -1,5 +1,6 @@
 #include "intake.h"
 
+#include "engine/json/fastintake.h"
 #include "engine/json/trackingiterator.h"
 #include "engine/json/utf8check.h"
 
@@ -69,14 +70,16 @@ public:
         if (!enter()) {
             return false;
         }
-        m_stack.push_back(Frame{true, {}, {}, {}, false});
+        m_stack.push_back(Frame{true, {}, {}, Key(), false});
         return true;
     }
 
     bool key(string_t &name) override
     {
         Frame &frame = m_stack.back();
-        if (frame.object.find(Key(name)) != nullptr) {
+        // Interned once: the same Key checks for a duplicate and becomes the member's name.
+        Key key(name);
+        if (frame.object.find(key) != nullptr) {
             QString pointer = currentPointer();
             appendPointerToken(pointer, name);
             refuse(IntakeReason::DupKey,
@@ -86,7 +89,7 @@ public:
                    keyStart(), pointer);
             return false;
         }
-        frame.key = name;
+        frame.key = std::move(key);
         frame.hasKey = true;
         return true;
     }
@@ -103,7 +106,7 @@ public:
         if (!enter()) {
             return false;
         }
-        m_stack.push_back(Frame{false, {}, {}, {}, false});
+        m_stack.push_back(Frame{false, {}, {}, Key(), false});
         return true;
     }
 
@@ -167,7 +170,7 @@ private:
         bool isObject;
         ObjectBuilder object;
         std::vector<Value> items;
-        std::string key;
+        Key key;
         bool hasKey;
     };
 
@@ -195,7 +198,7 @@ private:
         }
         Frame &frame = m_stack.back();
         if (frame.isObject) {
-            frame.object.insert(Key(frame.key), std::move(value));
+            frame.object.insert(std::move(frame.key), std::move(value));
             frame.hasKey = false;
         } else {
             frame.items.push_back(std::move(value));
@@ -211,8 +214,8 @@ private:
             --end;
         }
         const std::size_t start = end >= text.size() ? end - text.size() : 0;
-        const std::optional<Value> value = Value::parseNumber(text);
-        if (!value || (value->toNumber() == 0 && hasNonZeroMantissa(text))) {
+        const std::optional<Value> value = intakeNumber(text);
+        if (!value) {
             refuse(IntakeReason::NumberPrecision,
                    QStringLiteral("the number %1 is beyond the range of numbers Syncline can "
                                   "compute with")
@@ -226,12 +229,6 @@ private:
             m_rootEnd = end;
         }
         return ok;
-    }
-
-    static bool hasNonZeroMantissa(std::string_view text)
-    {
-        const std::string_view mantissa = text.substr(0, text.find_first_of("eE"));
-        return mantissa.find_first_of("123456789") != std::string_view::npos;
     }
 
     // The opening quote of the member name the lexer has just read.
@@ -266,7 +263,7 @@ private:
         QString pointer;
         for (const Frame &frame : m_stack) {
             if (frame.isObject && frame.hasKey) {
-                appendPointerToken(pointer, frame.key);
+                appendPointerToken(pointer, frame.key.view());
             } else if (!frame.isObject) {
                 pointer += u'/' + QString::number(frame.items.size());
             }
@@ -411,6 +408,14 @@ Result<Value> IntakeResult::toResult() const
 }
 
 IntakeResult JsonIntake::parse(std::string_view bytes, const IntakeLimits &limits)
+{
+    if (std::optional<Value> value = FastIntake::tryParse(bytes, limits)) {
+        return std::move(*value);
+    }
+    return parseStrict(bytes, limits);
+}
+
+IntakeResult JsonIntake::parseStrict(std::string_view bytes, const IntakeLimits &limits)
 {
     if (std::int64_t(bytes.size()) > limits.maxBytes) {
         return IntakeHandler::makeRefusal(

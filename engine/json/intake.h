@@ -57,13 +57,25 @@ private:
 /// size limit and nesting over the depth limit. Numbers keep their source text (see Value), so
 /// "18446744073709551616" and "0.10" are written back unchanged.
 ///
-/// Stateless and thread-safe; the parser keeps its own stack on the heap, so a body nested a
-/// million deep is refused with DEPTH_LIMIT even on a thread with a small stack.
+/// Two parsers, one verdict. parse() first reads the body with simdjson, without tracking
+/// positions (FastIntake, several times faster); only a body that parser would not accept as is
+/// (refused, or unusual: a scalar at the top level, nesting past 128 levels, surrogate escapes
+/// it does not judge strictly enough) is read again by the strict, position-tracking parser,
+/// which alone decides refusals and describes them. The result is always exactly
+/// parseStrict()'s.
+///
+/// Stateless and thread-safe (each thread keeps a simdjson parser of about 350 KB for bodies up
+/// to 64 KiB). The strict parser keeps its own stack on the heap, so a body nested a million
+/// deep is refused with DEPTH_LIMIT even on a thread with a small stack.
 class JsonIntake
 {
 public:
     static IntakeResult parse(std::string_view bytes, const IntakeLimits &limits = {});
     static IntakeResult parse(const QByteArray &bytes, const IntakeLimits &limits = {});
+    /// The strict parser alone: what parse() returns for every body, only slower on bodies that
+    /// are accepted. Public so the two can be compared (tests/engine/json_intake) and measured
+    /// (bench/intake); callers have no reason to prefer it.
+    static IntakeResult parseStrict(std::string_view bytes, const IntakeLimits &limits = {});
 
     /// Reads and parses `device` (a file, a socket, stdin), reading at most maxBytes + 1 bytes
     /// so that an oversized body is refused (SIZE_LIMIT) without being loaded. Fails with
