@@ -38,9 +38,10 @@ struct EngineOptions
     /// Nice value of the HTTP threads (webhooks, admin API). When the CPU is what limits, they
     /// yield to the workers and the writer, so the engine delivers what it accepted before it
     /// takes more; acceptance slows down instead of a backlog building up. At 64 connections on
-    /// one core this raised delivery from about 1,850 to 2,050 messages a second with acceptance
-    /// unchanged (docs/performance.md).
-    int httpThreadNice = 5;
+    /// one core, nice 5 raised delivery from about 1,850 to 2,050 messages a second with
+    /// acceptance unchanged; once a message cost half the CPU, nice 10 delivered 3,100-3,150/s
+    /// against 2,550-3,000/s at nice 5 in alternating runs (docs/performance.md).
+    int httpThreadNice = 10;
     /// Folders of connector plugins; empty: plugin::ConnectorLoader::defaultFolders() (the
     /// build's or installation's plugins folder, or SYNCLINE_PLUGIN_PATH).
     QStringList pluginFolders;
