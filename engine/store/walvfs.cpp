@@ -62,20 +62,37 @@ int flush(GatheringFile *f)
 int fileClose(sqlite3_file *file)
 {
     GatheringFile *f = own(file);
-    const int flushed = flush(f);
+    const int written = flush(f);
     const int rc = real(f).xClose(f->real);
     f->~GatheringFile();
-    return rc != SQLITE_OK ? rc : flushed;
+    return rc != SQLITE_OK ? rc : written;
 }
 
-int fileRead(sqlite3_file *file, void *buffer, int amount, sqlite3_int64 offset)
+// A method of the platform's file, called on its part of the block; with kFlushFirst, after
+// writing what is gathered (everything that reads, sizes, locks or controls the file).
+template<auto Method, bool kFlushFirst>
+struct Forward;
+
+template<typename R, typename... Args, R (*sqlite3_io_methods::*Method)(sqlite3_file *, Args...),
+         bool kFlushFirst>
+struct Forward<Method, kFlushFirst>
 {
-    GatheringFile *f = own(file);
-    if (const int rc = flush(f); rc != SQLITE_OK) {
-        return rc;
+    static R call(sqlite3_file *file, Args... args)
+    {
+        GatheringFile *f = own(file);
+        if constexpr (kFlushFirst) {
+            if (const int rc = flush(f); rc != SQLITE_OK) {
+                return rc;
+            }
+        }
+        return (real(f).*Method)(f->real, args...);
     }
-    return real(f).xRead(f->real, buffer, amount, offset);
-}
+};
+
+template<auto Method>
+constexpr auto flushed = &Forward<Method, true>::call;
+template<auto Method>
+constexpr auto passed = &Forward<Method, false>::call;
 
 int fileWrite(sqlite3_file *file, const void *buffer, int amount, sqlite3_int64 offset)
 {
@@ -99,119 +116,28 @@ int fileWrite(sqlite3_file *file, const void *buffer, int amount, sqlite3_int64 
     return f->gathered.size() >= kMaxGatheredBytes ? flush(f) : SQLITE_OK;
 }
 
-int fileTruncate(sqlite3_file *file, sqlite3_int64 size)
-{
-    GatheringFile *f = own(file);
-    if (const int rc = flush(f); rc != SQLITE_OK) {
-        return rc;
-    }
-    return real(f).xTruncate(f->real, size);
-}
+using Io = sqlite3_io_methods;
 
-int fileSync(sqlite3_file *file, int flags)
-{
-    GatheringFile *f = own(file);
-    if (const int rc = flush(f); rc != SQLITE_OK) {
-        return rc;
-    }
-    return real(f).xSync(f->real, flags);
-}
-
-int fileSize(sqlite3_file *file, sqlite3_int64 *size)
-{
-    GatheringFile *f = own(file);
-    if (const int rc = flush(f); rc != SQLITE_OK) {
-        return rc;
-    }
-    return real(f).xFileSize(f->real, size);
-}
-
-int fileLock(sqlite3_file *file, int level)
-{
-    GatheringFile *f = own(file);
-    if (const int rc = flush(f); rc != SQLITE_OK) {
-        return rc;
-    }
-    return real(f).xLock(f->real, level);
-}
-
-int fileUnlock(sqlite3_file *file, int level)
-{
-    GatheringFile *f = own(file);
-    if (const int rc = flush(f); rc != SQLITE_OK) {
-        return rc;
-    }
-    return real(f).xUnlock(f->real, level);
-}
-
-int fileCheckReservedLock(sqlite3_file *file, int *reserved)
-{
-    return real(own(file)).xCheckReservedLock(own(file)->real, reserved);
-}
-
-int fileControl(sqlite3_file *file, int op, void *argument)
-{
-    GatheringFile *f = own(file);
-    if (const int rc = flush(f); rc != SQLITE_OK) {
-        return rc;
-    }
-    return real(f).xFileControl(f->real, op, argument);
-}
-
-int fileSectorSize(sqlite3_file *file)
-{
-    return real(own(file)).xSectorSize(own(file)->real);
-}
-
-int fileDeviceCharacteristics(sqlite3_file *file)
-{
-    return real(own(file)).xDeviceCharacteristics(own(file)->real);
-}
-
-int fileShmMap(sqlite3_file *file, int region, int size, int extend, void volatile **memory)
-{
-    return real(own(file)).xShmMap(own(file)->real, region, size, extend, memory);
-}
-
-int fileShmLock(sqlite3_file *file, int offset, int count, int flags)
-{
-    GatheringFile *f = own(file);
-    if (const int rc = flush(f); rc != SQLITE_OK) {
-        return rc;
-    }
-    return real(f).xShmLock(f->real, offset, count, flags);
-}
-
-void fileShmBarrier(sqlite3_file *file)
-{
-    real(own(file)).xShmBarrier(own(file)->real);
-}
-
-int fileShmUnmap(sqlite3_file *file, int deleteFlag)
-{
-    return real(own(file)).xShmUnmap(own(file)->real, deleteFlag);
-}
-
-int fileFetch(sqlite3_file *file, sqlite3_int64 offset, int amount, void **pointer)
-{
-    GatheringFile *f = own(file);
-    if (const int rc = flush(f); rc != SQLITE_OK) {
-        return rc;
-    }
-    return real(f).xFetch(f->real, offset, amount, pointer);
-}
-
-int fileUnfetch(sqlite3_file *file, sqlite3_int64 offset, void *pointer)
-{
-    return real(own(file)).xUnfetch(own(file)->real, offset, pointer);
-}
-
-constexpr sqlite3_io_methods kMethods = {
-    3,           fileClose,         fileRead,          fileWrite,
-    fileTruncate, fileSync,         fileSize,          fileLock,
-    fileUnlock,  fileCheckReservedLock, fileControl,   fileSectorSize,
-    fileDeviceCharacteristics, fileShmMap, fileShmLock, fileShmBarrier,
-    fileShmUnmap, fileFetch,        fileUnfetch,
+constexpr Io kMethods = {
+    3,
+    fileClose,
+    flushed<&Io::xRead>,
+    fileWrite,
+    flushed<&Io::xTruncate>,
+    flushed<&Io::xSync>,
+    flushed<&Io::xFileSize>,
+    flushed<&Io::xLock>,
+    flushed<&Io::xUnlock>,
+    passed<&Io::xCheckReservedLock>,
+    flushed<&Io::xFileControl>,
+    passed<&Io::xSectorSize>,
+    passed<&Io::xDeviceCharacteristics>,
+    passed<&Io::xShmMap>,
+    flushed<&Io::xShmLock>,
+    passed<&Io::xShmBarrier>,
+    passed<&Io::xShmUnmap>,
+    flushed<&Io::xFetch>,
+    passed<&Io::xUnfetch>,
 };
 
 int vfsOpen(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags, int *outFlags)
