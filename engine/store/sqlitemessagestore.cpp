@@ -779,12 +779,17 @@ Result<QList<EffectRecord>> SqliteMessageStore::beginEffects(const QList<EffectI
     QList<EffectRecord> records;
     const qint64 at = now();
     Result<void> done = m_writer->submit([&](Connection &c) -> Result<void> {
+        // RETURNING: the record as it now stands (new, or an earlier attempt's), without a
+        // second lookup through the key's index.
         Result<Statement *> upsert = c.cached(
-            "INSERT INTO effects(idempotency_key, message_id, correlation_id, flow_id, node_id,"
-            " business_key, target, method, url, state, attempts, created_at, updated_at)"
-            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', 1, ?10, ?10)"
-            " ON CONFLICT(idempotency_key) DO UPDATE SET"
-            "  attempts = attempts + (state <> 'succeeded'), updated_at = ?10");
+            std::string("INSERT INTO effects(idempotency_key, message_id, correlation_id, flow_id,"
+                        " node_id, business_key, target, method, url, state, attempts,"
+                        " created_at, updated_at)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', 1, ?10, ?10)"
+                        " ON CONFLICT(idempotency_key) DO UPDATE SET"
+                        "  attempts = attempts + (state <> 'succeeded'), updated_at = ?10"
+                        " RETURNING ")
+            + kEffectColumns);
         if (!upsert) {
             return upsert.error();
         }
@@ -796,14 +801,17 @@ Result<QList<EffectRecord>> SqliteMessageStore::beginEffects(const QList<EffectI
             s.bind(3, intent.correlationId).bind(4, intent.flowId).bind(5, intent.nodeId);
             s.bind(6, intent.businessKey).bind(7, intent.target).bind(8, intent.method);
             s.bind(9, intent.url).bind(10, at);
-            if (Result<void> r = s.run(); !r) {
-                return r;
+            Result<bool> row = s.step();
+            if (!row) {
+                return row.error();
             }
-            Result<std::optional<EffectRecord>> found = findEffect(c, intent.idempotencyKey);
-            if (!found) {
-                return found.error();
+            if (!*row) {
+                return Error::make(QString::fromLatin1(kStoreSql),
+                                   QStringLiteral("the effect %1 was not recorded")
+                                       .arg(intent.idempotencyKey));
             }
-            records.append(**found);
+            records.append(readEffect(s));
+            s.reset(true);
         }
         return {};
     }).get();
