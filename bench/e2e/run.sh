@@ -259,8 +259,8 @@ for connections in (16, 64):
     if ours and theirs:
         throughput = min(ours['acceptedPerSecond'], ours['deliveredPerSecond']) / max(theirs['deliveredPerSecond'], 1e-9)
         latency = theirs['p99Ms'] / max(ours['p99Ms'], 1e-9)
-        ratios.append(f"- {connections} connections: Syncline {throughput:.1f}× Node-RED's throughput "
-                      f"(the lower of accepted and delivered); Node-RED's p99 / Syncline's {latency:.1f}× "
+        ratios.append(f"- {connections} connections: Syncline {throughput:.2f}× Node-RED's throughput "
+                      f"(the lower of accepted and delivered); Node-RED's p99 / Syncline's {latency:.2f}× "
                       f"({ours['p99Ms']:.1f} ms against {theirs['p99Ms']:.1f} ms); lost: Syncline "
                       f"{ours['lost']}, Node-RED {theirs['lost']}.")
 mb = lambda kb: kb / 1024
