@@ -6,9 +6,9 @@
 
 #include "engine/json/intake.h"
 #include "engine/schema/schemavalidator.h"
+#include "tests/common/schemasuite.h"
 
 #include <QDirIterator>
-#include <QFile>
 #include <QTest>
 
 using namespace syncline::engine;
@@ -16,9 +16,8 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-const QString kSuite = QStringLiteral(SYNCLINE_SHARED_DIR "/external-data/json-schema-test-suite");
-const QString kMetaSchema =
-    QStringLiteral(SYNCLINE_SHARED_DIR "/external-data/json-schema-metaschemas/draft-07/schema.json");
+using syncline::tests::kSchemaSuite;
+using syncline::tests::readSuiteJson;
 
 json::Value parse(const QByteArray &text)
 {
@@ -27,15 +26,6 @@ json::Value parse(const QByteArray &text)
         qFatal("bad test JSON: %s", qPrintable(result.refusal().describe()));
     }
     return result.value();
-}
-
-json::Value readJson(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        qFatal("cannot read %s", qPrintable(path));
-    }
-    return parse(file.readAll());
 }
 
 // Single quotes stand for double quotes, so the tables need no escapes.
@@ -72,19 +62,15 @@ class TestSchemaAdapter : public QObject
 private slots:
     void wholeSuiteGivesTheSameViolations()
     {
-        schema::SchemaSet remotes;
-        const Result<void> loaded = remotes.addFolder(kSuite + u"/remotes"_s,
-                                                      u"http://localhost:1234/"_s);
-        QVERIFY2(loaded.ok(), qPrintable(loaded.ok() ? QString() : loaded.error().message));
-        remotes.add(u"http://json-schema.org/draft-07/schema"_s, readJson(kMetaSchema));
+        const schema::SchemaSet remotes = syncline::tests::suiteRemotes();
 
         int compared = 0;
         int withViolations = 0;
-        QDirIterator files(kSuite + u"/tests/draft7"_s, {u"*.json"_s}, QDir::Files,
+        QDirIterator files(kSchemaSuite + u"/tests/draft7"_s, {u"*.json"_s}, QDir::Files,
                            QDirIterator::Subdirectories);
         while (files.hasNext()) {
             const QString path = files.next();
-            const json::Value groups = readJson(path);
+            const json::Value groups = readSuiteJson(path);
             for (const json::Value &group : groups.items()) {
                 const auto validator = schema::SchemaValidator::compile(group.get("schema"), remotes);
                 if (!validator.ok()) {

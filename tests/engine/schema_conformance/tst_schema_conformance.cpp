@@ -4,8 +4,8 @@
 // docs/json-schema.md holds the committed baseline and the list of known failures: the test
 // fails when fewer tests pass than the baseline or when a failure is not listed there.
 
-#include "engine/json/intake.h"
 #include "engine/schema/schemavalidator.h"
+#include "tests/common/schemasuite.h"
 
 #include <QDir>
 #include <QFile>
@@ -18,23 +18,10 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-const QString kSuite = QStringLiteral(SYNCLINE_SHARED_DIR "/external-data/json-schema-test-suite");
-const QString kMetaSchema =
-    QStringLiteral(SYNCLINE_SHARED_DIR "/external-data/json-schema-metaschemas/draft-07/schema.json");
-const QString kDoc = QStringLiteral(SYNCLINE_SOURCE_DIR "/docs/json-schema.md");
+using syncline::tests::kSchemaSuite;
+using syncline::tests::readSuiteJson;
 
-json::Value readJson(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        qFatal("cannot read %s", qPrintable(path));
-    }
-    const json::IntakeResult result = json::JsonIntake::parse(file.readAll());
-    if (!result.ok()) {
-        qFatal("%s: %s", qPrintable(path), qPrintable(result.refusal().describe()));
-    }
-    return result.value();
-}
+const QString kDoc = QStringLiteral(SYNCLINE_SOURCE_DIR "/docs/json-schema.md");
 
 } // namespace
 
@@ -45,17 +32,13 @@ class TestSchemaConformance : public QObject
 private slots:
     void draft7RequiredTests()
     {
-        schema::SchemaSet remotes;
-        const Result<void> loaded = remotes.addFolder(kSuite + u"/remotes"_s,
-                                                      u"http://localhost:1234/"_s);
-        QVERIFY2(loaded.ok(), qPrintable(loaded.ok() ? QString() : loaded.error().message));
-        remotes.add(u"http://json-schema.org/draft-07/schema"_s, readJson(kMetaSchema));
+        const schema::SchemaSet remotes = syncline::tests::suiteRemotes();
 
         int total = 0;
         QStringList failures;
-        const QDir folder(kSuite + u"/tests/draft7"_s);
+        const QDir folder(kSchemaSuite + u"/tests/draft7"_s);
         for (const QString &file : folder.entryList({u"*.json"_s}, QDir::Files, QDir::Name)) {
-            const json::Value groups = readJson(folder.filePath(file));
+            const json::Value groups = readSuiteJson(folder.filePath(file));
             for (const json::Value &group : groups.items()) {
                 const QString groupName = group.get("description").toQString();
                 const auto validator = schema::SchemaValidator::compile(group.get("schema"), remotes);
