@@ -12,6 +12,9 @@ find_package(simdjson 3.0 CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd)
+# The programs (not the libraries) link jemalloc, which then serves every allocation of the
+# process, SQLite's and Qt's included (docs/performance.md).
+pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
 
 # valijson is header-only and ships no CMake package on Debian.
 find_path(VALIJSON_INCLUDE_DIR valijson/validator.hpp REQUIRED)

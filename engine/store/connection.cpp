@@ -165,8 +165,21 @@ Connection::Connection(Connection &&other) noexcept = default;
 Connection &Connection::operator=(Connection &&other) noexcept = default;
 Connection::~Connection() = default;
 
+// SQLite keeps memory statistics by default, taking a process-wide mutex on every allocation
+// and free; nothing here reads them, and on the writer the mutex cost as much as the allocations.
+// sqlite3_config only works before SQLite initialises, hence before the first connection.
+static void configureSqliteOnce()
+{
+    static const bool configured = [] {
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        return true;
+    }();
+    Q_UNUSED(configured);
+}
+
 Result<Connection> Connection::open(const QString &path, OpenMode mode)
 {
+    configureSqliteOnce();
     auto impl = std::make_unique<Impl>();
     impl->path = path;
     const int flags = (mode == OpenMode::ReadOnly ? SQLITE_OPEN_READONLY
