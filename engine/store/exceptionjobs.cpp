@@ -422,7 +422,11 @@ replayJob(Connection &c, qint64 id, const Actor &actor, const QString &reason, q
     if (!turn) {
         return turn.error();
     }
-    if (Result<void> r = enqueue(c, ticket.messageId, ticket.flowId, ticket.flowVersion,
+    Result<qint64> bytes = payloadBytes(c, ticket.messageId);
+    if (!bytes) {
+        return bytes.error();
+    }
+    if (Result<void> r = enqueue(c, ticket.messageId, *bytes, ticket.flowId, ticket.flowVersion,
                                  ticket.nodeId, turn->held ? kHeldUntil : atMs, turn->seq);
         !r) {
         return r.error();

@@ -10,14 +10,17 @@ namespace syncline::engine::store {
 
 /// Inserts a message row; the caller sets its id and correlation id.
 Result<void> insertMessage(Connection &c, StoredMessage &m);
-/// Queues a message at a node of a flow version, ready from `availableAtMs`; `orderSeq` is
-/// its ordering turn (orderingjobs.h), 0 for none.
+/// Queues a message of `payloadBytes` at a node of a flow version, ready from `availableAtMs`;
+/// `orderSeq` is its ordering turn (orderingjobs.h), 0 for none.
 Result<void> enqueue(Connection &c,
                      const QString &messageId,
+                     qint64 payloadBytes,
                      const QString &flowId,
                      int flowVersion,
                      const QString &nodeId,
                      qint64 availableAtMs,
                      qint64 orderSeq = 0);
+/// The size of a stored message's payload; 0 for a message not stored.
+Result<qint64> payloadBytes(Connection &c, const QString &messageId);
 
 } // namespace syncline::engine::store

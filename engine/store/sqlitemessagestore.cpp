@@ -122,13 +122,13 @@ Result<void> insertMessage(Connection &c, StoredMessage &m)
     return s.run();
 }
 
-Result<void> enqueue(Connection &c, const QString &messageId, const QString &flowId,
-                     int flowVersion, const QString &nodeId, qint64 availableAtMs,
-                     qint64 orderSeq)
+Result<void> enqueue(Connection &c, const QString &messageId, qint64 payloadBytes,
+                     const QString &flowId, int flowVersion, const QString &nodeId,
+                     qint64 availableAtMs, qint64 orderSeq)
 {
     Result<Statement *> insert = c.cached(
         "INSERT INTO work_items(message_id, flow_id, flow_version, node_id, state, available_at,"
-        " order_seq) VALUES (?, ?, ?, ?, 'ready', ?, ?)");
+        " order_seq, payload_bytes) VALUES (?, ?, ?, ?, 'ready', ?, ?, ?)");
     if (!insert) {
         return insert.error();
     }
@@ -139,7 +139,23 @@ Result<void> enqueue(Connection &c, const QString &messageId, const QString &flo
     } else {
         (*insert)->bindNull(6);
     }
+    (*insert)->bind(7, payloadBytes);
     return (*insert)->run();
+}
+
+Result<qint64> payloadBytes(Connection &c, const QString &messageId)
+{
+    Result<Statement *> select = c.cached(
+        "SELECT length(payload) FROM messages WHERE message_id = ?");
+    if (!select) {
+        return select.error();
+    }
+    (*select)->bind(1, messageId);
+    Result<bool> row = (*select)->step();
+    if (!row) {
+        return row.error();
+    }
+    return *row ? qint64((*select)->int64(0)) : qint64(0);
 }
 
 QString effectStateName(EffectState state)
@@ -341,6 +357,7 @@ struct OutputSource
     QString nodeId;
     qint64 orderSeq = 0; // the ordering turn it is part of; 0 for none
     bool held = false;   // the turn waits for an earlier one of its key
+    qint64 payloadBytes = 0; // the message's, for an output that passes it on
 };
 
 // Stores a step's child messages with their lineage and queues every output at its node.
@@ -351,7 +368,9 @@ Result<void> queueOutputs(Connection &c, const OutputSource &from,
 {
     for (const StepOutput &output : outputs) {
         QString target = from.messageId;
+        qint64 bytes = from.payloadBytes;
         if (output.message) {
+            bytes = output.message->payload.size();
             StoredMessage child;
             static_cast<NewMessage &>(child) = *output.message;
             child.messageId = newTimeOrderedId();
@@ -395,7 +414,7 @@ Result<void> queueOutputs(Connection &c, const OutputSource &from,
             }
             turn = *opened;
         }
-        if (Result<void> r = enqueue(c, target, targetFlow, targetVersion, output.nodeId,
+        if (Result<void> r = enqueue(c, target, bytes, targetFlow, targetVersion, output.nodeId,
                                      turn.held ? kHeldUntil : std::max(at, output.availableAtMs),
                                      turn.seq);
             !r) {
@@ -425,7 +444,8 @@ Result<void> queueArrival(Connection &c, const IngestRequest &request, const Sto
     }
     if (request.inlineSteps.isEmpty()) {
         for (const QString &node : request.firstNodes) {
-            if (Result<void> r = enqueue(c, m.messageId, m.flowId, m.flowVersion, node,
+            if (Result<void> r = enqueue(c, m.messageId, m.payload.size(), m.flowId,
+                                         m.flowVersion, node,
                                          turn.held ? kHeldUntil : at, turn.seq);
                 !r) {
                 return r;
@@ -445,8 +465,14 @@ Result<void> queueArrival(Connection &c, const IngestRequest &request, const Sto
             return r;
         }
     }
-    const OutputSource from{m.messageId, m.correlationId, m.flowId, m.flowVersion,
-                            request.inlineSteps.constLast().nodeId, turn.seq, turn.held};
+    const OutputSource from{m.messageId,
+                            m.correlationId,
+                            m.flowId,
+                            m.flowVersion,
+                            request.inlineSteps.constLast().nodeId,
+                            turn.seq,
+                            turn.held,
+                            m.payload.size()};
     return queueOutputs(c, from, request.inlineOutputs, at);
 }
 
@@ -626,7 +652,7 @@ Result<void> completeStepJob(Connection &c, const StepResult &step, qint64 at, b
 {
     Result<Statement *> select = c.cached(
         "SELECT w.message_id, w.flow_id, w.flow_version, w.node_id, w.attempts,"
-        " m.correlation_id, m.business_key, w.order_seq"
+        " m.correlation_id, m.business_key, w.order_seq, w.payload_bytes"
         " FROM work_items w JOIN messages m ON m.message_id = w.message_id"
         " WHERE w.id = ? AND w.state = 'claimed'");
     if (!select) {
@@ -654,6 +680,7 @@ Result<void> completeStepJob(Connection &c, const StepResult &step, qint64 at, b
     const QString correlationId = (*select)->qtext(5);
     const QString businessKey = (*select)->qtext(6);
     const qint64 orderSeq = (*select)->isNull(7) ? 0 : (*select)->int64(7);
+    const qint64 bytes = (*select)->int64(8);
 
     Result<Statement *> update = c.cached(
         step.status == StepStatus::Succeeded
@@ -688,7 +715,8 @@ Result<void> completeStepJob(Connection &c, const StepResult &step, qint64 at, b
             return r;
         }
     }
-    const OutputSource from{messageId, correlationId, flowId, flowVersion, nodeId, orderSeq};
+    const OutputSource from{messageId, correlationId, flowId, flowVersion,
+                            nodeId,    orderSeq,      false,  bytes};
     if (Result<void> r = queueOutputs(c, from, step.outputs, at); !r) {
         return r;
     }
@@ -848,9 +876,8 @@ Result<QList<QueueDepth>> SqliteMessageStore::queueDepths()
         "SELECT flow_id, node_id,"
         " sum(state = 'ready' AND available_at <= ?1), sum(state = 'ready' AND available_at > ?1),"
         " sum(state = 'claimed'), sum(state = 'failed'),"
-        " coalesce(sum(CASE WHEN state = 'ready' THEN"
-        "  (SELECT length(payload) FROM messages m WHERE m.message_id = w.message_id) END), 0)"
-        " FROM work_items w GROUP BY flow_id, node_id ORDER BY flow_id, node_id");
+        " coalesce(sum(CASE WHEN state = 'ready' THEN payload_bytes END), 0)"
+        " FROM work_items GROUP BY flow_id, node_id ORDER BY flow_id, node_id");
     if (!select) {
         return select.error();
     }

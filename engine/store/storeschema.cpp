@@ -345,6 +345,15 @@ ALTER TABLE effect_rows RENAME TO effects;
 CREATE INDEX effects_correlation ON effects(correlation_id);
 )sql";
 
+// The bytes each work item's message holds, kept on the item: the queue sampler sums the bytes
+// waiting per node every second, and looking each waiting message up for its length was most of
+// its reads.
+constexpr auto kWorkItemBytes = R"sql(
+ALTER TABLE work_items ADD COLUMN payload_bytes INTEGER NOT NULL DEFAULT 0;
+UPDATE work_items SET payload_bytes =
+    coalesce((SELECT length(payload) FROM messages m WHERE m.message_id = work_items.message_id), 0);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "messages, work items, steps, lineage and the effect ledger", kVersion1},
     {2, "durable node state: dedupe keys, aggregates, cursors, learned ids", kVersion2},
@@ -357,6 +366,7 @@ constexpr Migration kMigrations[] = {
     {8, "ordered processing per business key: turns and the work items that wait for them",
      kOrdering},
     {9, "the effect ledger appended in arrival order, found by its idempotency key", kEffectRows},
+    {10, "work items carry the size of their message, for the queue sampler", kWorkItemBytes},
 };
 
 } // namespace

@@ -83,6 +83,7 @@ private slots:
         QCOMPARE(depths.size(), 1);
         QCOMPARE(depths[0].nodeId, QStringLiteral("validate"));
         QCOMPARE(depths[0].ready, 1);
+        QCOMPARE(depths[0].bytes, invoice(QStringLiteral("INV-1")).payload.size());
 
         auto stored = m_store->message(first->messageId);
         QVERIFY(stored.ok() && stored->has_value());
@@ -148,6 +149,14 @@ private slots:
                         {QStringLiteral("post-to-erp"), mapped}};
         Result<void> done = m_store->completeStep(step);
         QVERIFY2(done.ok(), why(done).constData());
+
+        // Back pressure counts the bytes waiting: the source message passed on, and the child.
+        QList<QueueDepth> depths = *m_store->queueDepths();
+        QCOMPARE(depths.size(), 2);
+        QCOMPARE(depths[0].nodeId, QStringLiteral("audit"));
+        QCOMPARE(depths[0].bytes, invoice(QStringLiteral("INV-1")).payload.size());
+        QCOMPARE(depths[1].nodeId, QStringLiteral("post-to-erp"));
+        QCOMPARE(depths[1].bytes, mapped.payload.size());
 
         QList<WorkItem> toErp = *m_store->claim(QStringLiteral("invoice-issued"), 1,
                                                 QStringLiteral("post-to-erp"), 10, 30'000);
@@ -327,6 +336,32 @@ private slots:
         }
         QCOMPARE(keys, (QStringList{QStringLiteral("syn-done"), QStringLiteral("syn-sent"),
                                     QStringLiteral("syn-next")}));
+    }
+
+    void itemsQueuedBeforeTheyCarriedTheirSizeAreCountedAfterTheUpgrade()
+    {
+        m_store.reset();
+        const QString file = m_dir->filePath(QStringLiteral("v9.db"));
+        {
+            Result<Connection> c = Connection::open(file);
+            QVERIFY(c);
+            QVERIFY(migrate(*c, messageStoreMigrations().first(9)));
+            QVERIFY(c->exec(
+                "INSERT INTO messages(message_id, flow_id, flow_version, correlation_id, payload,"
+                " created_at) VALUES ('m1', 'f', 1, 'c1', CAST('{\"n\":12345}' AS BLOB), 1);"
+                "INSERT INTO work_items(message_id, flow_id, flow_version, node_id, state,"
+                " available_at) VALUES ('m1', 'f', 1, 'post', 'ready', 1),"
+                " ('gone', 'f', 1, 'post', 'ready', 1);"));
+        }
+        SqliteStoreOptions options;
+        options.clock = [this] { return m_now; };
+        auto opened = SqliteMessageStore::open(file, options);
+        QVERIFY2(opened, why(opened));
+        m_store = std::move(*opened);
+        const QList<QueueDepth> depths = *m_store->queueDepths();
+        QCOMPARE(depths.size(), 1);
+        QCOMPARE(depths[0].ready, 2);
+        QCOMPARE(depths[0].bytes, qint64(sizeof("{\"n\":12345}") - 1));
     }
 
     void nodeStateCommitsWithTheStepThatWroteIt()
