@@ -236,7 +236,10 @@ int HttpClient::Impl::onSocket(CURL *, curl_socket_t fd, int what, void *user, v
 curl_socket_t HttpClient::Impl::onOpenSocket(void *user, curlsocktype purpose,
                                              curl_sockaddr *address)
 {
-    const curl_socket_t fd = ::socket(address->family, address->socktype, address->protocol);
+    // Close-on-exec: a child process holding a copy would keep a closed connection in the
+    // epoll set.
+    const curl_socket_t fd = ::socket(address->family, address->socktype | SOCK_CLOEXEC,
+                                      address->protocol);
     if (fd != CURL_SOCKET_BAD) {
         // A new descriptor with this number: whatever the slot said of an earlier one is gone.
         Watch &slot = static_cast<Impl *>(user)->slotFor(fd);
@@ -383,6 +386,9 @@ void HttpClient::Impl::startWaiting()
 {
     uint64_t count = 0;
     [[maybe_unused]] const ssize_t got = ::read(wakeFd, &count, sizeof count);
+    if (stopping) {
+        return; // the destructor reports what is still queued as never sent
+    }
     // Cleared before the queue is taken: a call queued after this wakes the loop again.
     wakePending.store(false);
     {
