@@ -3,11 +3,16 @@
 #include <QElapsedTimer>
 
 #include <curl/curl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
-#include <deque>
+#include <cerrno>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace syncline::engine::net {
 
@@ -30,24 +35,50 @@ void initCurlOnce()
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+// Handles kept for reuse beyond this many are freed: a burst does not pin its memory for good.
+constexpr size_t kMaxIdleHandles = 256;
+// The loop wakes at least this often even when libcurl has no timer of its own.
+constexpr int kMaxWaitMs = 1000;
+constexpr int kEventsPerWait = 64;
+
 struct Call
 {
     HttpRequest request;
     std::promise<HttpOutcome> done;
     CURL *easy = nullptr;
-    curl_slist *headerList = nullptr;
+    size_t runningIndex = 0;
+    // The request's header lines, NUL-separated in one buffer, and the list libcurl reads them
+    // from: two allocations per call instead of two per header.
+    QByteArray headerText;
+    std::vector<curl_slist> headerList;
     HttpResponse response;
     bool tooLarge = false;
     QElapsedTimer timer;
 
-    ~Call()
-    {
-        curl_slist_free_all(headerList);
-        if (easy) {
-            curl_easy_cleanup(easy);
-        }
-    }
+    void buildHeaderList();
 };
+
+void Call::buildHeaderList()
+{
+    // Without "Expect:" libcurl adds "Expect: 100-continue" to larger bodies and waits for it.
+    static constexpr QByteArrayView kNoExpect = "Expect:";
+    qsizetype bytes = kNoExpect.size() + 1;
+    for (const auto &[name, value] : request.headers) {
+        bytes += name.size() + value.size() + 3;
+    }
+    headerText.reserve(bytes);
+    for (const auto &[name, value] : request.headers) {
+        headerText.append(name).append(": ", 2).append(value).append('\0');
+    }
+    headerText.append(kNoExpect).append('\0');
+    headerList.resize(size_t(request.headers.size()) + 1);
+    char *line = headerText.data();
+    for (size_t i = 0; i < headerList.size(); ++i) {
+        headerList[i].data = line;
+        headerList[i].next = i + 1 < headerList.size() ? &headerList[i + 1] : nullptr;
+        line += qstrlen(line) + 1;
+    }
+}
 
 size_t onBody(char *data, size_t size, size_t count, void *user)
 {
@@ -65,15 +96,15 @@ size_t onHeader(char *data, size_t size, size_t count, void *user)
 {
     auto *call = static_cast<Call *>(user);
     const size_t bytes = size * count;
-    const QByteArray line = QByteArray(data, qsizetype(bytes)).trimmed();
+    const QByteArrayView line = QByteArrayView(data, qsizetype(bytes)).trimmed();
     if (line.startsWith("HTTP/")) {
         call->response.headers.clear(); // a new response (e.g. after 100 Continue)
         return bytes;
     }
     const qsizetype colon = line.indexOf(':');
     if (colon > 0) {
-        call->response.headers.append(
-            {line.left(colon).trimmed().toLower(), line.mid(colon + 1).trimmed()});
+        call->response.headers.append({line.first(colon).trimmed().toByteArray().toLower(),
+                                       line.sliced(colon + 1).trimmed().toByteArray()});
     }
     return bytes;
 }
@@ -142,44 +173,156 @@ HttpOutcome finish(Call &call, CURLcode result)
     return outcome;
 }
 
+// What the loop knows of one file descriptor libcurl asked it to watch.
+struct Watch
+{
+    uint32_t events = 0;     // as registered with epoll
+    bool registered = false; // in the epoll set
+    bool wanted = false;     // libcurl wants to hear about it now
+    bool connection = false; // a connection socket libcurl opened through us
+};
+
 } // namespace
 
+// One thread drives every transfer with curl_multi_socket_action on an epoll set of its own:
+// each wake-up looks at the sockets that have something to say, not at all of them, and a
+// kept-alive connection stays in the epoll set between its calls rather than being taken out
+// and put back for each. New calls wake the thread through an eventfd, once per batch.
 struct HttpClient::Impl
 {
     CURLM *multi = nullptr;
+    int epollFd = -1;
+    int wakeFd = -1;
     mutable std::mutex mutex;
-    std::deque<std::unique_ptr<Call>> waiting;
+    std::vector<std::unique_ptr<Call>> waiting;
+    std::atomic<bool> wakePending{false};
     std::atomic<int> inFlight{0};
     std::atomic<bool> stopping{false};
     std::thread thread;
 
+    // Owned by the loop's thread (and by the destructor once the thread has ended).
+    std::vector<std::unique_ptr<Call>> running;
+    std::vector<CURL *> idleHandles;
+    size_t mostRunning = 0;
+    std::vector<Watch> watches; // by file descriptor
+    std::vector<std::unique_ptr<Call>> starting;
+
     void loop();
-    void start(std::unique_ptr<Call> call, std::vector<std::unique_ptr<Call>> &running);
+    void startWaiting();
+    void start(std::unique_ptr<Call> call);
+    void configure(CURL *easy, Call &call);
+    void collectFinished();
+    void complete(Call &call, HttpOutcome outcome);
+    void socketAction(curl_socket_t fd, int events);
+    void watch(curl_socket_t fd, int what);
+    void unwatch(curl_socket_t fd, Watch &slot);
+    Watch &slotFor(curl_socket_t fd);
+    void wake();
+    void cancelRunning();
+
+    static int onSocket(CURL *easy, curl_socket_t fd, int what, void *user, void *socketData);
+    static curl_socket_t onOpenSocket(void *user, curlsocktype purpose, curl_sockaddr *address);
+    static int onCloseSocket(void *user, curl_socket_t fd);
 };
 
-void HttpClient::Impl::start(std::unique_ptr<Call> call,
-                             std::vector<std::unique_ptr<Call>> &running)
+int HttpClient::Impl::onSocket(CURL *, curl_socket_t fd, int what, void *user, void *)
 {
-    CURL *easy = curl_easy_init();
-    call->easy = easy;
-    const HttpRequest &r = call->request;
+    static_cast<Impl *>(user)->watch(fd, what);
+    return 0;
+}
+
+// Connection sockets are opened and closed through these so that the loop knows which sockets
+// it may leave in its epoll set while idle: closing one takes it out of the set by itself.
+curl_socket_t HttpClient::Impl::onOpenSocket(void *user, curlsocktype purpose,
+                                             curl_sockaddr *address)
+{
+    // Close-on-exec: a child process holding a copy would keep a closed connection in the
+    // epoll set.
+    const curl_socket_t fd = ::socket(address->family, address->socktype | SOCK_CLOEXEC,
+                                      address->protocol);
+    if (fd != CURL_SOCKET_BAD) {
+        // A new descriptor with this number: whatever the slot said of an earlier one is gone.
+        Watch &slot = static_cast<Impl *>(user)->slotFor(fd);
+        slot = Watch{};
+        slot.connection = purpose == CURLSOCKTYPE_IPCXN;
+    }
+    return fd;
+}
+
+int HttpClient::Impl::onCloseSocket(void *user, curl_socket_t fd)
+{
+    static_cast<Impl *>(user)->slotFor(fd) = Watch{};
+    return ::close(fd);
+}
+
+Watch &HttpClient::Impl::slotFor(curl_socket_t fd)
+{
+    if (size_t(fd) >= watches.size()) {
+        watches.resize(size_t(fd) + 1);
+    }
+    return watches[size_t(fd)];
+}
+
+void HttpClient::Impl::watch(curl_socket_t fd, int what)
+{
+    Watch &slot = slotFor(fd);
+    if (what == CURL_POLL_REMOVE) {
+        slot.wanted = false;
+        // An idle kept-alive connection stays registered for input: it costs nothing until the
+        // peer closes it, and its next call then needs no epoll_ctl. Anything else leaves.
+        if (slot.registered && (!slot.connection || (slot.events & EPOLLOUT))) {
+            unwatch(fd, slot);
+        }
+        return;
+    }
+    const uint32_t events = ((what & CURL_POLL_IN) ? uint32_t(EPOLLIN) : 0u)
+                            | ((what & CURL_POLL_OUT) ? uint32_t(EPOLLOUT) : 0u);
+    slot.wanted = true;
+    if (slot.registered && slot.events == events) {
+        return;
+    }
+    epoll_event event{};
+    event.events = events;
+    event.data.fd = fd;
+    if (epoll_ctl(epollFd, slot.registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event) != 0) {
+        // The set and the slot disagree (a descriptor number reused behind our back): follow
+        // the set.
+        epoll_ctl(epollFd, errno == EEXIST ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event);
+    }
+    slot.registered = true;
+    slot.events = events;
+}
+
+void HttpClient::Impl::unwatch(curl_socket_t fd, Watch &slot)
+{
+    epoll_ctl(epollFd, EPOLL_CTL_DEL, fd, nullptr);
+    slot.registered = false;
+    slot.events = 0;
+}
+
+void HttpClient::Impl::socketAction(curl_socket_t fd, int events)
+{
+    int stillRunning = 0;
+    curl_multi_socket_action(multi, fd, events, &stillRunning);
+}
+
+void HttpClient::Impl::configure(CURL *easy, Call &call)
+{
+    const HttpRequest &r = call.request;
     const QByteArray url = r.url.toUtf8();
     curl_easy_setopt(easy, CURLOPT_URL, url.constData());
     curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, r.method.constData());
     if (!r.body.isEmpty() || r.method != "GET") {
+        // The body stays in the call until the transfer ends: libcurl need not copy it.
         curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(r.body.size()));
-        curl_easy_setopt(easy, CURLOPT_COPYPOSTFIELDS, r.body.constData());
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDS, r.body.constData());
         curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, r.method.constData());
     }
     if (r.method == "HEAD") {
         curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
     }
-    for (const auto &[name, value] : r.headers) {
-        call->headerList = curl_slist_append(call->headerList, (name + ": " + value).constData());
-    }
-    // Without this libcurl adds "Expect: 100-continue" to larger bodies and waits for it.
-    call->headerList = curl_slist_append(call->headerList, "Expect:");
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, call->headerList);
+    call.buildHeaderList();
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, call.headerList.data());
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, long(r.connectTimeoutMs));
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, long(r.totalTimeoutMs));
     curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, r.followRedirects ? 1L : 0L);
@@ -190,58 +333,182 @@ void HttpClient::Impl::start(std::unique_ptr<Call> call,
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, onBody);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, call.get());
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &call);
     curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, onHeader);
-    curl_easy_setopt(easy, CURLOPT_HEADERDATA, call.get());
-    curl_easy_setopt(easy, CURLOPT_PRIVATE, call.get());
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &call);
+    curl_easy_setopt(easy, CURLOPT_PRIVATE, &call);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, onOpenSocket);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, this);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, onCloseSocket);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, this);
+}
+
+void HttpClient::Impl::start(std::unique_ptr<Call> call)
+{
+    // A handle from an earlier call keeps nothing of it after the reset; the connections and
+    // the DNS cache live in the multi handle either way.
+    CURL *easy = nullptr;
+    if (!idleHandles.empty()) {
+        easy = idleHandles.back();
+        idleHandles.pop_back();
+        curl_easy_reset(easy);
+    } else {
+        easy = curl_easy_init();
+    }
+    if (!easy) {
+        complete(*call, {callError(kHttpConnect, call->request.url,
+                                   QStringLiteral("out of memory before it was sent")),
+                         false});
+        return;
+    }
+    call->easy = easy;
+    configure(easy, *call);
     call->timer.start();
-    curl_multi_add_handle(multi, easy);
+    if (curl_multi_add_handle(multi, easy) != CURLM_OK) {
+        complete(*call, {callError(kHttpConnect, call->request.url,
+                                   QStringLiteral("the transfer could not be started")),
+                         false});
+        curl_easy_cleanup(easy);
+        return;
+    }
+    call->runningIndex = running.size();
     running.push_back(std::move(call));
+    if (running.size() > mostRunning) {
+        // libcurl's default cache is 4 connections per transfer added *now*: when most calls
+        // have just finished and the next batch is not yet queued, it closes connections the
+        // next batch was about to reuse. Sized by the busiest moment instead, it keeps them.
+        mostRunning = running.size();
+        curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, long(4 * mostRunning));
+    }
+}
+
+void HttpClient::Impl::startWaiting()
+{
+    uint64_t count = 0;
+    [[maybe_unused]] const ssize_t got = ::read(wakeFd, &count, sizeof count);
+    if (stopping) {
+        return; // the destructor reports what is still queued as never sent
+    }
+    // Cleared before the queue is taken: a call queued after this wakes the loop again.
+    wakePending.store(false);
+    {
+        std::lock_guard lock(mutex);
+        starting.swap(waiting);
+    }
+    for (std::unique_ptr<Call> &call : starting) {
+        start(std::move(call));
+    }
+    starting.clear();
+}
+
+void HttpClient::Impl::complete(Call &call, HttpOutcome outcome)
+{
+    --inFlight; // before waking the caller, who may look at pending()
+    call.done.set_value(std::move(outcome));
+}
+
+void HttpClient::Impl::collectFinished()
+{
+    int queued = 0;
+    while (CURLMsg *message = curl_multi_info_read(multi, &queued)) {
+        if (message->msg != CURLMSG_DONE) {
+            continue;
+        }
+        CURL *easy = message->easy_handle;
+        const CURLcode result = message->data.result;
+        Call *found = nullptr;
+        curl_easy_getinfo(easy, CURLINFO_PRIVATE, &found);
+        curl_multi_remove_handle(multi, easy);
+        if (!found) {
+            continue;
+        }
+        const size_t index = found->runningIndex;
+        std::unique_ptr<Call> call = std::move(running[index]);
+        if (index + 1 < running.size()) {
+            running[index] = std::move(running.back());
+            running[index]->runningIndex = index;
+        }
+        running.pop_back();
+        complete(*call, finish(*call, result));
+        if (idleHandles.size() < kMaxIdleHandles) {
+            idleHandles.push_back(easy);
+        } else {
+            curl_easy_cleanup(easy);
+        }
+    }
 }
 
 void HttpClient::Impl::loop()
 {
-    std::vector<std::unique_ptr<Call>> running;
+    epoll_event events[kEventsPerWait];
     while (!stopping) {
-        {
-            std::lock_guard lock(mutex);
-            while (!waiting.empty()) {
-                std::unique_ptr<Call> call = std::move(waiting.front());
-                waiting.pop_front();
-                start(std::move(call), running);
-            }
+        long timeoutMs = -1;
+        curl_multi_timeout(multi, &timeoutMs);
+        if (timeoutMs == 0) { // new transfers to start, or a deadline that has come
+            socketAction(CURL_SOCKET_TIMEOUT, 0);
+            collectFinished();
+            continue;
         }
-        int active = 0;
-        curl_multi_perform(multi, &active);
-        int queued = 0;
-        while (CURLMsg *message = curl_multi_info_read(multi, &queued)) {
-            if (message->msg != CURLMSG_DONE) {
+        const int waitMs = timeoutMs < 0 || timeoutMs > kMaxWaitMs ? kMaxWaitMs : int(timeoutMs);
+        const int ready = epoll_wait(epollFd, events, kEventsPerWait, waitMs);
+        if (ready == 0) {
+            socketAction(CURL_SOCKET_TIMEOUT, 0);
+        }
+        for (int i = 0; i < ready; ++i) {
+            const int fd = events[i].data.fd;
+            if (fd == wakeFd) {
+                startWaiting();
                 continue;
             }
-            CURL *easy = message->easy_handle;
-            const CURLcode result = message->data.result;
-            curl_multi_remove_handle(multi, easy);
-            auto found = std::find_if(running.begin(), running.end(),
-                                      [easy](const auto &c) { return c->easy == easy; });
-            if (found == running.end()) {
+            Watch &slot = slotFor(fd);
+            if (!slot.wanted) {
+                // An idle connection the peer closed or wrote to: libcurl finds out when it
+                // next checks the connection; until then it need not wake us.
+                if (slot.registered) {
+                    unwatch(fd, slot);
+                }
                 continue;
             }
-            std::unique_ptr<Call> call = std::move(*found);
-            running.erase(found);
-            HttpOutcome outcome = finish(*call, result);
-            --inFlight; // before waking the caller, who may look at pending()
-            call->done.set_value(std::move(outcome));
+            const uint32_t what = events[i].events;
+            int flags = 0;
+            if (what & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) {
+                flags |= CURL_CSELECT_IN;
+            }
+            if (what & EPOLLOUT) {
+                flags |= CURL_CSELECT_OUT;
+            }
+            if (what & EPOLLERR) {
+                flags |= CURL_CSELECT_ERR;
+            }
+            socketAction(fd, flags);
         }
-        curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+        collectFinished();
     }
+    cancelRunning();
+}
+
+void HttpClient::Impl::cancelRunning()
+{
     for (std::unique_ptr<Call> &call : running) {
         curl_multi_remove_handle(multi, call->easy);
         HttpOutcome cancelled;
         cancelled.response = callError(kHttpReset, call->request.url,
                                        QStringLiteral("cancelled: the client is shutting down"));
         cancelled.requestSent = requestSent(call->easy);
-        call->done.set_value(std::move(cancelled));
+        complete(*call, std::move(cancelled));
+        curl_easy_cleanup(call->easy);
     }
+    running.clear();
+    for (CURL *easy : idleHandles) {
+        curl_easy_cleanup(easy);
+    }
+    idleHandles.clear();
+}
+
+void HttpClient::Impl::wake()
+{
+    const uint64_t one = 1;
+    [[maybe_unused]] const ssize_t put = ::write(wakeFd, &one, sizeof one);
 }
 
 HttpClient::HttpClient()
@@ -249,22 +516,34 @@ HttpClient::HttpClient()
 {
     initCurlOnce();
     d->multi = curl_multi_init();
+    d->epollFd = epoll_create1(EPOLL_CLOEXEC);
+    d->wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.fd = d->wakeFd;
+    epoll_ctl(d->epollFd, EPOLL_CTL_ADD, d->wakeFd, &event);
+    curl_multi_setopt(d->multi, CURLMOPT_SOCKETFUNCTION, Impl::onSocket);
+    curl_multi_setopt(d->multi, CURLMOPT_SOCKETDATA, d.get());
     d->thread = std::thread([impl = d.get()] { impl->loop(); });
 }
 
 HttpClient::~HttpClient()
 {
     d->stopping = true;
-    curl_multi_wakeup(d->multi);
+    d->wake();
     d->thread.join();
-    std::lock_guard lock(d->mutex);
-    for (std::unique_ptr<Call> &call : d->waiting) {
-        HttpOutcome cancelled;
-        cancelled.response = callError(kHttpConnect, call->request.url,
-                                       QStringLiteral("cancelled before it was sent"));
-        call->done.set_value(std::move(cancelled));
+    {
+        std::lock_guard lock(d->mutex);
+        for (std::unique_ptr<Call> &call : d->waiting) {
+            HttpOutcome cancelled;
+            cancelled.response = callError(kHttpConnect, call->request.url,
+                                           QStringLiteral("cancelled before it was sent"));
+            call->done.set_value(std::move(cancelled));
+        }
     }
-    curl_multi_cleanup(d->multi);
+    curl_multi_cleanup(d->multi); // closes the kept-alive connections through onCloseSocket
+    ::close(d->wakeFd);
+    ::close(d->epollFd);
 }
 
 std::future<HttpOutcome> HttpClient::send(HttpRequest request)
@@ -277,7 +556,10 @@ std::future<HttpOutcome> HttpClient::send(HttpRequest request)
         d->waiting.push_back(std::move(call));
         ++d->inFlight;
     }
-    curl_multi_wakeup(d->multi);
+    // One wake-up per batch: the calls queued before the loop takes the queue ride along.
+    if (!d->wakePending.exchange(true)) {
+        d->wake();
+    }
     return future;
 }
 

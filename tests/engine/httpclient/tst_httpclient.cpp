@@ -207,6 +207,94 @@ private slots:
         QVERIFY(outcome.response->body.startsWith("GET|"));
     }
 
+    // Each call after the first runs on a handle an earlier call used: none of the earlier
+    // call's method, body, headers or redirect setting may carry over.
+    void aCallTakesNothingFromTheCallBefore()
+    {
+        LoopbackServer server;
+        HttpClient client;
+        HttpOutcome outcome = client.send(post(server.url("/echo"))).get();
+        QCOMPARE(outcome.response->body, QByteArray(R"(POST|k-1|{"invoice":"INV-1"})"));
+
+        HttpRequest get;
+        get.url = server.url("/echo");
+        outcome = client.send(get).get();
+        QVERIFY(outcome.response.ok());
+        QCOMPARE(outcome.response->body, QByteArray("GET||"));
+
+        HttpRequest following;
+        following.url = server.url("/redirect");
+        following.followRedirects = true;
+        QCOMPARE(client.send(following).get().response->status, 200);
+        HttpRequest notFollowing;
+        notFollowing.url = server.url("/redirect");
+        QCOMPARE(client.send(notFollowing).get().response->status, 302);
+
+        HttpRequest head;
+        head.method = "HEAD";
+        head.url = server.url("/echo");
+        outcome = client.send(head).get();
+        QVERIFY(outcome.response.ok());
+        QVERIFY(outcome.response->body.isEmpty());
+        outcome = client.send(post(server.url("/echo"))).get();
+        QCOMPARE(outcome.response->body, QByteArray(R"(POST|k-1|{"invoice":"INV-1"})"));
+    }
+
+    // Kept-alive connections the target closed while they sat idle: the next calls open new
+    // ones and succeed.
+    void connectionsTheTargetClosedWhileIdleAreReplaced()
+    {
+        const auto answer = [](syncline::engine::net::ServerRequest request,
+                               syncline::engine::net::Responder respond) {
+            respond(syncline::engine::net::ServerResponse::json(200, request.body));
+        };
+        auto first = std::make_unique<syncline::engine::net::HttpServer>();
+        QVERIFY(first->listen({}, answer).ok());
+        const quint16 port = first->port();
+        const QString url = QStringLiteral("http://127.0.0.1:%1/invoices").arg(port);
+        HttpClient client;
+        std::vector<std::future<HttpOutcome>> futures;
+        for (int i = 0; i < 8; ++i) {
+            futures.push_back(client.send(post(url)));
+        }
+        for (std::future<HttpOutcome> &future : futures) {
+            QVERIFY(future.get().response.ok());
+        }
+        first.reset(); // closes every connection the client keeps
+        syncline::engine::net::HttpServer second;
+        syncline::engine::net::HttpServerOptions options;
+        options.port = port;
+        QVERIFY(second.listen(options, answer).ok());
+        futures.clear();
+        for (int i = 0; i < 8; ++i) {
+            futures.push_back(client.send(post(url)));
+        }
+        for (std::future<HttpOutcome> &future : futures) {
+            const HttpOutcome outcome = future.get();
+            QVERIFY(outcome.response.ok());
+            QCOMPARE(outcome.response->body, QByteArray(R"({"invoice":"INV-1"})"));
+        }
+        second.stop();
+    }
+
+    void destroyingTheClientEndsCallsInFlight()
+    {
+        LoopbackServer server;
+        std::future<HttpOutcome> hanging;
+        {
+            HttpClient client;
+            HttpRequest request = post(server.url("/hang"));
+            request.totalTimeoutMs = 60'000;
+            hanging = client.send(request);
+            QTRY_COMPARE(server.requests(), 1); // the target has the request
+        }
+        QCOMPARE(hanging.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+        const HttpOutcome outcome = hanging.get();
+        QVERIFY(!outcome.response.ok());
+        QCOMPARE(outcome.response.error().code, QString::fromLatin1(kHttpReset));
+        QVERIFY(outcome.requestSent);
+    }
+
     void onlyHttpAndHttpsAreAllowed()
     {
         HttpClient client;
