@@ -75,24 +75,39 @@ Value Evaluator::apply(const Value &fn, std::span<const Value> args, const Value
                        Frame *env, std::string_view name, int position)
 {
     try {
-        Value result = applyInner(fn, args, input, env);
-        while (result.isFunction()) {
-            const FunctionValue *f = asFunction(result);
-            if (f->kind != CallableKind::Lambda || !static_cast<const Lambda *>(f)->thunk) {
+        TailCall tail;
+        Value result = applyInner(fn, args, input, env, tail);
+        for (;;) {
+            // Tail call: evaluate the call a thunk stands for here, in a loop, instead of growing
+            // the stack (jsonata-js's trampoline). A lambda applied here leaves its tail call in
+            // `tail`; a thunk closure only comes back from bodies evaluated the general way.
+            Value thunkValue;
+            const Node *callNode = nullptr;
+            Value callInput;
+            FrameRef callEnv;
+            if (tail.call) {
+                callNode = std::exchange(tail.call, nullptr);
+                callInput = std::move(tail.input);
+                callEnv = std::move(tail.env);
+            } else if (result.isFunction()
+                       && asFunction(result)->kind == CallableKind::Lambda
+                       && static_cast<const Lambda *>(asFunction(result))->thunk) {
+                thunkValue = std::move(result);
+                const auto *thunk = static_cast<const Lambda *>(asFunction(thunkValue));
+                callNode = thunk->node->body.get();
+                callInput = thunk->input;
+                callEnv = thunk->env;
+            } else {
                 break;
             }
-            // Tail call: evaluate the call the thunk stands for here, in a loop, instead of
-            // growing the stack (jsonata-js's trampoline).
-            const Value thunkValue = result;
-            const auto *thunk = static_cast<const Lambda *>(f);
-            const Node &call = *thunk->node->body;
-            const Value next = eval(*call.procedure, thunk->input, thunk->env.get());
+            const Node &call = *callNode;
+            const Value next = eval(*call.procedure, callInput, callEnv.get());
             SmallVec<Value, 4> nextArgs;
             for (const NodePtr &arg : call.items) {
-                nextArgs.push_back(eval(*arg, thunk->input, thunk->env.get()));
+                nextArgs.push_back(eval(*arg, callInput, callEnv.get()));
             }
             try {
-                result = applyInner(next, nextArgs.span(), input, env);
+                result = applyInner(next, nextArgs.span(), input, env, tail);
             } catch (ExprException &e) {
                 if (!e.hasToken) {
                     e.withToken(call.procedure->kind == NodeKind::Path
@@ -165,7 +180,7 @@ Value runMatcher(const std::shared_ptr<const RegexHolder> &regex, std::string_vi
 } // namespace
 
 Value Evaluator::applyInner(const Value &fn, std::span<const Value> args, const Value &input,
-                            Frame *env)
+                            Frame *env, TailCall &tail)
 {
     const FunctionValue *f = fn.isFunction() ? asFunction(fn) : nullptr;
     if (!f) {
@@ -174,6 +189,10 @@ Value Evaluator::applyInner(const Value &fn, std::span<const Value> args, const 
     switch (f->kind) {
     case CallableKind::Builtin: {
         const auto *b = static_cast<const Builtin *>(f);
+        if (b->signature.acceptsAsIs(args)) {
+            CallContext cx{*this, input, env, -1};
+            return b->impl(cx, args);
+        }
         Signature::Arguments validated;
         b->signature.validate(args, input, validated);
         CallContext cx{*this, input, env, -1};
@@ -184,9 +203,9 @@ Value Evaluator::applyInner(const Value &fn, std::span<const Value> args, const 
         if (lambda->node->signature) {
             Signature::Arguments validated;
             lambda->node->signature->validate(args, input, validated);
-            return applyLambda(*lambda, validated.span());
+            return applyLambda(*lambda, validated.span(), tail);
         }
-        return applyLambda(*lambda, args);
+        return applyLambda(*lambda, args, tail);
     }
     case CallableKind::NativePartial: {
         const auto *p = static_cast<const NativePartial *>(f);
@@ -236,14 +255,56 @@ Value Evaluator::applyInner(const Value &fn, std::span<const Value> args, const 
     throw ExprException("T1006");
 }
 
-Value Evaluator::applyLambda(const Lambda &lambda, std::span<const Value> args)
+Value Evaluator::applyLambda(const Lambda &lambda, std::span<const Value> args, TailCall &tail)
 {
     FrameRef frame = FrameRef::adopt(new Frame(lambda.env.get()));
     const std::vector<Symbol> &params = *lambda.params;
     for (std::size_t i = 0; i < params.size(); ++i) {
         frame->bind(params[i], i < args.size() ? args[i] : Value::undefined());
     }
-    return eval(*lambda.node->body, lambda.input, frame.get());
+    return evalLambdaBody(*lambda.node->body, lambda.input, frame, tail);
+}
+
+namespace {
+
+// eval() adds nothing to the value of a node without predicates, grouping or '[]'.
+bool resultAsIs(const Node &node)
+{
+    return node.predicates.empty() && !node.group && !node.keepArray;
+}
+
+} // namespace
+
+// eval() of a lambda body, except that a thunk it reaches through conditions is not allocated:
+// its call is left in `tail` (and undefined returned). Depth and limit checks are those eval()
+// makes on the way.
+Value Evaluator::evalLambdaBody(const Node &body, const Value &input, const FrameRef &frame,
+                                TailCall &tail)
+{
+    if (!resultAsIs(body)) {
+        return eval(body, input, frame.get());
+    }
+    if (body.kind == NodeKind::Lambda && body.thunk) {
+        DepthGuard guard(m_state);
+        checkLimits();
+        tail.call = body.body.get();
+        tail.input = input;
+        tail.env = frame;
+        return Value::undefined();
+    }
+    if (body.kind == NodeKind::Condition) {
+        DepthGuard guard(m_state);
+        checkLimits();
+        Value scratch;
+        if (boolize(evalRef(*body.condition, input, frame.get(), scratch))) {
+            return evalLambdaBody(*body.then, input, frame, tail);
+        }
+        if (body.otherwise) {
+            return evalLambdaBody(*body.otherwise, input, frame, tail);
+        }
+        return Value::undefined();
+    }
+    return eval(body, input, frame.get());
 }
 
 Value Evaluator::evalLambda(const Node &node, const Value &input, Frame *env)

@@ -57,17 +57,6 @@ namespace {
 
 constexpr std::uint32_t kClockEvery = 256; // evaluations between clock reads
 
-struct DepthGuard
-{
-    EvalState &state;
-    explicit DepthGuard(EvalState &s)
-        : state(s)
-    {
-        ++state.depth;
-    }
-    ~DepthGuard() { --state.depth; }
-};
-
 [[noreturn]] void throwTooDeep()
 {
     ExprException e("U1001");

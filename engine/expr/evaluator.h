@@ -69,8 +69,19 @@ private:
     Value evalRegex(const Node &node);
     Value evalSort(const Node &node, const Value &input, Frame *env);
     TupleStream evalTupleSort(const Node &node, TupleStream tuples, Frame *env);
-    Value applyInner(const Value &fn, std::span<const Value> args, const Value &input, Frame *env);
-    Value applyLambda(const Lambda &lambda, std::span<const Value> args);
+    /// A call in tail position of a lambda body, left for apply()'s loop to make: what a thunk
+    /// closure would hold, kept on the stack instead of allocated.
+    struct TailCall
+    {
+        const Node *call = nullptr; // nullptr: none pending
+        Value input;
+        FrameRef env;
+    };
+    Value applyInner(const Value &fn, std::span<const Value> args, const Value &input, Frame *env,
+                     TailCall &tail);
+    Value applyLambda(const Lambda &lambda, std::span<const Value> args, TailCall &tail);
+    Value evalLambdaBody(const Node &body, const Value &input, const FrameRef &frame,
+                         TailCall &tail);
     Value applyTransform(const TransformFunction &fn, const Value &target);
     bool lookupIsFunctionName(const Node &procedure, Frame *env);
 

@@ -141,7 +141,8 @@ ExprResult<json::Value> Expression::evaluate(const json::Value &input,
     }
     try {
         FrameRef root = FrameRef::adopt(new Frame(nullptr));
-        root->bind(internSymbol("$"), in);
+        static const Symbol kInputSymbol = internSymbol("$"); // interning takes a lock
+        root->bind(kInputSymbol, in);
         for (const json::Member &m : bindings.members()) {
             root->bind(internSymbol(m.key.view()), m.value);
         }

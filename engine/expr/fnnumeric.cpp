@@ -144,6 +144,21 @@ Value fnCeil(CallContext &, std::span<const Value> args)
 // 2.675 shifted by 2 is exactly 267.5.
 double shiftDecimal(double d, double places)
 {
+    // An integer below 2^53 prints as its exact digits, and 10^k up to 10^22 is exact, so the
+    // shifted text is the exact product or quotient, which IEEE arithmetic rounds the same way
+    // the text parse does. $round's way back (an integer over 10^places) always takes this path.
+    constexpr double kExactIntegerLimit = 9007199254740992.0; // 2^53
+    constexpr double kPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    if (std::fabs(d) < kExactIntegerLimit && d == std::trunc(d) && places == std::trunc(places)
+        && std::fabs(places) <= 22) {
+        const double scale = kPowersOfTen[static_cast<int>(std::fabs(places))];
+        const double shifted = places >= 0 ? d * scale : d / scale;
+        if (std::isfinite(shifted)) {
+            return shifted;
+        }
+    }
     // The same text arithmetic on the shortest digits (which is what numberToText writes), in a
     // stack buffer; the general form below covers fractional and huge shifts.
     if (std::isfinite(d) && places == std::trunc(places) && std::fabs(places) <= 400) {

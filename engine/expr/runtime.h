@@ -332,4 +332,18 @@ struct EvalState
     }
 };
 
+/// Counts one level of evaluation depth for as long as it lives.
+struct DepthGuard
+{
+    EvalState &state;
+    explicit DepthGuard(EvalState &s)
+        : state(s)
+    {
+        ++state.depth;
+    }
+    ~DepthGuard() { --state.depth; }
+    DepthGuard(const DepthGuard &) = delete;
+    DepthGuard &operator=(const DepthGuard &) = delete;
+};
+
 } // namespace syncline::engine::expr

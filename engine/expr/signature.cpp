@@ -2,6 +2,8 @@
 
 #include "engine/expr/exprerror.h"
 
+#include <algorithm>
+
 namespace syncline::engine::expr {
 
 using json::Value;
@@ -128,7 +130,51 @@ Signature Signature::parse(std::string_view text)
             break;
         }
     }
+    sig.m_argumentsAsIs = std::none_of(sig.m_params.begin(), sig.m_params.end(),
+                                       [](const Param &p) {
+                                           return p.type == 'a' || p.quantifier == '+';
+                                       });
     return sig;
+}
+
+bool Signature::acceptsAsIs(std::span<const Value> args) const
+{
+    if (!m_argumentsAsIs || args.size() != m_params.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (m_params[i].allowed.find(typeSymbol(args[i])) == std::string::npos) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// The usual call: argument i is accepted by parameter i and the parameters after the last
+// argument may be left out. The backtracking match explores exactly this split first (each
+// parameter greedily takes its argument, the rest match empty), so the counts are the same.
+bool Signature::matchOnePerParam(std::string_view symbols, std::span<std::size_t> counts) const
+{
+    if (symbols.size() > m_params.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < m_params.size(); ++i) {
+        const Param &p = m_params[i];
+        if (p.quantifier == '+') {
+            return false;
+        }
+        if (i < symbols.size()) {
+            if (p.allowed.find(symbols[i]) == std::string::npos) {
+                return false;
+            }
+        } else if (p.quantifier != '?') {
+            return false;
+        }
+    }
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+        counts[i] = i < symbols.size() ? 1 : 0;
+    }
+    return true;
 }
 
 // Backtracking match of the parameter list against the argument letters, in the order a
@@ -193,7 +239,7 @@ void Signature::validate(std::span<const Value> args, const Value &context, Argu
     }
     const std::span<std::size_t> counts(countStore.data(), countStore.size());
     std::size_t end = 0;
-    if (!match(0, symbols, 0, true, counts, end)) {
+    if (!matchOnePerParam(symbols, counts) && !match(0, symbols, 0, true, counts, end)) {
         // Find the first argument that breaks the pattern, as jsonata-js reports it.
         std::size_t goodTo = 0;
         for (std::size_t k = 1; k <= m_params.size(); ++k) {

@@ -36,15 +36,21 @@ public:
     void validate(std::span<const json::Value> args, const json::Value &context,
                   Arguments &out) const;
 
+    /// True when validate() would give `args` back unchanged: one argument of an accepted type
+    /// per parameter, none of them an array parameter. The caller may then skip validate().
+    bool acceptsAsIs(std::span<const json::Value> args) const;
+
     std::size_t paramCount() const { return m_params.size(); }
     const std::string &definition() const { return m_definition; }
 
 private:
+    bool matchOnePerParam(std::string_view symbols, std::span<std::size_t> counts) const;
     bool match(std::size_t param, std::string_view symbols, std::size_t pos, bool anchored,
                std::span<std::size_t> counts, std::size_t &end) const;
 
     std::string m_definition;
     std::vector<Param> m_params;
+    bool m_argumentsAsIs = false; // no array or one-or-more parameter
 };
 
 /// The signature letter of a value: s n b l a o f, and m for undefined.

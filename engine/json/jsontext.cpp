@@ -167,37 +167,48 @@ void appendArray(std::string &out, const Value &value, const TextOptions &option
     out += ']';
 }
 
+void appendMember(std::string &out, const Member &m, const TextOptions &options, int level,
+                  bool first)
+{
+    out += first ? '{' : ',';
+    if (options.indent > 0) {
+        appendNewline(out, options, level + 1);
+    }
+    appendQuotedString(out, m.key.view());
+    out += options.indent > 0 ? ": " : ":";
+    appendValue(out, m.value, options, level + 1);
+}
+
 void appendObject(std::string &out, const Value &value, const TextOptions &options, int level)
 {
-    std::vector<const Member *> members;
-    members.reserve(value.size());
-    for (const Member &m : value.members()) {
-        if (!m.value.isUndefined()) {
-            members.push_back(&m);
-        }
-    }
-    if (members.empty()) {
-        out += "{}";
-        return;
-    }
+    bool first = true;
     if (options.sortKeys) {
+        std::vector<const Member *> members;
+        members.reserve(value.size());
+        for (const Member &m : value.members()) {
+            if (!m.value.isUndefined()) {
+                members.push_back(&m);
+            }
+        }
         std::sort(members.begin(), members.end(), [](const Member *a, const Member *b) {
             return a->key.view() < b->key.view();
         });
+        for (const Member *m : members) {
+            appendMember(out, *m, options, level, first);
+            first = false;
+        }
+    } else {
+        // insertion order: straight from the object, without a list of the members
+        for (const Member &m : value.members()) {
+            if (!m.value.isUndefined()) {
+                appendMember(out, m, options, level, first);
+                first = false;
+            }
+        }
     }
-    out += '{';
-    bool first = true;
-    for (const Member *m : members) {
-        if (!first) {
-            out += ',';
-        }
-        first = false;
-        if (options.indent > 0) {
-            appendNewline(out, options, level + 1);
-        }
-        appendQuotedString(out, m->key.view());
-        out += options.indent > 0 ? ": " : ":";
-        appendValue(out, m->value, options, level + 1);
+    if (first) {
+        out += "{}";
+        return;
     }
     if (options.indent > 0) {
         appendNewline(out, options, level);
@@ -251,7 +262,13 @@ void appendJsonText(std::string &out, const Value &value, const TextOptions &opt
 
 std::string toJsonText(const Value &value, const TextOptions &options)
 {
+    // Messages are usually a few hundred bytes to a few KiB: start with room for one, so the
+    // text is not regrown from 15 bytes up through every power of two.
+    constexpr std::size_t kInitialCapacity = 1024;
     std::string out;
+    if (value.isArray() || value.isObject()) {
+        out.reserve(kInitialCapacity);
+    }
     appendValue(out, value, options, 0);
     return out;
 }

@@ -14,6 +14,10 @@ namespace syncline::engine::expr::pictures {
 namespace {
 
 constexpr std::u32string_view kIsoPicture = U"[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]";
+// The calendar date picture mappings use most; in UTC it is the first ten characters of the
+// default picture's text.
+constexpr std::string_view kIsoDatePicture = "[Y0001]-[M01]-[D01]";
+constexpr std::size_t kIsoDateLength = 10;
 
 struct Offset
 {
@@ -165,6 +169,12 @@ Result<std::string> fromMillis(double millis, std::optional<std::string_view> pi
 {
     if (!picture && !timezone) {
         if (std::optional<std::string> iso = isoUtc(millis)) {
+            return *iso;
+        }
+    }
+    if (picture == kIsoDatePicture && !timezone) {
+        if (std::optional<std::string> iso = isoUtc(millis)) {
+            iso->resize(kIsoDateLength);
             return *iso;
         }
     }
