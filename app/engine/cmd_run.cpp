@@ -12,7 +12,6 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
-#include <malloc.h>
 #include <unistd.h>
 
 namespace syncline::cli {
@@ -54,15 +53,6 @@ std::optional<QByteArray> adminToken(const QString &path, QString &error)
 
 int runRun(const QStringList &arguments)
 {
-    // Every worker thread gets its own malloc arena, and glibc hands an arena's free top back to
-    // the kernel (madvise) as soon as it passes the trim threshold — under load that was half of
-    // the engine's CPU in TLB flushes and page faults (perf, bench/e2e). The engine's working
-    // set is small and steady (tens of MB), so keep freed memory for reuse instead.
-    mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
-    // No fastbins: each allocation above the small sizes (a 2.5 KB payload) made glibc
-    // consolidate them first (malloc_consolidate); thread caches still serve the small ones.
-    // About +10 % messages/s at 64 connections (perf and the profiling harness, bench/e2e).
-    mallopt(M_MXFAST, 0);
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Run a workspace's flows headless: webhooks at /hooks/<flow>/<trigger>, the admin API at "

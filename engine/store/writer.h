@@ -32,9 +32,11 @@ struct WriterOptions
     /// While the store is failing (disk full, I/O error), how long to wait between attempts.
     int retryIntervalMs = 500;
     /// WAL size (pages) from which the writer copies it back into the database file, after
-    /// answering the commit that reached it. Each copy holds the writer; smaller copies more
-    /// often kept the webhook p99 at half (docs/performance.md) for the same CPU per message.
-    int checkpointPages = 2'000;
+    /// answering the commit that reached it. Each copy holds the writer, and the webhook p99
+    /// follows the length of the copy: at 64 connections 27-29 ms from 250 pages, 30-36 ms from
+    /// 500, 38-47 ms from 1,000 to 2,000, 53 ms from 6,000, for the same messages per second
+    /// (docs/performance.md).
+    int checkpointPages = 250;
 };
 
 /// What a panel or the admin API can poll without touching the writer's thread.
