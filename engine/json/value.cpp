@@ -561,21 +561,7 @@ bool ObjectBuilder::insert(Key key, Value value)
     if (indexOf(key) >= 0) {
         return false;
     }
-    m_members.push_back(Member{std::move(key), std::move(value)});
-    const std::size_t n = m_members.size();
-    if (n <= kIndexThreshold) {
-        return true;
-    }
-    if (m_index.empty() || n * 2 > m_index.size()) {
-        rebuildIndex();
-        return true;
-    }
-    const std::size_t mask = m_index.size() - 1;
-    std::size_t slot = m_members.back().key.hash() & mask;
-    while (m_index[slot] != 0) {
-        slot = (slot + 1) & mask;
-    }
-    m_index[slot] = static_cast<std::uint32_t>(n);
+    append(std::move(key), std::move(value));
     return true;
 }
 
@@ -586,8 +572,26 @@ void ObjectBuilder::set(Key key, Value value)
         m_members[static_cast<std::size_t>(i)].value = std::move(value);
         return;
     }
-    const bool inserted = insert(std::move(key), std::move(value));
-    (void)inserted;
+    append(std::move(key), std::move(value));
+}
+
+void ObjectBuilder::append(Key key, Value value)
+{
+    m_members.push_back(Member{std::move(key), std::move(value)});
+    const std::size_t n = m_members.size();
+    if (n <= kIndexThreshold) {
+        return;
+    }
+    if (m_index.empty() || n * 2 > m_index.size()) {
+        rebuildIndex();
+        return;
+    }
+    const std::size_t mask = m_index.size() - 1;
+    std::size_t slot = m_members.back().key.hash() & mask;
+    while (m_index[slot] != 0) {
+        slot = (slot + 1) & mask;
+    }
+    m_index[slot] = static_cast<std::uint32_t>(n);
 }
 
 void ObjectBuilder::remove(const Key &key)

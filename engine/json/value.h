@@ -290,6 +290,7 @@ public:
 
 private:
     std::ptrdiff_t indexOf(const Key &key) const noexcept;
+    void append(Key key, Value value); // a name known not to be there yet
     void rebuildIndex();
 
     std::vector<Member> m_members;
