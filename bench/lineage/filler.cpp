@@ -207,7 +207,7 @@ Result<void> TransactionWriter::call(const Call &c, qint64 at, bool fails)
         return r;
     }
     const QString key =
-        runtime::HttpNode::idempotencyKey(c.correlationId, c.flow, c.node, c.businessKey);
+        runtime::HttpNode::idempotencyKey(c.correlationId, c.flow, c.node, c.businessKey, {});
     const QByteArray ids =
         fails ? QByteArray()
               : QStringLiteral(R"({"%1":"%2"})").arg(QLatin1String(c.idName), c.idValue).toUtf8();

@@ -71,4 +71,19 @@ QString newTimeOrderedId()
     return text;
 }
 
+bool isTimeOrderedId(QStringView id)
+{
+    if (id.size() != 36 || id[14] != u'7') {
+        return false;
+    }
+    for (qsizetype i = 0; i < id.size(); ++i) {
+        const char16_t c = id[i].unicode();
+        const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? c != u'-' : !((c >= u'0' && c <= u'9') || (c >= u'a' && c <= u'f'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
 } // namespace syncline::engine

@@ -14,4 +14,12 @@ namespace syncline::engine {
 // version counts within the millisecond (RFC 9562 §6.2, method 1).
 QString newTimeOrderedId();
 
+/// Whether `id` has the layout newTimeOrderedId() prints (lowercase, version 7). Ids from
+/// elsewhere (a caller's X-Correlation-ID) may have any layout.
+bool isTimeOrderedId(QStringView id);
+
+/// The first 13 characters of a time-ordered id ("0190a1b2-c3d4"): its millisecond, in an order
+/// that sorts as text.
+constexpr qsizetype kTimeOrderedPrefixLength = 13;
+
 } // namespace syncline::engine

@@ -1,5 +1,6 @@
 #include "engine/runtime/httpnode.h"
 
+#include "engine/core/timeorderedid.h"
 #include "engine/json/intake.h"
 #include "engine/runtime/jsonpointer.h"
 #include "engine/runtime/outcome.h"
@@ -196,14 +197,22 @@ HttpNode::HttpNode(const PlannedNode &node, HttpNodeSettings settings, SystemTar
 {}
 
 QString HttpNode::idempotencyKey(const QString &correlationId, const QString &flowId,
-                                 const QString &nodeId, const QString &businessKey)
+                                 const QString &nodeId, const QString &businessKey,
+                                 const QString &orderedAfter)
 {
     const QByteArray material = (correlationId + u'\n' + flowId + u'\n' + nodeId + u'\n'
                                  + businessKey)
                                     .toUtf8();
-    return QStringLiteral("syn-")
-           + QString::fromLatin1(
-               QCryptographicHash::hash(material, QCryptographicHash::Sha256).toHex().left(40));
+    const QByteArray digest = QCryptographicHash::hash(material, QCryptographicHash::Sha256)
+                                  .toHex();
+    const QStringView stamp = QStringView(correlationId).left(kTimeOrderedPrefixLength);
+    if (orderedAfter.isEmpty() || !isTimeOrderedId(correlationId) || stamp <= orderedAfter) {
+        return QStringLiteral("syn-") + QString::fromLatin1(digest.left(40));
+    }
+    // "syn-" + the 12 hex digits of the millisecond + "-" + 128 bits of the digest.
+    QString key = QStringLiteral("syn-");
+    key.append(stamp.left(8)).append(stamp.mid(9)).append(u'-');
+    return key.append(QLatin1String(digest.left(32)));
 }
 
 std::variant<NodeOutcome, HttpNode::Prepared> HttpNode::prepare(const store::WorkItem &item) const
@@ -234,7 +243,8 @@ std::variant<NodeOutcome, HttpNode::Prepared> HttpNode::prepare(const store::Wor
     }
     const Result<QString> chosen = effectKeyFor(
         m_store,
-        idempotencyKey(item.message.correlationId, item.message.flowId, item.nodeId, businessKey),
+        idempotencyKey(item.message.correlationId, item.message.flowId, item.nodeId, businessKey,
+                       m_store.orderedEffectKeysAfter()),
         item.message);
     if (!chosen) {
         return NodeOutcome::retry(chosen.error().code, chosen.error().message);

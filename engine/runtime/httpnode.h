@@ -72,13 +72,18 @@ public:
     QList<NodeOutcome> runBatch(const QList<store::WorkItem> &items) override;
     int batchLimit() const override { return kBatchLimit; }
 
-    /// The key for a message at a node: stable across retries, restarts and replays.
     /// The request body is this mapping applied to the message (settings/mapping) instead of
     /// the message itself; the message goes on unchanged.
     void setBody(std::shared_ptr<const MapNode> body) { m_body = std::move(body); }
 
+    /// The key for a message at a node: stable across retries, restarts and replays. A digest
+    /// of the correlation, flow, node and business key; for a correlation id this engine made
+    /// after `orderedAfter` (MessageStore::orderedEffectKeysAfter), led by its millisecond, so
+    /// the ledger's key index grows at its end. Every other correlation keeps the key it always
+    /// had, whatever a target has seen.
     static QString idempotencyKey(const QString &correlationId, const QString &flowId,
-                                  const QString &nodeId, const QString &businessKey);
+                                  const QString &nodeId, const QString &businessKey,
+                                  const QString &orderedAfter);
 
 private:
     static constexpr int kBatchLimit = 16;

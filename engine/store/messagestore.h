@@ -70,6 +70,9 @@ public:
     /// would, which a retry with the same key or an Uncertain effect already covers.
     virtual Result<void> finishEffect(const EffectOutcome &outcome) = 0;
     virtual Result<std::optional<EffectRecord>> effect(const QString &idempotencyKey) = 0;
+    /// Correlation ids whose time-ordered prefix sorts after this one get idempotency keys in
+    /// time order (HttpNode::idempotencyKey); empty when none do. Fixed for the store's life.
+    virtual QString orderedEffectKeysAfter() const { return {}; }
 
     /// Durable node state (see StateWrite): one key, or every unexpired key of a scope in key
     /// order. writeState commits writes that belong to no step (a schedule's last run).

@@ -105,6 +105,25 @@ Result<std::optional<EffectRecord>> findEffect(Connection &c, const QString &key
     return std::optional<EffectRecord>(readEffect(**select));
 }
 
+// A value of store_settings, read once when the store opens; empty when it is not set.
+Result<QString> readSetting(const QString &path, std::string_view name)
+{
+    Result<Connection> c = Connection::open(path, OpenMode::ReadOnly);
+    if (!c) {
+        return c.error();
+    }
+    Result<Statement> s = c->prepare("SELECT value FROM store_settings WHERE name = ?");
+    if (!s) {
+        return s.error();
+    }
+    s->bind(1, QString::fromLatin1(name.data(), qsizetype(name.size())));
+    Result<bool> row = s->step();
+    if (!row) {
+        return row.error();
+    }
+    return *row ? s->qtext(0) : QString();
+}
+
 } // namespace
 
 Result<void> insertMessage(Connection &c, StoredMessage &m)
@@ -185,10 +204,11 @@ std::optional<EffectState> effectStateFromName(const QString &name)
 }
 
 SqliteMessageStore::SqliteMessageStore(QString path, std::unique_ptr<Writer> writer,
-                                       SqliteStoreOptions options)
+                                       SqliteStoreOptions options, QString orderedEffectKeysAfter)
     : m_path(std::move(path))
     , m_writer(std::move(writer))
     , m_options(std::move(options))
+    , m_orderedEffectKeysAfter(std::move(orderedEffectKeysAfter))
 {
     if (!m_options.clock) {
         m_options.clock = [] { return QDateTime::currentMSecsSinceEpoch(); };
@@ -208,8 +228,12 @@ Result<std::unique_ptr<SqliteMessageStore>> SqliteMessageStore::open(const QStri
     if (!writer) {
         return writer.error();
     }
-    return std::unique_ptr<SqliteMessageStore>(
-        new SqliteMessageStore(path, std::move(*writer), std::move(options)));
+    Result<QString> orderedAfter = readSetting(path, "ordered_effect_keys_after");
+    if (!orderedAfter) {
+        return orderedAfter.error();
+    }
+    return std::unique_ptr<SqliteMessageStore>(new SqliteMessageStore(
+        path, std::move(*writer), std::move(options), std::move(*orderedAfter)));
 }
 
 qint64 SqliteMessageStore::now() const

@@ -44,6 +44,7 @@ public:
     Result<QList<EffectRecord>> beginEffects(const QList<EffectIntent> &intents) override;
     Result<void> finishEffect(const EffectOutcome &outcome) override;
     Result<std::optional<EffectRecord>> effect(const QString &idempotencyKey) override;
+    QString orderedEffectKeysAfter() const override { return m_orderedEffectKeysAfter; }
 
     Result<std::optional<QByteArray>> state(const QString &scope, const QString &key) override;
     Result<QList<StateEntry>> stateEntries(const QString &scope) override;
@@ -88,11 +89,13 @@ public:
     qint64 now() const;
 
 private:
-    SqliteMessageStore(QString path, std::unique_ptr<Writer> writer, SqliteStoreOptions options);
+    SqliteMessageStore(QString path, std::unique_ptr<Writer> writer, SqliteStoreOptions options,
+                       QString orderedEffectKeysAfter);
 
     QString m_path;
     std::unique_ptr<Writer> m_writer;
     SqliteStoreOptions m_options;
+    QString m_orderedEffectKeysAfter;
 };
 
 } // namespace syncline::engine::store

@@ -354,6 +354,29 @@ UPDATE work_items SET payload_bytes =
     coalesce((SELECT length(payload) FROM messages m WHERE m.message_id = work_items.message_id), 0);
 )sql";
 
+// Idempotency keys made for correlations that started after this version begin with the
+// correlation's millisecond, so the ledger's key index grows at its end instead of rewriting a
+// random page per effect (half of the bytes the store wrote per message, docs/performance.md).
+// Keys already sent stay as they were: every correlation id up to the newest one the store
+// holds, and up to now, keeps the old key (see HttpNode::idempotencyKey).
+constexpr auto kOrderedEffectKeys = R"sql(
+CREATE TABLE store_settings(
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO store_settings(name, value)
+SELECT 'ordered_effect_keys_after', max(prefix) FROM (
+    SELECT printf('%08x-%04x', ms >> 16, ms & 65535) AS prefix
+    FROM (SELECT CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) AS ms)
+    UNION ALL
+    SELECT max(substr(correlation_id, 1, 13)) FROM messages WHERE substr(correlation_id, 1, 13)
+        GLOB '[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]'
+    UNION ALL
+    SELECT max(substr(correlation_id, 1, 13)) FROM effects WHERE substr(correlation_id, 1, 13)
+        GLOB '[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]'
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "messages, work items, steps, lineage and the effect ledger", kVersion1},
     {2, "durable node state: dedupe keys, aggregates, cursors, learned ids", kVersion2},
@@ -367,6 +390,7 @@ constexpr Migration kMigrations[] = {
      kOrdering},
     {9, "the effect ledger appended in arrival order, found by its idempotency key", kEffectRows},
     {10, "work items carry the size of their message, for the queue sampler", kWorkItemBytes},
+    {11, "idempotency keys of new correlations in time order", kOrderedEffectKeys},
 };
 
 } // namespace

@@ -197,7 +197,8 @@ private slots:
             QCOMPARE(**learned, QByteArray("INV-000042"));
             const QString key = HttpNode::idempotencyKey(QStringLiteral("corr-") + reference,
                                                          plan->flowId, QStringLiteral("post"),
-                                                         reference);
+                                                         reference,
+                                                         store->orderedEffectKeysAfter());
             const auto effect = store->effect(key);
             QVERIFY(effect.ok() && effect->has_value());
             QCOMPARE((*effect)->state, EffectState::Succeeded);

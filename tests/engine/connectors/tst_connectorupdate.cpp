@@ -185,7 +185,8 @@ private slots:
         // The ledger keeps the id the connector names for an update.
         const QString key = HttpNode::idempotencyKey(QStringLiteral("corr-") + customer,
                                                      plan->flowId, QStringLiteral("billingUpdate"),
-                                                     QStringLiteral("GA-UPD-1"));
+                                                     QStringLiteral("GA-UPD-1"),
+                                                     store->orderedEffectKeysAfter());
         const auto effect = store->effect(key);
         QVERIFY(effect.ok() && effect->has_value());
         QCOMPARE((*effect)->state, store::EffectState::Succeeded);

@@ -445,7 +445,8 @@ private slots:
         const QList<Target::Call> refused = m_target->calls("/invoices/flaky");
         const QByteArray originalKey = refused.last().idempotencyKey;
         const QString ledgerKey =
-            runtime::HttpNode::idempotencyKey(str("corr-partial"), str("orders"), str("erp"), key);
+            runtime::HttpNode::idempotencyKey(str("corr-partial"), str("orders"), str("erp"), key,
+                                              m_desk->store().orderedEffectKeysAfter());
         QCOMPARE(originalKey, ledgerKey.toLatin1());
 
         const Desk::Answer replayed =
@@ -472,9 +473,11 @@ private slots:
         const QString key = str("K-twice");
         m_desk->ingest(str("orders"), invoice(key), key, str("corr-twice"));
         const QString crmKey =
-            runtime::HttpNode::idempotencyKey(str("corr-twice"), str("orders"), str("crm"), key);
+            runtime::HttpNode::idempotencyKey(str("corr-twice"), str("orders"), str("crm"), key,
+                                              m_desk->store().orderedEffectKeysAfter());
         const QString erpKey =
-            runtime::HttpNode::idempotencyKey(str("corr-twice"), str("orders"), str("erp"), key);
+            runtime::HttpNode::idempotencyKey(str("corr-twice"), str("orders"), str("erp"), key,
+                                              m_desk->store().orderedEffectKeysAfter());
         QTRY_VERIFY_WITH_TIMEOUT(m_desk->store().effect(erpKey)->has_value() &&
                                      (*m_desk->store().effect(erpKey))->state ==
                                          store::EffectState::Succeeded,
@@ -511,7 +514,8 @@ private slots:
         const qint64 id = exceptionFor(key);
         QCOMPARE((*m_desk->exceptionStore().get(id))->record.reasonCode, str("HTTP_4XX"));
         const QString original =
-            runtime::HttpNode::idempotencyKey(str("corr-strict"), str("strict"), str("charge"), key);
+            runtime::HttpNode::idempotencyKey(str("corr-strict"), str("strict"), str("charge"), key,
+                                              m_desk->store().orderedEffectKeysAfter());
         QCOMPARE(m_target->calls("/charges/strict").last().idempotencyKey, original.toLatin1());
 
         const Desk::Answer repaired = m_desk->call(
@@ -547,7 +551,8 @@ private slots:
         const qint64 id = exceptionFor(key);
         QCOMPARE((*m_desk->exceptionStore().get(id))->record.reasonCode, str("RETRIES_EXHAUSTED"));
         const QString original =
-            runtime::HttpNode::idempotencyKey(str("corr-wobbly"), str("strict"), str("charge"), key);
+            runtime::HttpNode::idempotencyKey(str("corr-wobbly"), str("strict"), str("charge"), key,
+                                              m_desk->store().orderedEffectKeysAfter());
         const Desk::Answer repaired = m_desk->call(
             "POST", QStringLiteral("/api/v1/exceptions/%1/repair").arg(id), "admin",
             R"({"payload":{"number":"K-wobbly","amount":"19.99","taxCode":"DE19"},"reason":"amount from the order","resubmit":true})");

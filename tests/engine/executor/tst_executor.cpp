@@ -1,8 +1,11 @@
 #include "engine/net/httpclient.h"
 #include "engine/net/httpserver.h"
 #include "engine/runtime/executor.h"
+#include "engine/core/timeorderedid.h"
 #include "engine/runtime/httpnode.h"
+#include "engine/store/migrations.h"
 #include "engine/store/sqlitemessagestore.h"
+#include "engine/store/storeschema.h"
 
 #include <QDateTime>
 #include <QTemporaryDir>
@@ -160,16 +163,69 @@ private slots:
         QVERIFY(!m_target->sawDuplicateSuccess());
         QCOMPARE(m_target->callsFor("INV-7"), 1);
 
-        const QString key = HttpNode::idempotencyKey(m_correlations.value(QStringLiteral("INV-7")),
-                                                     QStringLiteral("invoice-issued"),
-                                                     QStringLiteral("post"),
-                                                     QStringLiteral("INV-7"));
+        const QString key = HttpNode::idempotencyKey(
+            m_correlations.value(QStringLiteral("INV-7")), QStringLiteral("invoice-issued"),
+            QStringLiteral("post"), QStringLiteral("INV-7"), m_store->orderedEffectKeysAfter());
         auto effect = m_store->effect(key);
         QVERIFY(effect.ok() && effect->has_value());
         QCOMPARE((*effect)->state, EffectState::Succeeded);
         QCOMPARE((*effect)->externalIds, QByteArray(R"({"erpDocument":"AR-INV-7"})"));
         QCOMPARE(m_target->calls(key.toLatin1()), 1);
         QCOMPARE(m_metrics.snapshot().at(0).processed, 100);
+    }
+
+    // Keys of correlations this engine makes after the upgrade to ordered keys lead with their
+    // millisecond; every correlation an older database holds, even one stamped ahead of the
+    // clock, keeps the key a target may have seen, so its succeeded call is never made again.
+    void anUpgradedStoreKeepsTheKeysOfEarlierCorrelations()
+    {
+        m_store.reset();
+        const QString file = m_dir->filePath(QStringLiteral("v10.db"));
+        const QString earlier = newTimeOrderedId();
+        const QString ahead = QStringLiteral("7fffffff-0000-7000-8000-000000000001"); // skewed
+        const QString flow = QStringLiteral("invoice-issued");
+        const QString node = QStringLiteral("post");
+        const QString doneKey = HttpNode::idempotencyKey(earlier, flow, node, QStringLiteral("INV-1"), {});
+        const QString aheadKey = HttpNode::idempotencyKey(ahead, flow, node, QStringLiteral("INV-2"), {});
+        {
+            Result<Connection> c = Connection::open(file);
+            QVERIFY(c);
+            QVERIFY(migrate(*c, messageStoreMigrations().first(10)));
+            QVERIFY(c->exec(QStringLiteral(
+                                "INSERT INTO messages(message_id, flow_id, flow_version,"
+                                " correlation_id, payload, created_at) VALUES"
+                                " ('m2', 'invoice-issued', 1, '%1', CAST('{}' AS BLOB), 1);"
+                                "INSERT INTO effects(idempotency_key, message_id, correlation_id,"
+                                " flow_id, node_id, business_key, target, method, url, state,"
+                                " attempts, http_status, created_at, updated_at) VALUES"
+                                " ('%2', 'm1', '%3', 'invoice-issued', 'post', 'INV-1', 'erp',"
+                                " 'POST', 'u', 'succeeded', 1, 201, 1, 2);")
+                                .arg(ahead, doneKey, earlier)
+                                .toStdString()));
+        }
+        m_store = std::move(*SqliteMessageStore::open(file));
+        const QString after = m_store->orderedEffectKeysAfter();
+        QVERIFY(after >= ahead.left(kTimeOrderedPrefixLength));
+
+        QCOMPARE(HttpNode::idempotencyKey(earlier, flow, node, QStringLiteral("INV-1"), after), doneKey);
+        QCOMPARE(HttpNode::idempotencyKey(ahead, flow, node, QStringLiteral("INV-2"), after), aheadKey);
+        Result<EffectRecord> again = m_store->beginEffect(
+            {doneKey, QStringLiteral("m1"), earlier, flow, node, QStringLiteral("INV-1"), QStringLiteral("erp"), QStringLiteral("POST"), QStringLiteral("u")});
+        QVERIFY(again);
+        QCOMPARE(again->state, EffectState::Succeeded);
+
+        // A caller's own correlation id keeps the digest key too.
+        QCOMPARE(HttpNode::idempotencyKey(QStringLiteral("corr-7"), flow, node, QStringLiteral("INV-3"), after),
+                 HttpNode::idempotencyKey(QStringLiteral("corr-7"), flow, node, QStringLiteral("INV-3"), {}));
+
+        // Correlations made later: keys in their order, each the same every time.
+        const QString first = QStringLiteral("80000000-0001-7000-8000-000000000001");
+        const QString second = QStringLiteral("80000000-0002-7000-8000-000000000001");
+        const QString firstKey = HttpNode::idempotencyKey(first, flow, node, QStringLiteral("INV-4"), after);
+        QVERIFY2(firstKey.startsWith(QLatin1String("syn-800000000001-")), qPrintable(firstKey));
+        QCOMPARE(firstKey.size(), 4 + 12 + 1 + 32);
+        QCOMPARE(HttpNode::idempotencyKey(first, flow, node, QStringLiteral("INV-4"), after), firstKey);
+        QVERIFY(HttpNode::idempotencyKey(second, flow, node, QStringLiteral("INV-4"), after) > firstKey);
     }
 
     void serverErrorsAreRetriedWithTheSameKey()
@@ -180,7 +236,8 @@ private slots:
         QCOMPARE(m_target->callsFor("FAIL3-1"), 4); // three 500s, then 201
         const QString key = HttpNode::idempotencyKey(
             m_correlations.value(QStringLiteral("FAIL3-1")), QStringLiteral("invoice-issued"),
-            QStringLiteral("post"), QStringLiteral("FAIL3-1"));
+            QStringLiteral("post"), QStringLiteral("FAIL3-1"),
+            m_store->orderedEffectKeysAfter());
         QCOMPARE(m_target->calls(key.toLatin1()), 4); // all with one key
         QTRY_VERIFY_WITH_TIMEOUT(m_store->queueDepths()->isEmpty(), 5000);
         QCOMPARE(m_metrics.snapshot().at(0).retried, 3);
@@ -203,7 +260,8 @@ private slots:
         QCOMPARE(m_target->callsFor("HANG-1"), 1); // never sent again: it may have posted
         const QString key = HttpNode::idempotencyKey(
             m_correlations.value(QStringLiteral("HANG-1")), QStringLiteral("invoice-issued"),
-            QStringLiteral("post"), QStringLiteral("HANG-1"));
+            QStringLiteral("post"), QStringLiteral("HANG-1"),
+            m_store->orderedEffectKeysAfter());
         QCOMPARE(m_store->effect(key)->value().state, EffectState::Uncertain);
     }
 
@@ -215,7 +273,8 @@ private slots:
         QCOMPARE(m_target->callsFor("HANG-2"), 5);
         const QString key = HttpNode::idempotencyKey(
             m_correlations.value(QStringLiteral("HANG-2")), QStringLiteral("invoice-issued"),
-            QStringLiteral("post"), QStringLiteral("HANG-2"));
+            QStringLiteral("post"), QStringLiteral("HANG-2"),
+            m_store->orderedEffectKeysAfter());
         QCOMPARE(m_target->calls(key.toLatin1()), 5);
     }
 
