@@ -42,9 +42,13 @@ struct Slot
     std::atomic<bool> pending{true};
     std::atomic<quint64> generation{0}; // bumped by every notify
     std::atomic<qint64> dueAtMs{std::numeric_limits<qint64>::max()};
-    std::atomic<int> inFlight{0};   // workers running this node (its concurrency)
+    std::atomic<int> inFlight{0};   // items claimed and running (within limit())
     std::atomic<int> committing{0}; // steps run and waiting for their commit
     bool ordered = false; // its flow has an ordering key: a commit may let a waiting turn go
+
+    // Items of this node in progress at once: its concurrency, or a multiple of it for a node
+    // that keeps its calls within its concurrency itself (NodeRunner::claimAhead).
+    int limit() const { return node->concurrency * runner->claimAhead(); }
 };
 
 // A queue a committed step feeds: its node, flow, and the payload bytes added.
@@ -187,7 +191,7 @@ Slot *Executor::Impl::pick()
     // starve the others. A held node keeps its pending mark; the ticker looks again.
     for (size_t i = 0; i < nodeSlots.size(); ++i) {
         Slot &slot = *nodeSlots[(nextSlot + i) % nodeSlots.size()];
-        if (slot.pending && slot.inFlight < slot.node->concurrency
+        if (slot.pending && slot.inFlight < slot.limit()
             && slot.committing < kMaxCommitting && !held(slot)) {
             nextSlot = (nextSlot + i + 1) % nodeSlots.size();
             return &slot;
@@ -214,8 +218,7 @@ void Executor::Impl::workerLoop()
             // its concurrency has room for, each counted. Reserved before the claim, so others
             // see it.
             if (slot->runner->batchLimit() > 1) {
-                take = std::min(slot->runner->batchLimit(),
-                                slot->node->concurrency - slot->inFlight);
+                take = std::min(slot->runner->batchLimit(), slot->limit() - slot->inFlight);
                 reserved = take;
             } else {
                 take = isBlockingType(slot->node->type) ? 1 : options.claimBatch;

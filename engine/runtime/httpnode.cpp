@@ -194,6 +194,7 @@ HttpNode::HttpNode(const PlannedNode &node, HttpNodeSettings settings, SystemTar
     , m_client(client)
     , m_clockMs(std::move(clockMs))
     , m_connector(std::move(connector))
+    , m_calls(std::make_unique<CallGate>(node.concurrency))
 {}
 
 QString HttpNode::idempotencyKey(const QString &correlationId, const QString &flowId,
@@ -337,25 +338,37 @@ QList<NodeOutcome> HttpNode::runBatch(const QList<store::WorkItem> &items)
         }
         return outcomes;
     }
-    std::vector<std::optional<Started>> started(size_t(calls.size()));
+    QList<qsizetype> sending; // indexes into calls
     for (qsizetype c = 0; c < calls.size(); ++c) {
-        const store::WorkItem &item = items[calling[c]];
-        if (std::optional<NodeOutcome> known = fromLedger(item, calls[c], effects->at(c))) {
+        if (std::optional<NodeOutcome> known = fromLedger(items[calling[c]], calls[c],
+                                                          effects->at(c))) {
             outcomes[calling[c]] = std::move(*known);
-            continue;
+        } else {
+            sending.append(c);
         }
-        std::variant<NodeOutcome, Started> sent = start(item, calls[c]);
-        if (auto *notSent = std::get_if<NodeOutcome>(&sent)) {
-            outcomes[calling[c]] = std::move(*notSent);
-            continue;
-        }
-        started[size_t(c)] = std::get<Started>(std::move(sent));
     }
-    for (qsizetype c = 0; c < calls.size(); ++c) {
-        if (std::optional<Started> &call = started[size_t(c)]) {
-            outcomes[calling[c]] = finish(items[calling[c]], calls[c], call->sent,
-                                          call->outcome.get());
+    // In waves of the calls free at the node: usually one, all of them in flight together.
+    for (qsizetype first = 0; first < sending.size();) {
+        const int wave = m_calls->take(int(sending.size() - first));
+        std::vector<std::optional<Started>> started(static_cast<size_t>(wave));
+        for (int w = 0; w < wave; ++w) {
+            const qsizetype c = sending[first + w];
+            std::variant<NodeOutcome, Started> sent = start(items[calling[c]], calls[c]);
+            if (auto *notSent = std::get_if<NodeOutcome>(&sent)) {
+                outcomes[calling[c]] = std::move(*notSent);
+            } else {
+                started[size_t(w)] = std::get<Started>(std::move(sent));
+            }
         }
+        for (int w = 0; w < wave; ++w) {
+            const qsizetype c = sending[first + w];
+            if (std::optional<Started> &call = started[size_t(w)]) {
+                outcomes[calling[c]] = finish(items[calling[c]], calls[c], call->sent,
+                                              call->outcome.get());
+            }
+        }
+        m_calls->give(wave);
+        first += wave;
     }
     return outcomes;
 }

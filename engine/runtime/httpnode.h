@@ -2,6 +2,7 @@
 
 #include "engine/net/httpclient.h"
 #include "engine/plugin/connector.h"
+#include "engine/runtime/callgate.h"
 #include "engine/runtime/noderunner.h"
 #include "engine/runtime/systemtarget.h"
 #include "engine/store/messagestore.h"
@@ -71,6 +72,7 @@ public:
     /// once on the client's event loop and waits for all of them.
     QList<NodeOutcome> runBatch(const QList<store::WorkItem> &items) override;
     int batchLimit() const override { return kBatchLimit; }
+    int claimAhead() const override { return 2; }
 
     /// The request body is this mapping applied to the message (settings/mapping) instead of
     /// the message itself; the message goes on unchanged.
@@ -140,6 +142,7 @@ private:
     std::function<qint64()> m_clockMs;
     std::shared_ptr<const MapNode> m_body;
     ConnectorUse m_connector;
+    std::unique_ptr<CallGate> m_calls; // calls in flight: at most the node's concurrency
 };
 
 } // namespace syncline::engine::runtime

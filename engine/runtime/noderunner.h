@@ -108,6 +108,10 @@ public:
     /// Most items runBatch takes at once; above 1 the executor hands a worker up to this many
     /// claimed items together (within the node's concurrency) instead of one.
     virtual int batchLimit() const { return 1; }
+    /// How many times its concurrency the executor may have claimed for this node at once. A
+    /// node that keeps its own calls within its concurrency (the HTTP node, CallGate) claims
+    /// ahead: the next batch's intents commit while the current calls are out.
+    virtual int claimAhead() const { return 1; }
     /// Runs several items and returns an outcome for each, in their order. A node that waits
     /// on other systems overrides it to wait for all of them at once (the HTTP node: one commit
     /// for every intent, then every call in flight together), so few workers keep many calls

@@ -35,7 +35,7 @@ const nlohmann::json &commonSettings()
       },
       "concurrency": {
         "type": "integer", "minimum": 1, "title": "Concurrency",
-        "description": "Messages this node works on at once.", "default": 4
+        "description": "Messages this node works on at once (for an HTTP request, calls in flight).", "default": 4
       }
     })json");
     return settings;

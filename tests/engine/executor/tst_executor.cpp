@@ -25,6 +25,7 @@ namespace {
 //   BAD-*    422 with its own error
 //   HANG-*   never answers
 //   SLOW-*   429 with Retry-After: 1 once, then 201
+//   HOLD-*   held open until the test answers them (answerHeld), 201 then
 //   others   201 {"id": "AR-<number>"}
 class Target
 {
@@ -60,6 +61,29 @@ public:
         return m_times.value(number);
     }
     bool sawDuplicateSuccess() const { return m_duplicateSuccess; }
+    int held() const
+    {
+        std::lock_guard lock(m_mutex);
+        return int(m_held.size());
+    }
+    int mostHeldAtOnce() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_mostHeld;
+    }
+    // Answers every held call (201); returns how many.
+    int answerHeld()
+    {
+        std::vector<std::pair<QByteArray, Responder>> held;
+        {
+            std::lock_guard lock(m_mutex);
+            held.swap(m_held);
+        }
+        for (auto &[invoice, respond] : held) {
+            respond(ServerResponse::json(201, "{\"id\":\"AR-" + invoice + "\"}"));
+        }
+        return int(held.size());
+    }
 
 private:
     void handle(ServerRequest request, Responder respond)
@@ -78,6 +102,13 @@ private:
         if (invoice.startsWith("HANG-")) {
             std::lock_guard lock(m_mutex);
             m_hung.push_back(std::move(respond)); // answered never (the client times out)
+            return;
+        }
+        if (invoice.startsWith("HOLD-")) {
+            std::lock_guard lock(m_mutex);
+            m_succeeded.insert(key);
+            m_held.emplace_back(invoice, std::move(respond));
+            m_mostHeld = std::max(m_mostHeld, int(m_held.size()));
             return;
         }
         if (invoice.startsWith("BAD-")) {
@@ -111,6 +142,8 @@ private:
     QHash<QByteArray, QList<qint64>> m_times;
     QSet<QByteArray> m_succeeded;
     std::vector<Responder> m_hung;
+    std::vector<std::pair<QByteArray, Responder>> m_held;
+    int m_mostHeld = 0;
     std::atomic<bool> m_duplicateSuccess{false};
 };
 
@@ -226,6 +259,26 @@ private slots:
         QCOMPARE(firstKey.size(), 4 + 12 + 1 + 32);
         QCOMPARE(HttpNode::idempotencyKey(first, flow, node, QStringLiteral("INV-4"), after), firstKey);
         QVERIFY(HttpNode::idempotencyKey(second, flow, node, QStringLiteral("INV-4"), after) > firstKey);
+    }
+
+    // The node's concurrency (8) counts calls in flight: the intents of the next messages are
+    // committed meanwhile, and their calls go out as answers free places. (All are waiting
+    // before the executor starts, so the calls come in waves of eight.)
+    void callsInFlightStayWithinTheNodesConcurrency()
+    {
+        constexpr int kMessages = 24;
+        for (int i = 0; i < kMessages; ++i) {
+            ingest(QStringLiteral("HOLD-%1").arg(i));
+        }
+        start(false);
+        int answered = 0;
+        while (answered < kMessages) {
+            QTRY_COMPARE_WITH_TIMEOUT(m_target->held(), std::min(8, kMessages - answered), 10000);
+            answered += m_target->answerHeld();
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(m_store->queueDepths()->isEmpty(), 10000);
+        QCOMPARE(m_target->successes(), kMessages);
+        QCOMPARE(m_target->mostHeldAtOnce(), 8);
     }
 
     void serverErrorsAreRetriedWithTheSameKey()
