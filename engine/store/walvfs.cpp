@@ -3,8 +3,15 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <mutex>
 #include <new>
 #include <string>
+#include <thread>
+#include <unordered_map>
 
 namespace syncline::engine::store {
 
@@ -14,13 +21,171 @@ namespace {
 constexpr std::size_t kMaxGatheredBytes = 1024 * 1024;
 // The unix VFS writes at most 128 KiB - 1 bytes per call (it masks larger sizes); stay below.
 constexpr std::size_t kWriteBytes = 96 * 1024;
+constexpr std::string_view kLogSuffix = "-wal";
+
+// The syncs a database file is owed since checkpoints copied pages into it, shared by the
+// database's file objects and its log's. A thread of its own makes them as they are asked for,
+// while the writer goes on with the next transaction.
+class DatabaseSync
+{
+public:
+    // The database opened read-only through the platform's VFS: a sync acts on the file, not on
+    // the handle, and the platform VFS keeps closing this handle from dropping the process's
+    // locks on the file.
+    DatabaseSync(sqlite3_vfs *platform, const std::string &path)
+        : m_path(path + std::string(2, '\0')) // a filename as SQLite passes them
+        , m_file(static_cast<sqlite3_file *>(sqlite3_malloc(platform->szOsFile)))
+    {
+        if (m_file == nullptr) {
+            return;
+        }
+        std::memset(m_file, 0, std::size_t(platform->szOsFile));
+        int opened = 0;
+        if (platform->xOpen(platform, m_path.c_str(), m_file,
+                            SQLITE_OPEN_READONLY | SQLITE_OPEN_MAIN_DB, &opened)
+            != SQLITE_OK) {
+            if (m_file->pMethods) {
+                m_file->pMethods->xClose(m_file);
+            }
+            sqlite3_free(m_file);
+            m_file = nullptr;
+        }
+    }
+
+    ~DatabaseSync()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stopping = true;
+        }
+        m_changed.notify_all();
+        if (m_thread.joinable()) {
+            m_thread.join();
+        }
+        if (m_file) {
+            m_file->pMethods->xClose(m_file);
+            sqlite3_free(m_file);
+        }
+    }
+
+    void logOpened(int delta)
+    {
+        std::lock_guard lock(m_mutex);
+        m_logs += delta;
+    }
+
+    // A checkpoint's sync of the database can wait until the log is about to lose the frames
+    // the checkpoint copied: until then a crash recovers those pages from the log. False when
+    // it cannot wait (no log: the database is not in WAL mode).
+    bool defer()
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_file == nullptr || m_logs == 0) {
+            return false;
+        }
+        ++m_requested;
+        if (!m_thread.joinable()) {
+            m_thread = std::thread([this] { run(); });
+        }
+        m_changed.notify_all();
+        return true;
+    }
+
+    // Every sync asked for so far is made: the writer's own sync covered them.
+    void covered()
+    {
+        std::lock_guard lock(m_mutex);
+        m_made = m_requested;
+        m_failed = false;
+    }
+
+    // Returns once every sync asked for so far is made. Called before anything that could lose
+    // the log's copy of pages a checkpoint copied: the log starting over, being truncated,
+    // closed or deleted. After a failed sync it tries once more itself.
+    int settle()
+    {
+        std::unique_lock lock(m_mutex);
+        const std::uint64_t target = m_requested;
+        m_changed.wait(lock, [&] { return m_made >= target || m_failed; });
+        if (m_made >= target) {
+            return SQLITE_OK;
+        }
+        if (!sync()) {
+            return SQLITE_IOERR_FSYNC; // still owed, and still failed: the next barrier retries
+        }
+        m_failed = false;
+        m_made = std::max(m_made, target);
+        return SQLITE_OK;
+    }
+
+private:
+    bool sync() { return m_file->pMethods->xSync(m_file, SQLITE_SYNC_NORMAL) == SQLITE_OK; }
+
+    void run()
+    {
+        std::unique_lock lock(m_mutex);
+        for (;;) {
+            m_changed.wait(lock, [this] { return m_stopping || (m_requested > m_made && !m_failed); });
+            if (m_stopping) {
+                return;
+            }
+            const std::uint64_t target = m_requested;
+            lock.unlock();
+            const bool synced = sync();
+            lock.lock();
+            if (synced) {
+                m_made = std::max(m_made, target);
+            } else {
+                m_failed = true;
+            }
+            m_changed.notify_all();
+        }
+    }
+
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    const std::string m_path;
+    sqlite3_file *m_file = nullptr;
+    int m_logs = 0;
+    std::uint64_t m_requested = 0;
+    std::uint64_t m_made = 0; // of the syncs asked for, the last one a made sync covered
+    bool m_failed = false;
+    bool m_stopping = false;
+    std::thread m_thread;
+};
+
+// create: the platform VFS to open the database with when it has no entry yet.
+std::shared_ptr<DatabaseSync> databaseSync(const std::string &databasePath, sqlite3_vfs *create)
+{
+    static std::mutex mutex;
+    static std::unordered_map<std::string, std::weak_ptr<DatabaseSync>> byPath;
+    std::lock_guard lock(mutex);
+    std::shared_ptr<DatabaseSync> sync = byPath[databasePath].lock();
+    if (!sync && create) {
+        sync = std::make_shared<DatabaseSync>(create, databasePath);
+        byPath[databasePath] = sync;
+    } else if (!sync) {
+        byPath.erase(databasePath);
+    }
+    return sync;
+}
+
+int settle(const std::shared_ptr<DatabaseSync> &sync)
+{
+    return sync ? sync->settle() : SQLITE_OK;
+}
+
+enum class FileKind { Other, Database, Log };
 
 // Our part of a file object; the platform VFS's own file object follows it in the same block.
 struct GatheringFile
 {
     sqlite3_file base;
     sqlite3_file *real = nullptr;
-    bool gathers = false; // the database or its log, not a temporary file
+    FileKind kind = FileKind::Other; // Other files (temporary ones) are passed through
+    bool clean = false; // nothing written since the last sync made
+    bool syncedOnce = false; // (database) its own sync made once, which also syncs its directory
+    std::shared_ptr<DatabaseSync> database; // of a database or a log
     sqlite3_int64 gatheredAt = 0; // file offset of gathered[0]
     std::string gathered;
 };
@@ -61,10 +226,17 @@ int flush(GatheringFile *f)
 int fileClose(sqlite3_file *file)
 {
     GatheringFile *f = own(file);
-    const int written = flush(f);
-    const int rc = real(f).xClose(f->real);
+    int rc = flush(f);
+    if (f->database) {
+        const int settled = settle(f->database);
+        rc = rc != SQLITE_OK ? rc : settled;
+        if (f->kind == FileKind::Log) {
+            f->database->logOpened(-1);
+        }
+    }
+    const int closed = real(f).xClose(f->real);
     f->~GatheringFile();
-    return rc != SQLITE_OK ? rc : written;
+    return closed != SQLITE_OK ? closed : rc;
 }
 
 // A method of the platform's file, called on its part of the block; with kFlushFirst, after
@@ -96,8 +268,15 @@ constexpr auto passed = &Forward<Method, false>::call;
 int fileWrite(sqlite3_file *file, const void *buffer, int amount, sqlite3_int64 offset)
 {
     GatheringFile *f = own(file);
-    if (!f->gathers) {
+    if (f->kind == FileKind::Other) {
         return real(f).xWrite(f->real, buffer, amount, offset);
+    }
+    f->clean = false;
+    if (f->kind == FileKind::Log && offset == 0) {
+        // The log's header: the log starts over and its next frames overwrite copied ones.
+        if (const int rc = settle(f->database); rc != SQLITE_OK) {
+            return rc;
+        }
     }
     // Frames are appended in order, and a checkpoint copies pages in page order (the new ones
     // are adjacent at the end of the file); a write anywhere else (the log's header when it
@@ -115,6 +294,52 @@ int fileWrite(sqlite3_file *file, const void *buffer, int amount, sqlite3_int64 
     return f->gathered.size() >= kMaxGatheredBytes ? flush(f) : SQLITE_OK;
 }
 
+int fileTruncate(sqlite3_file *file, sqlite3_int64 size)
+{
+    GatheringFile *f = own(file);
+    if (const int rc = flush(f); rc != SQLITE_OK) {
+        return rc;
+    }
+    if (f->kind == FileKind::Log) {
+        if (const int rc = settle(f->database); rc != SQLITE_OK) {
+            return rc;
+        }
+    }
+    f->clean = false;
+    return real(f).xTruncate(f->real, size);
+}
+
+int fileSync(sqlite3_file *file, int flags)
+{
+    GatheringFile *f = own(file);
+    if (const int rc = flush(f); rc != SQLITE_OK) {
+        return rc;
+    }
+    if (f->kind == FileKind::Other) {
+        return real(f).xSync(f->real, flags);
+    }
+    if (f->clean) {
+        // Nothing was written since the last sync: a checkpoint syncing the log the commit
+        // before it has just synced.
+        return SQLITE_OK;
+    }
+    if (f->kind == FileKind::Database && f->syncedOnce && f->database && f->database->defer()) {
+        return SQLITE_OK;
+    }
+    const int rc = real(f).xSync(f->real, flags);
+    if (rc != SQLITE_OK) {
+        return rc;
+    }
+    f->clean = true;
+    if (f->kind == FileKind::Database) {
+        f->syncedOnce = true;
+        if (f->database) {
+            f->database->covered();
+        }
+    }
+    return SQLITE_OK;
+}
+
 using Io = sqlite3_io_methods;
 
 constexpr Io kMethods = {
@@ -122,8 +347,8 @@ constexpr Io kMethods = {
     fileClose,
     flushed<&Io::xRead>,
     fileWrite,
-    flushed<&Io::xTruncate>,
-    flushed<&Io::xSync>,
+    fileTruncate,
+    fileSync,
     flushed<&Io::xFileSize>,
     flushed<&Io::xLock>,
     flushed<&Io::xUnlock>,
@@ -139,14 +364,33 @@ constexpr Io kMethods = {
     passed<&Io::xUnfetch>,
 };
 
+// A database and its log share what the database is owed (found by the log's name).
+void attach(GatheringFile *f, sqlite3_vfs *platform, const char *name, int flags)
+{
+    if (name == nullptr) {
+        return;
+    }
+    const std::string path(name);
+    if (flags & SQLITE_OPEN_MAIN_DB) {
+        f->kind = FileKind::Database;
+        f->database = databaseSync(path, platform);
+    } else if ((flags & SQLITE_OPEN_WAL) && path.ends_with(kLogSuffix)) {
+        f->kind = FileKind::Log;
+        f->database = databaseSync(path.substr(0, path.size() - kLogSuffix.size()), nullptr);
+        if (f->database) {
+            f->database->logOpened(1);
+        }
+    }
+}
+
 int vfsOpen(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags, int *outFlags)
 {
     auto *f = new (file) GatheringFile;
     f->real = reinterpret_cast<sqlite3_file *>(reinterpret_cast<char *>(file) + kOwnBytes);
-    f->gathers = (flags & (SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_WAL)) != 0;
     const int rc = realVfs(vfs)->xOpen(realVfs(vfs), name, f->real, flags, outFlags);
     if (rc == SQLITE_OK && f->real->pMethods && f->real->pMethods->iVersion >= 3) {
         f->base.pMethods = &kMethods;
+        attach(f, realVfs(vfs), name, flags);
         return SQLITE_OK;
     }
     if (f->real->pMethods) {
@@ -160,6 +404,13 @@ int vfsOpen(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags, i
 // Everything but xOpen is the platform VFS's, called with the platform VFS.
 int vfsDelete(sqlite3_vfs *vfs, const char *name, int syncDir)
 {
+    if (const std::string path(name); path.ends_with(kLogSuffix)) {
+        const std::shared_ptr<DatabaseSync> database = databaseSync(
+            path.substr(0, path.size() - kLogSuffix.size()), nullptr);
+        if (const int rc = settle(database); rc != SQLITE_OK) {
+            return rc;
+        }
+    }
     return realVfs(vfs)->xDelete(realVfs(vfs), name, syncDir);
 }
 
