@@ -170,6 +170,15 @@ std::shared_ptr<DatabaseSync> databaseSync(const std::string &databasePath, sqli
     return sync;
 }
 
+// What the database of a log ("<database>-wal") is owed; null for another file.
+std::shared_ptr<DatabaseSync> databaseOfLog(const std::string &path)
+{
+    if (!path.ends_with(kLogSuffix)) {
+        return nullptr;
+    }
+    return databaseSync(path.substr(0, path.size() - kLogSuffix.size()), nullptr);
+}
+
 int settle(const std::shared_ptr<DatabaseSync> &sync)
 {
     return sync ? sync->settle() : SQLITE_OK;
@@ -376,7 +385,7 @@ void attach(GatheringFile *f, sqlite3_vfs *platform, const char *name, int flags
         f->database = databaseSync(path, platform);
     } else if ((flags & SQLITE_OPEN_WAL) && path.ends_with(kLogSuffix)) {
         f->kind = FileKind::Log;
-        f->database = databaseSync(path.substr(0, path.size() - kLogSuffix.size()), nullptr);
+        f->database = databaseOfLog(path);
         if (f->database) {
             f->database->logOpened(1);
         }
@@ -401,18 +410,16 @@ int vfsOpen(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags, i
     return rc == SQLITE_OK ? SQLITE_CANTOPEN : rc;
 }
 
-// Everything but xOpen is the platform VFS's, called with the platform VFS.
+// Deleting the log loses its copy of checkpointed pages: the database's sync comes first.
 int vfsDelete(sqlite3_vfs *vfs, const char *name, int syncDir)
 {
-    if (const std::string path(name); path.ends_with(kLogSuffix)) {
-        const std::shared_ptr<DatabaseSync> database = databaseSync(
-            path.substr(0, path.size() - kLogSuffix.size()), nullptr);
-        if (const int rc = settle(database); rc != SQLITE_OK) {
-            return rc;
-        }
+    if (const int rc = settle(databaseOfLog(name)); rc != SQLITE_OK) {
+        return rc;
     }
     return realVfs(vfs)->xDelete(realVfs(vfs), name, syncDir);
 }
+
+// Everything else is the platform VFS's, called with the platform VFS.
 
 int vfsAccess(sqlite3_vfs *vfs, const char *name, int flags, int *result)
 {
