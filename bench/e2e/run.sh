@@ -7,7 +7,10 @@
 # then measures the engine's memory with 100,000 messages waiting. Writes the results into the
 # "End to end" section of docs/performance.md.
 #
-#   bench/e2e/run.sh [build-dir] [seconds-per-load]
+#   bench/e2e/run.sh [build-dir] [seconds-per-load] [rounds]
+#
+# rounds (default 3): Syncline and Node-RED take turns, so a stretch in which the shared host
+# runs slow falls on both; the ratios reported are the medians of each round's ratios.
 #
 # build-dir: a Release build directory outside the repository (default ../build-bench beside the
 # checkout); the script configures it and builds syncline-engine and bench_sink.
@@ -17,6 +20,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 build="${1:-$repo/../build-bench}"
 seconds="${2:-20}"
+rounds="${3:-3}"
 shared="${SYNCLINE_SHARED_DIR:-$repo/../shared}/bench/jsonata"
 event="$shared/input/invoice_event.json"
 expr="$shared/expr/invoice_to_canonical.jsonata"
@@ -130,9 +134,10 @@ quiet_sink() {
 results="$work/results.jsonl"
 : > "$results"
 
-# load <server> <url> <connections> <tag>: one wrk run, then wait until the sink saw everything.
+# load <server> <url> <connections> <tag> <round>: one wrk run, then wait until the sink saw
+# everything.
 load() {
-    local server="$1" url="$2" connections="$3" tag="$4"
+    local server="$1" url="$2" connections="$3" tag="$4" round="$5"
     quiet_sink
     curl -s -X POST "$sink/reset" >/dev/null
     local loadavg; loadavg="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -152,12 +157,13 @@ load() {
         [ $(( $(date +%s) - last_change )) -ge 15 ] && break
         sleep 0.5
     done
-    python3 - "$server" "$connections" "$wrk_json" "$counts" "$loadavg" >> "$results" <<'PY'
+    python3 - "$server" "$connections" "$wrk_json" "$counts" "$loadavg" "$round" >> "$results" <<'PY'
 import json, sys
 server, connections, wrk, sink, loadavg = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3]), json.loads(sys.argv[4]), sys.argv[5]
+round_ = int(sys.argv[6])
 seconds = wrk['durationUs'] / 1e6
 span = max(sink['lastMs'] - sink['firstMs'], 1) / 1000
-print(json.dumps({'server': server, 'connections': connections, 'load': loadavg,
+print(json.dumps({'server': server, 'connections': connections, 'round': round_, 'load': loadavg,
                   'acceptedPerSecond': wrk['accepted'] / seconds,
                   'deliveredPerSecond': sink['keys'] / max(span, seconds),
                   'p50Ms': wrk['p50Us'] / 1000, 'p99Ms': wrk['p99Us'] / 1000,
@@ -169,11 +175,12 @@ PY
     tail -n1 "$results" >&2
 }
 
-# --- Syncline ---------------------------------------------------------------------------------
+# --- Syncline: run_syncline <round> -------------------------------------------------------------
+# Each round restarts the engine on the same database, which keeps what earlier rounds stored.
 engine_rss_kb=0
-if [[ " $parts " == *" syncline "* ]]; then
-echo "Syncline ..." >&2
-write_workspace "$work/ws" "$sink" 10000
+run_syncline() {
+echo "Syncline, round $1 ..." >&2
+[ -d "$work/ws" ] || write_workspace "$work/ws" "$sink" 10000
 engine_port="$(free_port)"
 taskset -c 0 "$engine_bin" run "$work/ws" --db "$work/engine.db" --listen "127.0.0.1:$engine_port" \
     --workers "$workers" \
@@ -184,15 +191,16 @@ wait_http "http://127.0.0.1:$engine_port/hooks/invoices/hook"
 hook="http://127.0.0.1:$engine_port/hooks/invoices/hook"
 taskset -c 1 wrk -t1 -c16 -d3s -s "$here/post_invoice.lua" "$hook" -- "$event" warm-syncline >/dev/null
 sleep 3
-load syncline "$hook" 16 syncline-16
-load syncline "$hook" 64 syncline-64
-engine_rss_kb="$(awk '/VmHWM/ {print $2}' /proc/$engine_pid/status)"
+load syncline "$hook" 16 "syncline-16-$1" "$1"
+load syncline "$hook" 64 "syncline-64-$1" "$1"
+local hwm_kb; hwm_kb="$(awk '/VmHWM/ {print $2}' /proc/$engine_pid/status)"
+[ "$hwm_kb" -gt "$engine_rss_kb" ] && engine_rss_kb="$hwm_kb"
 kill -TERM "$engine_pid"; wait "$engine_pid" || true
-fi
+}
 
-# --- Node-RED ---------------------------------------------------------------------------------
-if [[ " $parts " == *" node-red "* ]]; then
-echo "Node-RED $nr_version ..." >&2
+# --- Node-RED: run_nodered <round> --------------------------------------------------------------
+run_nodered() {
+echo "Node-RED $nr_version, round $1 ..." >&2
 node "$here/nodered_flow.js" "$work/nodered" "$sink/invoices" "$expr"
 nr_port="$(free_port)"
 (cd "$work/nodered" && exec taskset -c 0 node node_modules/node-red/red.js --settings settings.js \
@@ -204,10 +212,15 @@ sleep 2
 nr_hook="http://127.0.0.1:$nr_port/hooks/invoices"
 taskset -c 1 wrk -t1 -c16 -d3s -s "$here/post_invoice.lua" "$nr_hook" -- "$event" warm-nodered >/dev/null
 sleep 3
-load node-red "$nr_hook" 16 nodered-16
-load node-red "$nr_hook" 64 nodered-64
+load node-red "$nr_hook" 16 "nodered-16-$1" "$1"
+load node-red "$nr_hook" 64 "nodered-64-$1" "$1"
 kill -TERM "$nr_pid"; wait "$nr_pid" 2>/dev/null || true
-fi
+}
+
+for round in $(seq 1 "$rounds"); do
+    if [[ " $parts " == *" syncline "* ]]; then run_syncline "$round"; fi
+    if [[ " $parts " == *" node-red "* ]]; then run_nodered "$round"; fi
+done
 
 # --- Memory with messages waiting ----------------------------------------------------------------
 # The target refuses connections (nothing listens on port 1), so every message waits at the HTTP
@@ -239,30 +252,38 @@ fi
 # --- Report -----------------------------------------------------------------------------------------
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 machine="$cpu, $(nproc) cores, $(uname -sr), node $(node --version), Node-RED $nr_version with jsonata-js $js_version, wrk $( (wrk -v 2>&1 || true) | head -n1 | cut -d' ' -f2)"
-python3 - "$results" "$repo/docs/performance.md" "$machine" "$seconds" "$fill_messages" <<'PY'
-import json, sys, datetime, os
+python3 - "$results" "$repo/docs/performance.md" "$machine" "$seconds" "$fill_messages" "$rounds" <<'PY'
+import json, sys, datetime, os, statistics
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
-doc, machine, seconds, fill = sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
-runs = {(r['server'], r['connections']): r for r in rows if 'server' in r}
+doc, machine, seconds, fill, rounds = sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
+runs = {(r['server'], r['connections'], r['round']): r for r in rows if 'server' in r}
 memory = next((r for r in rows if r.get('memory')), None)
-complete = memory is not None and len(runs) == 4
+complete = memory is not None and len(runs) == 4 * rounds
 def num(x): return f"{x:,.0f}"
-table = ["| server | connections | accepted msg/s | delivered msg/s | p50 ms | p99 ms | accepted | delivered | lost | refused (503) | load avg |",
-         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
-for (server, connections), r in sorted(runs.items(), key=lambda kv: (kv[0][0] != 'syncline', kv[0][1])):
-    table.append(f"| {server} | {connections} | {num(r['acceptedPerSecond'])} | {num(r['deliveredPerSecond'])} | "
+table = ["| server | connections | round | accepted msg/s | delivered msg/s | p50 ms | p99 ms | accepted | delivered | lost | refused (503) | load avg |",
+         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+for (server, connections, round_), r in sorted(runs.items(), key=lambda kv: (kv[0][0] != 'syncline', kv[0][1], kv[0][2])):
+    table.append(f"| {server} | {connections} | {round_} | {num(r['acceptedPerSecond'])} | {num(r['deliveredPerSecond'])} | "
                  f"{r['p50Ms']:.1f} | {r['p99Ms']:.1f} | {num(r['accepted'])} | {num(r['delivered'])} | "
                  f"{r['lost']} | {num(r['refused'])} | {r['load']} |")
 ratios = []
 for connections in (16, 64):
-    ours, theirs = runs.get(('syncline', connections)), runs.get(('node-red', connections))
-    if ours and theirs:
-        throughput = min(ours['acceptedPerSecond'], ours['deliveredPerSecond']) / max(theirs['deliveredPerSecond'], 1e-9)
-        latency = theirs['p99Ms'] / max(ours['p99Ms'], 1e-9)
-        ratios.append(f"- {connections} connections: Syncline {throughput:.2f}× Node-RED's throughput "
-                      f"(the lower of accepted and delivered); Node-RED's p99 / Syncline's {latency:.2f}× "
-                      f"({ours['p99Ms']:.1f} ms against {theirs['p99Ms']:.1f} ms); lost: Syncline "
-                      f"{ours['lost']}, Node-RED {theirs['lost']}.")
+    throughput, latency, lost = [], [], {'syncline': 0, 'node-red': 0}
+    for round_ in range(1, rounds + 1):
+        ours, theirs = runs.get(('syncline', connections, round_)), runs.get(('node-red', connections, round_))
+        for name, r in (('syncline', ours), ('node-red', theirs)):
+            lost[name] += r['lost'] if r else 0
+        if ours and theirs:
+            throughput.append(min(ours['acceptedPerSecond'], ours['deliveredPerSecond'])
+                              / max(theirs['deliveredPerSecond'], 1e-9))
+            latency.append(theirs['p99Ms'] / max(ours['p99Ms'], 1e-9))
+    if throughput:
+        spread = lambda xs: ", ".join(f"{x:.2f}×" for x in xs)
+        ratios.append(f"- {connections} connections, median of {len(throughput)} rounds: Syncline "
+                      f"{statistics.median(throughput):.2f}× Node-RED's throughput (the lower of accepted "
+                      f"and delivered; rounds: {spread(throughput)}); Node-RED's p99 / Syncline's "
+                      f"{statistics.median(latency):.2f}× (rounds: {spread(latency)}); lost: Syncline "
+                      f"{lost['syncline']}, Node-RED {lost['node-red']}.")
 mb = lambda kb: kb / 1024
 mem = "" if memory is None else (f"With {memory['waiting']:,} messages waiting at the HTTP node (target unreachable, breaker "
        f"open; {memory['fill']['accepted']:,} posted) the engine's resident memory was "
@@ -272,7 +293,8 @@ mem = "" if memory is None else (f"With {memory['waiting']:,} messages waiting a
 stamp = datetime.datetime.now().strftime('%Y-%m-%d %H:%M')
 section = "\n".join([
     "<!-- e2e-benchmark:start (written by bench/e2e/run.sh) -->",
-    f"Measured {stamp} on {machine}; {seconds} s per load after a 3 s warm-up. Each server runs "
+    f"Measured {stamp} on {machine}; {rounds} rounds, in each Syncline then Node-RED, {seconds} s per "
+    "load after a 3 s warm-up. Each server runs "
     "pinned to core 0 (`taskset -c 0`), wrk and the sink share core 1. Syncline: Release build, "
     "`syncline-engine run` with its normal store (WAL, synchronous=FULL, every message committed "
     "before the 202). Accepted msg/s counts 2xx answers; delivered msg/s counts distinct "
