@@ -1,5 +1,7 @@
 #include "engine/net/httpclient.h"
 
+#include "engine/core/threadname.h"
+
 #include <QElapsedTimer>
 
 #include <curl/curl.h>
@@ -524,7 +526,10 @@ HttpClient::HttpClient()
     epoll_ctl(d->epollFd, EPOLL_CTL_ADD, d->wakeFd, &event);
     curl_multi_setopt(d->multi, CURLMOPT_SOCKETFUNCTION, Impl::onSocket);
     curl_multi_setopt(d->multi, CURLMOPT_SOCKETDATA, d.get());
-    d->thread = std::thread([impl = d.get()] { impl->loop(); });
+    d->thread = std::thread([impl = d.get()] {
+        nameThisThread("sl-httpclient");
+        impl->loop();
+    });
 }
 
 HttpClient::~HttpClient()

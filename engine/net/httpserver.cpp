@@ -1,5 +1,7 @@
 #include "engine/net/httpserver.h"
 
+#include "engine/core/threadname.h"
+
 #include <QElapsedTimer>
 
 #include <nlohmann/json.hpp>
@@ -417,7 +419,10 @@ Result<void> HttpServer::listen(HttpServerOptions options, RequestHandler handle
                                .arg(d->options.port));
     }
     d->deadlines.stopping = false;
-    d->deadlines.reaper = std::thread([impl = d.get()] { impl->reap(); });
+    d->deadlines.reaper = std::thread([impl = d.get()] {
+        nameThisThread("sl-http-reaper");
+        impl->reap();
+    });
     return {};
 }
 

@@ -1,5 +1,6 @@
 #include "engine/runtime/engine.h"
 
+#include "engine/core/threadname.h"
 #include "engine/model/workspaceloader.h"
 #include "engine/plugin/connectorregistry.h"
 #include "engine/plugin/connectorrules.h"
@@ -543,6 +544,7 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineOptions options)
     }
     impl->sample();
     impl->sampler = std::thread([raw] {
+        nameThisThread("sl-sampler");
         std::unique_lock lock(raw->samplerMutex);
         while (!raw->samplerWake.wait_for(lock, std::chrono::seconds(1),
                                           [raw] { return raw->stopping; })) {

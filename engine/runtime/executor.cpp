@@ -1,5 +1,6 @@
 #include "engine/runtime/executor.h"
 
+#include "engine/core/threadname.h"
 #include "engine/runtime/errorbranch.h"
 #include "engine/runtime/exceptiondraft.h"
 #include "engine/runtime/nodesupport.h"
@@ -594,9 +595,15 @@ Result<void> Executor::start()
     }
     d->running = true;
     for (int i = 0; i < std::max(1, d->options.workers); ++i) {
-        d->threads.emplace_back([this] { d->workerLoop(); });
+        d->threads.emplace_back([this] {
+            nameThisThread("sl-worker");
+            d->workerLoop();
+        });
     }
-    d->threads.emplace_back([this] { d->tickerLoop(); });
+    d->threads.emplace_back([this] {
+        nameThisThread("sl-ticker");
+        d->tickerLoop();
+    });
     return {};
 }
 

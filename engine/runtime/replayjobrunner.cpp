@@ -1,5 +1,7 @@
 #include "engine/runtime/replayjobrunner.h"
 
+#include "engine/core/threadname.h"
+
 #include <QDateTime>
 
 #include <algorithm>
@@ -48,7 +50,10 @@ void ReplayJobRunner::start()
         return;
     }
     m_dirty = true;
-    m_thread = std::thread([this] { loop(); });
+    m_thread = std::thread([this] {
+        nameThisThread("sl-replay");
+        loop();
+    });
 }
 
 void ReplayJobRunner::wake()

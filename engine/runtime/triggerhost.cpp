@@ -1,5 +1,6 @@
 #include "engine/runtime/triggerhost.h"
 
+#include "engine/core/threadname.h"
 #include "engine/runtime/manualintake.h"
 #include "engine/runtime/orderingkey.h"
 #include "engine/runtime/polltrigger.h"
@@ -162,6 +163,7 @@ void TriggerHost::launch(Runner &runner)
 {
     runner.stop = false;
     runner.thread = std::thread([this, &runner] {
+        nameThisThread("sl-trigger");
         const std::function<qint64()> &clock = m_services.context.clockMs;
         while (!runner.stop) {
             const qint64 next = runner.source->run(clock(), runner.stop);

@@ -1,5 +1,7 @@
 #include "engine/store/walvfs.h"
 
+#include "engine/core/threadname.h"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -85,7 +87,10 @@ public:
         }
         ++m_requested;
         if (!m_thread.joinable()) {
-            m_thread = std::thread([this] { run(); });
+            m_thread = std::thread([this] {
+                nameThisThread("sl-dbsync");
+                run();
+            });
         }
         m_changed.notify_all();
         return true;

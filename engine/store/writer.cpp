@@ -1,5 +1,7 @@
 #include "engine/store/writer.h"
 
+#include "engine/core/threadname.h"
+
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -253,7 +255,10 @@ Result<std::unique_ptr<Writer>> Writer::start(const QString &path,
     auto impl = std::make_unique<Impl>(std::move(*connection), options);
     Impl *raw = impl.get();
     raw->connection.onWalCommit([raw](int pages) { raw->walPages = pages; });
-    impl->thread = std::thread([raw] { raw->loop(); });
+    impl->thread = std::thread([raw] {
+        nameThisThread("sl-writer");
+        raw->loop();
+    });
     return std::unique_ptr<Writer>(new Writer(std::move(impl)));
 }
 
