@@ -12,6 +12,7 @@ find_package(simdjson 3.0 CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd)
+pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 # The programs (not the libraries) link jemalloc, which then serves every allocation of the
 # process, SQLite's and Qt's included (docs/performance.md).
 pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)

@@ -10,17 +10,6 @@ namespace {
 
 const QByteArray kGenesis(64, '0');
 
-std::string_view bytes(const QByteArray &data)
-{
-    return {data.constData(), size_t(data.size())};
-}
-
-QByteArray blob(const Statement &s, int column)
-{
-    const std::string text = s.text(column);
-    return QByteArray(text.data(), qsizetype(text.size()));
-}
-
 AuditEntry entryFrom(const Statement &s)
 {
     AuditEntry entry;
@@ -32,9 +21,9 @@ AuditEntry entryFrom(const Statement &s)
     entry.record.objectType = s.qtext(5);
     entry.record.objectId = s.qtext(6);
     entry.record.reason = s.qtext(7);
-    entry.record.detail = blob(s, 8);
-    entry.previousHash = blob(s, 9);
-    entry.hash = blob(s, 10);
+    entry.record.detail = s.bytes(8);
+    entry.previousHash = s.bytes(9);
+    entry.hash = s.bytes(10);
     return entry;
 }
 
@@ -81,7 +70,7 @@ Result<AuditEntry> appendAudit(Connection &c, const AuditRecord &record, qint64 
     }
     if (*row) {
         entry.sequence = (*last)->int64(0) + 1;
-        entry.previousHash = blob(**last, 1);
+        entry.previousHash = (*last)->bytes(1);
     }
     (*last)->reset();
     entry.hash = auditHash(entry);
@@ -101,9 +90,9 @@ Result<AuditEntry> appendAudit(Connection &c, const AuditRecord &record, qint64 
         .bind(6, record.objectType)
         .bind(7, record.objectId)
         .bind(8, record.reason)
-        .bindBlob(9, bytes(record.detail))
-        .bind(10, bytes(entry.previousHash))
-        .bind(11, bytes(entry.hash));
+        .bindBlob(9, bytesOf(record.detail))
+        .bind(10, bytesOf(entry.previousHash))
+        .bind(11, bytesOf(entry.hash));
     if (Result<void> r = (*insert)->run(); !r) {
         return r.error();
     }

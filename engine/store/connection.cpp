@@ -139,6 +139,19 @@ std::string Statement::text(int column) const
     return bytes ? std::string(bytes, size_t(sqlite3_column_bytes(d->stmt, column))) : std::string();
 }
 
+QByteArray Statement::bytes(int column) const
+{
+    const std::string_view in = view(column);
+    return QByteArray(in.data(), qsizetype(in.size()));
+}
+
+std::string_view Statement::view(int column) const
+{
+    const auto *bytes = static_cast<const char *>(sqlite3_column_blob(d->stmt, column));
+    return bytes ? std::string_view(bytes, size_t(sqlite3_column_bytes(d->stmt, column)))
+                 : std::string_view();
+}
+
 QString Statement::qtext(int column) const
 {
     const auto *bytes = static_cast<const char *>(sqlite3_column_blob(d->stmt, column));

@@ -2,6 +2,7 @@
 
 #include "engine/core/result.h"
 
+#include <QByteArray>
 #include <QString>
 
 #include <concepts>
@@ -48,6 +49,10 @@ public:
     double real(int column) const;
     std::string text(int column) const;
     QString qtext(int column) const;
+    /// A text or blob column's bytes, copied once.
+    QByteArray bytes(int column) const;
+    /// A text or blob column's bytes in place: valid until the next step or reset.
+    std::string_view view(int column) const;
 
 private:
     friend class Connection;
@@ -55,6 +60,12 @@ private:
     explicit Statement(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> d;
 };
+
+/// The bytes of `data` for binding, without a copy.
+inline std::string_view bytesOf(const QByteArray &data)
+{
+    return {data.constData(), size_t(data.size())};
+}
 
 enum class OpenMode { ReadWrite, ReadOnly };
 

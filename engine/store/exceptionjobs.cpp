@@ -15,11 +15,6 @@ namespace {
 
 constexpr qint64 kHourMs = 3'600'000;
 
-std::string_view bytes(const QByteArray &data)
-{
-    return {data.constData(), size_t(data.size())};
-}
-
 QByteArray dump(const nlohmann::json &value)
 {
     return QByteArray::fromStdString(
@@ -202,7 +197,7 @@ insertException(Connection &c, const FailedStep &failed, const StepResult &step,
     }
     Statement &s = **insert;
     s.bind(1, atMs).bind(2, exceptionCategoryName(e.category)).bind(3, e.reasonCode);
-    s.bind(4, e.pointer).bindBlob(5, bytes(e.facts.isEmpty() ? QByteArray("{}") : e.facts));
+    s.bind(4, e.pointer).bindBlob(5, bytesOf(e.facts.isEmpty() ? QByteArray("{}") : e.facts));
     s.bind(6, failed.flowId).bind(7, failed.flowVersion);
     s.bind(8, e.resumeNodeId.isEmpty() ? failed.nodeId : e.resumeNodeId).bind(9, failed.nodeId);
     s.bind(10, e.resumeMessageId.isEmpty() ? failed.messageId : e.resumeMessageId);
@@ -339,7 +334,7 @@ Result<RepairVersion> repairJob(Connection &c,
     repaired.payload = payload;
     repaired.createdAtMs = atMs;
     (*original)->reset(true);
-    if (Result<void> r = insertMessage(c, repaired); !r) {
+    if (Result<void> r = insertMessage(c, repaired, encodePayload(payload)); !r) {
         return r.error();
     }
     Result<Statement *> edge = c.cached("INSERT OR IGNORE INTO lineage(parent_id, child_id,"

@@ -1,4 +1,5 @@
 #include "engine/store/exceptionjobs.h"
+#include "engine/store/payloadcodec.h"
 
 #include <functional>
 #include <variant>
@@ -7,12 +8,6 @@
 namespace syncline::engine::store {
 
 namespace {
-
-QByteArray blob(const Statement &s, int column)
-{
-    const std::string text = s.text(column);
-    return QByteArray(text.data(), qsizetype(text.size()));
-}
 
 // Runs `onRow` for each row the statement gives, until it returns false.
 Result<void> eachRow(Statement &s, const std::function<bool(const Statement &)> &onRow)
@@ -63,7 +58,7 @@ ExceptionRecord recordFrom(const Statement &s)
     r.category = exceptionCategoryFromName(s.qtext(3)).value_or(ExceptionCategory::Technical);
     r.reasonCode = s.qtext(4);
     r.pointer = s.qtext(5);
-    r.facts = blob(s, 6);
+    r.facts = s.bytes(6);
     r.flowId = s.qtext(7);
     r.flowVersion = int(s.int64(8));
     r.nodeId = s.qtext(9);
@@ -356,7 +351,7 @@ Result<ExceptionDetail> readExceptionDetail(Connection &c, const ExceptionRecord
     ExceptionDetail detail;
     detail.record = record;
     Result<Statement> message =
-        c.prepare("SELECT payload, headers FROM messages WHERE message_id = ?");
+        c.prepare("SELECT payload, headers, payload_encoding FROM messages WHERE message_id = ?");
     if (!message) {
         return message.error();
     }
@@ -366,24 +361,37 @@ Result<ExceptionDetail> readExceptionDetail(Connection &c, const ExceptionRecord
         return found.error();
     }
     if (*found) {
-        detail.input = blob(*message, 0);
-        detail.headers = blob(*message, 1);
+        Result<QByteArray> input = readPayload(*message, 0, 2, record.messageId);
+        if (!input) {
+            return input.error();
+        }
+        detail.input = std::move(*input);
+        detail.headers = message->bytes(1);
     }
     Result<Statement> repairs =
-        c.prepare("SELECT r.version, r.message_id, m.payload, r.actor, r.role, r.reason, r.at"
-                  " FROM exception_repairs r JOIN messages m ON m.message_id = r.message_id"
+        c.prepare("SELECT r.version, r.message_id, m.payload, r.actor, r.role, r.reason, r.at,"
+                  " m.payload_encoding FROM exception_repairs r JOIN messages m ON m.message_id = r.message_id"
                   " WHERE r.exception_id = ? ORDER BY r.version");
     if (!repairs) {
         return repairs.error();
     }
     repairs->bind(1, record.id);
-    const Result<void> readRepairs = eachRow(*repairs, [&detail](const Statement &row) {
-        detail.repairs.append({int(row.int64(0)), row.qtext(1), blob(row, 2), row.qtext(3),
-                               row.qtext(4), row.qtext(5), row.int64(6)});
+    Result<void> unreadable;
+    const Result<void> readRepairs = eachRow(*repairs, [&](const Statement &row) {
+        Result<QByteArray> payload = readPayload(row, 2, 7, row.qtext(1));
+        if (!payload) {
+            unreadable = payload.error();
+            return false;
+        }
+        detail.repairs.append({int(row.int64(0)), row.qtext(1), std::move(*payload),
+                               row.qtext(3), row.qtext(4), row.qtext(5), row.int64(6)});
         return true;
     });
     if (!readRepairs) {
         return readRepairs.error();
+    }
+    if (!unreadable) {
+        return unreadable.error();
     }
     Result<Statement> events = c.prepare("SELECT id, at, actor, role, kind, text"
                                          " FROM exception_events WHERE exception_id = ?"

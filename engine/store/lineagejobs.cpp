@@ -2,6 +2,7 @@
 
 #include "engine/json/intake.h"
 #include "engine/json/value.h"
+#include "engine/store/payloadcodec.h"
 
 #include <QHash>
 #include <QQueue>
@@ -16,14 +17,15 @@ namespace {
 // Every statement finds its rows through an index (tests/engine/lineagestore checks the plans).
 constexpr const char *kMessagesByCorrelation =
     "SELECT message_id, flow_id, flow_version, correlation_id, causation_id, business_key,"
-    " headers, payload, created_at FROM messages WHERE correlation_id = ?1 ORDER BY id";
+    " headers, payload, created_at, payload_encoding FROM messages WHERE correlation_id = ?1"
+    " ORDER BY id";
 constexpr const char *kMessagesByBusinessKey =
     "SELECT message_id, flow_id, flow_version, correlation_id, causation_id, business_key,"
-    " headers, payload, created_at FROM messages"
+    " headers, payload, created_at, payload_encoding FROM messages"
     " WHERE business_key = ?1 AND business_key <> '' ORDER BY id"; // the partial index's terms
 constexpr const char *kMessageById =
     "SELECT message_id, flow_id, flow_version, correlation_id, causation_id, business_key,"
-    " headers, payload, created_at FROM messages WHERE message_id = ?1";
+    " headers, payload, created_at, payload_encoding FROM messages WHERE message_id = ?1";
 constexpr const char *kMessageIdsByExternalId =
     "SELECT e.message_id FROM effect_external_ids x"
     " JOIN effects e ON e.idempotency_key = x.idempotency_key WHERE x.external_id = ?1";
@@ -57,13 +59,7 @@ constexpr const char *kStatements[] = {kMessagesByCorrelation,
                                        kExceptionsByCorrelation,
                                        kExceptionEvents};
 
-QByteArray blob(const Statement &s, int column)
-{
-    const std::string text = s.text(column);
-    return QByteArray(text.data(), qsizetype(text.size()));
-}
-
-LineageMessage messageFrom(const Statement &s)
+Result<LineageMessage> messageFrom(const Statement &s)
 {
     LineageMessage m;
     m.messageId = s.qtext(0);
@@ -72,8 +68,12 @@ LineageMessage messageFrom(const Statement &s)
     m.correlationId = s.qtext(3);
     m.causationId = s.qtext(4);
     m.businessKey = s.qtext(5);
-    m.headers = blob(s, 6);
-    m.payload = blob(s, 7);
+    m.headers = s.bytes(6);
+    Result<QByteArray> payload = readPayload(s, 7, 9, m.messageId);
+    if (!payload) {
+        return payload.error();
+    }
+    m.payload = std::move(*payload);
     m.createdAtMs = s.int64(8);
     return m;
 }
@@ -134,7 +134,7 @@ LineageEffect effectFrom(const Statement &r)
     e.state = r.qtext(7);
     e.attempts = int(r.int64(8));
     e.httpStatus = int(r.int64(9));
-    e.externalIds = externalIdsFrom(blob(r, 10));
+    e.externalIds = externalIdsFrom(r.bytes(10));
     e.detail = r.qtext(11);
     e.createdAtMs = r.int64(12);
     e.updatedAtMs = r.int64(13);
@@ -197,9 +197,9 @@ private:
 
 Result<void> Walk::addRows(const char *sql, const QString &value, bool matched)
 {
-    return eachRow(m_c, sql, value, [&](const Statement &s) {
-        LineageMessage m = messageFrom(s);
-        if (const auto known = m_at.constFind(m.messageId); known != m_at.cend()) {
+    Result<void> unreadable;
+    Result<void> read = eachRow(m_c, sql, value, [&](const Statement &s) {
+        if (const auto known = m_at.constFind(s.qtext(0)); known != m_at.cend()) {
             m_messages[*known].matched = m_messages[*known].matched || matched;
             return true;
         }
@@ -207,12 +207,19 @@ Result<void> Walk::addRows(const char *sql, const QString &value, bool matched)
             m_truncated = true;
             return false;
         }
+        Result<LineageMessage> row = messageFrom(s);
+        if (!row) {
+            unreadable = row.error();
+            return false;
+        }
+        LineageMessage m = std::move(*row);
         m.matched = matched;
         m_at.insert(m.messageId, m_messages.size());
         m_frontier.enqueue(m_messages.size());
         m_messages.append(std::move(m));
         return true;
     });
+    return read ? unreadable : read;
 }
 
 Result<void> Walk::addById(const QString &messageId, bool matched)

@@ -16,11 +16,6 @@ constexpr auto kJobColumns =
     " coalesce(started_at, 0), coalesce(finished_at, 0), updated_at, total, replayed, skipped,"
     " failed, detail FROM replay_jobs";
 
-std::string_view bytes(const QByteArray &data)
-{
-    return {data.constData(), size_t(data.size())};
-}
-
 Result<ReplayJob> jobFrom(Statement &s)
 {
     ReplayJob job;
@@ -164,7 +159,7 @@ Result<ReplayJob> createReplayJob(Connection &c, const NewReplayJob &job, qint64
         return insert.error();
     }
     Statement &s = **insert;
-    s.bind(1, job.filter.flowId).bindBlob(2, bytes(filterToJson(job.filter)));
+    s.bind(1, job.filter.flowId).bindBlob(2, bytesOf(filterToJson(job.filter)));
     s.bind(3, std::string_view(empty ? "finished" : "queued")).bind(4, job.ratePerSecond);
     s.bind(5, job.reason).bind(6, job.actor.userId).bind(7, job.actor.role).bind(8, atMs);
     if (empty) {

@@ -5,6 +5,7 @@
 #include "engine/store/lineagejobs.h"
 #include "engine/store/messagejobs.h"
 #include "engine/store/orderingjobs.h"
+#include "engine/store/payloadcodec.h"
 #include "engine/store/statejobs.h"
 #include "engine/store/storeschema.h"
 
@@ -18,12 +19,7 @@ namespace syncline::engine::store {
 
 namespace {
 
-std::string_view bytes(const QByteArray &data)
-{
-    return {data.constData(), size_t(data.size())};
-}
-
-StoredMessage readMessage(const Statement &s, int first)
+Result<StoredMessage> readMessage(const Statement &s, int first)
 {
     StoredMessage m;
     m.messageId = s.qtext(first);
@@ -32,17 +28,19 @@ StoredMessage readMessage(const Statement &s, int first)
     m.correlationId = s.qtext(first + 3);
     m.causationId = s.qtext(first + 4);
     m.businessKey = s.qtext(first + 5);
-    const std::string headers = s.text(first + 6);
-    const std::string payload = s.text(first + 7);
-    m.headers = QByteArray(headers.data(), qsizetype(headers.size()));
-    m.payload = QByteArray(payload.data(), qsizetype(payload.size()));
+    m.headers = s.bytes(first + 6);
+    Result<QByteArray> payload = readPayload(s, first + 7, first + 9, m.messageId);
+    if (!payload) {
+        return payload.error();
+    }
+    m.payload = std::move(*payload);
     m.createdAtMs = s.int64(first + 8);
     return m;
 }
 
 constexpr auto kMessageColumns = "m.message_id, m.flow_id, m.flow_version, m.correlation_id,"
                                  " m.causation_id, m.business_key, m.headers, m.payload,"
-                                 " m.created_at";
+                                 " m.created_at, m.payload_encoding";
 
 QString stepStatusName(StepStatus status)
 {
@@ -126,18 +124,20 @@ Result<QString> readSetting(const QString &path, std::string_view name)
 
 } // namespace
 
-Result<void> insertMessage(Connection &c, StoredMessage &m)
+Result<void> insertMessage(Connection &c, const StoredMessage &m, const EncodedPayload &payload)
 {
     Result<Statement *> insert = c.cached(
         "INSERT INTO messages(message_id, flow_id, flow_version, correlation_id, causation_id,"
-        " business_key, headers, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        " business_key, headers, payload, created_at, payload_encoding)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!insert) {
         return insert.error();
     }
     Statement &s = **insert;
     s.bind(1, m.messageId).bind(2, m.flowId).bind(3, m.flowVersion);
     s.bind(4, m.correlationId).bind(5, m.causationId).bind(6, m.businessKey);
-    s.bindBlob(7, bytes(m.headers)).bindBlob(8, bytes(m.payload)).bind(9, m.createdAtMs);
+    s.bindBlob(7, bytesOf(m.headers)).bindBlob(8, bytesOf(payload.bytes)).bind(9, m.createdAtMs);
+    s.bind(10, int(payload.encoding));
     return s.run();
 }
 
@@ -165,7 +165,7 @@ Result<void> enqueue(Connection &c, const QString &messageId, qint64 payloadByte
 Result<qint64> payloadBytes(Connection &c, const QString &messageId)
 {
     Result<Statement *> select = c.cached(
-        "SELECT length(payload) FROM messages WHERE message_id = ?");
+        "SELECT payload, payload_encoding FROM messages WHERE message_id = ?");
     if (!select) {
         return select.error();
     }
@@ -174,7 +174,8 @@ Result<qint64> payloadBytes(Connection &c, const QString &messageId)
     if (!row) {
         return row.error();
     }
-    return *row ? qint64((*select)->int64(0)) : qint64(0);
+    return *row ? payloadTextBytes((*select)->view(0), int((*select)->int64(1)), messageId)
+                : Result<qint64>(qint64(0));
 }
 
 QString effectStateName(EffectState state)
@@ -384,17 +385,31 @@ struct OutputSource
     qint64 payloadBytes = 0; // the message's, for an output that passes it on
 };
 
+// The payloads of a step's child messages, encoded on the calling thread before the step goes
+// to the writer: one per output, empty for an output that passes its source on.
+QList<EncodedPayload> encodeOutputs(const QList<StepOutput> &outputs)
+{
+    QList<EncodedPayload> encoded;
+    encoded.reserve(outputs.size());
+    for (const StepOutput &output : outputs) {
+        encoded.append(output.message ? encodePayload(output.message->payload) : EncodedPayload());
+    }
+    return encoded;
+}
+
 // Stores a step's child messages with their lineage and queues every output at its node.
 // Outputs inside the flow stay in the source's ordering turn; a message entering a flow with an
-// ordering key (a subscriber's) starts a turn of its own.
+// ordering key (a subscriber's) starts a turn of its own. `encoded` is encodeOutputs(outputs).
 Result<void> queueOutputs(Connection &c, const OutputSource &from,
-                          const QList<StepOutput> &outputs, qint64 at)
+                          const QList<StepOutput> &outputs, const QList<EncodedPayload> &encoded,
+                          qint64 at)
 {
-    for (const StepOutput &output : outputs) {
+    for (qsizetype i = 0; i < outputs.size(); ++i) {
+        const StepOutput &output = outputs[i];
         QString target = from.messageId;
         qint64 bytes = from.payloadBytes;
         if (output.message) {
-            bytes = output.message->payload.size();
+            bytes = encoded[i].textBytes;
             StoredMessage child;
             static_cast<NewMessage &>(child) = *output.message;
             child.messageId = newTimeOrderedId();
@@ -405,7 +420,7 @@ Result<void> queueOutputs(Connection &c, const OutputSource &from,
             if (child.causationId.isEmpty()) {
                 child.causationId = from.messageId;
             }
-            if (Result<void> r = insertMessage(c, child); !r) {
+            if (Result<void> r = insertMessage(c, child, encoded[i]); !r) {
                 return r;
             }
             Result<Statement *> edge = c.cached(
@@ -448,10 +463,17 @@ Result<void> queueOutputs(Connection &c, const OutputSource &from,
     return {};
 }
 
+// An arriving message's payload and its inline outputs', encoded on the caller's thread.
+struct EncodedArrival
+{
+    EncodedPayload message;
+    QList<EncodedPayload> outputs; // encodeOutputs(request.inlineOutputs)
+};
+
 // Queues an arriving message at its first nodes, or records the inline steps it already went
 // through and queues what the last of them produced.
-Result<void> queueArrival(Connection &c, const IngestRequest &request, const StoredMessage &m,
-                          qint64 at)
+Result<void> queueArrival(Connection &c, const IngestRequest &request,
+                          const EncodedArrival &encoded, const StoredMessage &m, qint64 at)
 {
     OrderTurn turn;
     const bool queued = request.inlineSteps.isEmpty()
@@ -468,7 +490,7 @@ Result<void> queueArrival(Connection &c, const IngestRequest &request, const Sto
     }
     if (request.inlineSteps.isEmpty()) {
         for (const QString &node : request.firstNodes) {
-            if (Result<void> r = enqueue(c, m.messageId, m.payload.size(), m.flowId,
+            if (Result<void> r = enqueue(c, m.messageId, encoded.message.textBytes, m.flowId,
                                          m.flowVersion, node,
                                          turn.held ? kHeldUntil : at, turn.seq);
                 !r) {
@@ -496,11 +518,12 @@ Result<void> queueArrival(Connection &c, const IngestRequest &request, const Sto
                             request.inlineSteps.constLast().nodeId,
                             turn.seq,
                             turn.held,
-                            m.payload.size()};
-    return queueOutputs(c, from, request.inlineOutputs, at);
+                            encoded.message.textBytes};
+    return queueOutputs(c, from, request.inlineOutputs, encoded.outputs, at);
 }
 
-Result<void> ingestJob(Connection &c, const IngestRequest &request, qint64 at, IngestResult &result)
+Result<void> ingestJob(Connection &c, const IngestRequest &request, const EncodedArrival &encoded,
+                       qint64 at, IngestResult &result)
 {
     if (!request.deliveryId.isEmpty()) {
         Result<Statement *> seen = c.cached(
@@ -527,7 +550,7 @@ Result<void> ingestJob(Connection &c, const IngestRequest &request, qint64 at, I
     if (m.correlationId.isEmpty()) {
         m.correlationId = newTimeOrderedId();
     }
-    if (Result<void> inserted = insertMessage(c, m); !inserted) {
+    if (Result<void> inserted = insertMessage(c, m, encoded.message); !inserted) {
         return inserted;
     }
     if (!request.deliveryId.isEmpty()) {
@@ -541,7 +564,7 @@ Result<void> ingestJob(Connection &c, const IngestRequest &request, qint64 at, I
             return r;
         }
     }
-    if (Result<void> r = queueArrival(c, request, m, at); !r) {
+    if (Result<void> r = queueArrival(c, request, encoded, m, at); !r) {
         return r;
     }
     if (Result<void> r = applyStateWrites(c, request.stateWrites, at); !r) {
@@ -559,12 +582,17 @@ void SqliteMessageStore::ingestAsync(IngestRequest request,
     struct State
     {
         IngestRequest request;
+        EncodedArrival encoded;
         IngestResult result;
     };
-    auto state = std::make_shared<State>(State{std::move(request), {}});
+    EncodedArrival encoded{encodePayload(request.message.payload),
+                           encodeOutputs(request.inlineOutputs)};
+    auto state = std::make_shared<State>(State{std::move(request), std::move(encoded), {}});
     const qint64 at = now();
     m_writer->submit(
-        [state, at](Connection &c) { return ingestJob(c, state->request, at, state->result); },
+        [state, at](Connection &c) {
+            return ingestJob(c, state->request, state->encoded, at, state->result);
+        },
         [state, done = std::move(done)](Result<void> committed) {
             if (!committed) {
                 done(committed.error());
@@ -622,7 +650,11 @@ Result<QList<WorkItem>> SqliteMessageStore::claim(const QString &flowId, int flo
             if (!row) {
                 return row.error();
             }
-            item.message = readMessage(**load, 0);
+            Result<StoredMessage> message = readMessage(**load, 0);
+            if (!message) {
+                return message.error();
+            }
+            item.message = std::move(*message);
             items.append(std::move(item));
         }
         std::sort(items.begin(), items.end(),
@@ -649,7 +681,7 @@ Result<void> recordEffectOutcome(Connection &c, const EffectOutcome &outcome, qi
     }
     Statement &s = **update;
     s.bind(1, outcome.idempotencyKey).bind(2, effectStateName(outcome.state));
-    s.bind(3, outcome.httpStatus).bindBlob(4, bytes(outcome.externalIds));
+    s.bind(3, outcome.httpStatus).bindBlob(4, bytesOf(outcome.externalIds));
     s.bind(5, outcome.detail).bind(6, at);
     if (Result<void> r = s.run(); !r) {
         return r;
@@ -672,7 +704,8 @@ Result<void> recordEffectOutcome(Connection &c, const EffectOutcome &outcome, qi
 
 // Commits a step; `stale` is set (and nothing but the effect outcome recorded) when the work
 // item is no longer claimed.
-Result<void> completeStepJob(Connection &c, const StepResult &step, qint64 at, bool &stale)
+Result<void> completeStepJob(Connection &c, const StepResult &step,
+                             const QList<EncodedPayload> &encoded, qint64 at, bool &stale)
 {
     Result<Statement *> select = c.cached(
         "SELECT w.message_id, w.flow_id, w.flow_version, w.node_id, w.attempts,"
@@ -741,7 +774,7 @@ Result<void> completeStepJob(Connection &c, const StepResult &step, qint64 at, b
     }
     const OutputSource from{messageId, correlationId, flowId, flowVersion,
                             nodeId,    orderSeq,      false,  bytes};
-    if (Result<void> r = queueOutputs(c, from, step.outputs, at); !r) {
+    if (Result<void> r = queueOutputs(c, from, step.outputs, encoded, at); !r) {
         return r;
     }
     if (Result<void> r = applyStateWrites(c, step.stateWrites, at); !r) {
@@ -757,12 +790,16 @@ void SqliteMessageStore::completeStepAsync(StepResult step, std::function<void(R
     struct State
     {
         StepResult step;
+        QList<EncodedPayload> encoded;
         bool stale = false;
     };
-    auto state = std::make_shared<State>(State{std::move(step)});
+    QList<EncodedPayload> encoded = encodeOutputs(step.outputs);
+    auto state = std::make_shared<State>(State{std::move(step), std::move(encoded)});
     const qint64 at = now();
     m_writer->submit(
-        [state, at](Connection &c) { return completeStepJob(c, state->step, at, state->stale); },
+        [state, at](Connection &c) {
+            return completeStepJob(c, state->step, state->encoded, at, state->stale);
+        },
         [state, done = std::move(done)](Result<void> committed) {
             if (committed && state->stale) {
                 done(Error::make(QString::fromLatin1(kStaleClaim),
@@ -966,7 +1003,11 @@ Result<std::optional<StoredMessage>> SqliteMessageStore::message(const QString &
     if (!*row) {
         return std::optional<StoredMessage>();
     }
-    return std::optional<StoredMessage>(readMessage(*select, 0));
+    Result<StoredMessage> message = readMessage(*select, 0);
+    if (!message) {
+        return message.error();
+    }
+    return std::optional<StoredMessage>(std::move(*message));
 }
 
 Result<std::optional<QByteArray>> SqliteMessageStore::state(const QString &scope,

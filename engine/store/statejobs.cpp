@@ -2,21 +2,6 @@
 
 namespace syncline::engine::store {
 
-namespace {
-
-std::string_view bytes(const QByteArray &data)
-{
-    return {data.constData(), size_t(data.size())};
-}
-
-QByteArray blob(const Statement &s, int column)
-{
-    const std::string text = s.text(column);
-    return QByteArray(text.data(), qsizetype(text.size()));
-}
-
-} // namespace
-
 Result<void> applyStateWrites(Connection &c, const QList<StateWrite> &writes, qint64 atMs)
 {
     for (const StateWrite &write : writes) {
@@ -37,7 +22,7 @@ Result<void> applyStateWrites(Connection &c, const QList<StateWrite> &writes, qi
             s.bind(2, write.key);
         }
         if (write.value) {
-            s.bindBlob(3, bytes(*write.value)).bind(4, write.expiresAtMs).bind(5, atMs);
+            s.bindBlob(3, bytesOf(*write.value)).bind(4, write.expiresAtMs).bind(5, atMs);
         }
         if (Result<void> r = s.run(); !r) {
             return r;
@@ -62,7 +47,7 @@ Result<std::optional<QByteArray>> readState(Connection &c, const QString &scope,
     }
     std::optional<QByteArray> value;
     if (*row) {
-        value = blob(**select, 0);
+        value = (*select)->bytes(0);
     }
     (*select)->reset();
     return value;
@@ -87,7 +72,7 @@ Result<QList<StateEntry>> readStateEntries(Connection &c, const QString &scope, 
             break;
         }
         const Statement &s = **select;
-        entries.append({s.qtext(0), blob(s, 1), s.int64(2), s.int64(3)});
+        entries.append({s.qtext(0), s.bytes(1), s.int64(2), s.int64(3)});
     }
     return entries;
 }

@@ -7,11 +7,6 @@ namespace {
 constexpr auto kColumns = "user_id, display_name, role, token_hash, created_at, updated_at,"
                           " disabled_at";
 
-std::string_view bytes(const QByteArray &data)
-{
-    return {data.constData(), size_t(data.size())};
-}
-
 UserRecord userFrom(const Statement &s)
 {
     UserRecord user;
@@ -84,7 +79,7 @@ Result<void> insertUser(Connection &c, const UserRecord &user)
         return insert.error();
     }
     insert->bind(1, user.userId).bind(2, user.displayName).bind(3, user.role);
-    insert->bind(4, bytes(user.tokenHash)).bind(5, user.createdAtMs).bind(6, user.updatedAtMs);
+    insert->bind(4, bytesOf(user.tokenHash)).bind(5, user.createdAtMs).bind(6, user.updatedAtMs);
     if (user.disabledAtMs) {
         insert->bind(7, *user.disabledAtMs);
     } else {
@@ -121,7 +116,7 @@ updateUser(Connection &c, const QString &userId, const UserChange &change, qint6
         return update.error();
     }
     update->bind(1, userId).bind(2, user.displayName).bind(3, user.role);
-    update->bind(4, bytes(user.tokenHash)).bind(5, atMs);
+    update->bind(4, bytesOf(user.tokenHash)).bind(5, atMs);
     if (user.disabledAtMs) {
         update->bind(6, *user.disabledAtMs);
     } else {

@@ -409,17 +409,18 @@ private slots:
         QCOMPARE(next.ownerRole, str("finance")); // derived from the code when not given
         QCOMPARE(next.slaDueAtMs, next.createdAtMs + 24 * kHour);
 
-        // Repaired: the newest version goes, and the exception is resolved as repaired.
-        QVERIFY(m_exceptions
-                    ->repair(next.id, m_finance, R"({"number":"INV-1","amount":"1.00"})", QString())
-                    .ok());
+        // Repaired: the newest version goes, and the exception is resolved as repaired. A long
+        // input is stored compressed and comes back as it was written.
+        const QByteArray fixed = "{\"number\":\"INV-1\",\"amount\":\"1.00\",\"note\":\""
+                                 + QByteArray(600, 'n') + "\"}";
+        QVERIFY(m_exceptions->repair(next.id, m_finance, fixed, QString()).ok());
+        QCOMPARE((*m_exceptions->get(next.id))->repairs.first().payload, fixed);
         Result<ReplayTicket> repaired = m_exceptions->replay(next.id, m_finance, str("fixed"));
         QVERIFY(repaired.ok());
         QCOMPARE(repaired->repairVersion, 1);
         QVERIFY(repaired->messageId != ticket->messageId);
         const auto again = m_store->claim(str("lead-to-cash"), 1, str("post"), 10, 1000);
-        QCOMPARE(again->first().message.payload,
-                 QByteArray(R"({"number":"INV-1","amount":"1.00"})"));
+        QCOMPARE(again->first().message.payload, fixed);
         QCOMPARE(again->first().message.correlationId, next.correlationId);
         QCOMPARE((*m_exceptions->get(next.id))->record.resolution, Resolution::Repaired);
     }

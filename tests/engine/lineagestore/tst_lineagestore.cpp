@@ -300,6 +300,18 @@ private slots:
         QVERIFY(!LineageGraph::fromJson("{"));
     }
 
+    void payloadsComeBackAsTheyArrived()
+    {
+        const QByteArray large =
+            "{\"number\":\"INV-9\",\"note\":\"" + QByteArray(2000, 'x') + "\"}";
+        ingest(QStringLiteral("c-9"), QStringLiteral("INV-9"), large);
+        QCOMPARE(rows(path(), "SELECT payload_encoding FROM messages", 1),
+                 (QList<QStringList>{{QStringLiteral("1")}})); // kept compressed
+        const LineageGraph graph = lineage(LineageKey::BusinessKey, QStringLiteral("INV-9"));
+        QCOMPARE(graph.messages.size(), 1);
+        QCOMPARE(graph.messages.first().payload, large);
+    }
+
     void theTreeShowsStepsEffectsAndIds()
     {
         ingest(QStringLiteral("c-1"), QStringLiteral("INV-1"), R"({"number":"INV-1"})");

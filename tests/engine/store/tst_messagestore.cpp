@@ -1,5 +1,6 @@
 #include "engine/store/connection.h"
 #include "engine/store/migrations.h"
+#include "engine/store/payloadcodec.h"
 #include "engine/store/sqlitemessagestore.h"
 #include "engine/store/storeschema.h"
 
@@ -29,6 +30,21 @@ NewMessage invoice(const QString &number)
     m.headers = R"({"content-type":"application/json"})";
     m.payload = QStringLiteral(R"({"number":"%1","amount":"19.99"})").arg(number).toUtf8();
     return m;
+}
+
+// An invoice of `lines` lines, about 150 bytes of JSON each.
+QByteArray largeInvoice(const QString &number, int lines)
+{
+    QByteArray text = "{\"number\":\"" + number.toUtf8() + "\",\"lines\":[";
+    for (int i = 0; i < lines; ++i) {
+        text += QStringLiteral(R"(%1{"sku":"PLAN-%2","description":"Subscription seat %2",)"
+                               R"("quantity":%3,"unitPrice":"12.50","currency":"EUR"})")
+                    .arg(QLatin1String(i == 0 ? "" : ","))
+                    .arg(i)
+                    .arg(i % 7 + 1)
+                    .toUtf8();
+    }
+    return text + "]}";
 }
 
 IngestRequest delivery(const QString &number, const char *deliveryId)
@@ -362,6 +378,86 @@ private slots:
         QCOMPARE(depths.size(), 1);
         QCOMPARE(depths[0].ready, 2);
         QCOMPARE(depths[0].bytes, qint64(sizeof("{\"n\":12345}") - 1));
+    }
+
+    void largePayloadsAreStoredCompressedAndReadBackExactly()
+    {
+        IngestRequest large = delivery(QStringLiteral("INV-L"), "evt_large");
+        large.message.payload = largeInvoice(QStringLiteral("INV-L"), 40);
+        IngestRequest small = delivery(QStringLiteral("INV-S"), "evt_small");
+        QVERIFY(small.message.payload.size() < kCompressFrom);
+        QVERIFY(m_store->ingest(large).ok());
+        QVERIFY(m_store->ingest(small).ok());
+
+        Result<Connection> c = Connection::open(m_dir->filePath(QStringLiteral("s.db")),
+                                                OpenMode::ReadOnly);
+        Result<Statement> rows = c->prepare("SELECT business_key, payload_encoding,"
+                                            " length(payload) FROM messages ORDER BY id");
+        QVERIFY(*rows->step());
+        QCOMPARE(rows->qtext(0), QStringLiteral("INV-L"));
+        QCOMPARE(rows->int64(1), qint64(PayloadEncoding::Zstd));
+        QVERIFY2(rows->int64(2) * 4 < large.message.payload.size(),
+                 QByteArray::number(qint64(rows->int64(2))));
+        QVERIFY(*rows->step());
+        QCOMPARE(rows->int64(1), qint64(PayloadEncoding::Text));
+        QCOMPARE(rows->int64(2), small.message.payload.size());
+
+        // Queues count the JSON text waiting, not the bytes on disk.
+        QCOMPARE(m_store->queueDepths()->at(0).bytes,
+                 large.message.payload.size() + small.message.payload.size());
+        const QList<WorkItem> claimed = *claimValidate();
+        QCOMPARE(claimed.size(), 2);
+        QCOMPARE(claimed[0].message.payload, large.message.payload);
+        QCOMPARE(claimed[1].message.payload, small.message.payload);
+        Result<std::optional<StoredMessage>> read = m_store->message(claimed[0].message.messageId);
+        QVERIFY2(read, why(read));
+        QCOMPARE(read->value().payload, large.message.payload);
+    }
+
+    void aDamagedPayloadIsReportedWithItsMessage()
+    {
+        IngestRequest large = delivery(QStringLiteral("INV-L"), "evt_large");
+        large.message.payload = largeInvoice(QStringLiteral("INV-L"), 40);
+        const IngestResult stored = *m_store->ingest(large);
+        {
+            Result<Connection> c = Connection::open(m_dir->filePath(QStringLiteral("s.db")));
+            QVERIFY(c->exec("UPDATE messages SET payload = substr(payload, 1, 40)"));
+        }
+        Result<std::optional<StoredMessage>> read = m_store->message(stored.messageId);
+        QVERIFY(!read);
+        QCOMPARE(read.error().code, QStringLiteral("STORE_PAYLOAD"));
+        QVERIFY2(read.error().message.contains(stored.messageId), why(read));
+        Result<QList<WorkItem>> claimed = claimValidate();
+        QVERIFY(!claimed);
+        QCOMPARE(claimed.error().code, QStringLiteral("STORE_PAYLOAD"));
+    }
+
+    void messagesStoredBeforeCompressionAreReadAsTheyWere()
+    {
+        m_store.reset();
+        const QString file = m_dir->filePath(QStringLiteral("v11.db"));
+        const QByteArray text = largeInvoice(QStringLiteral("INV-OLD"), 40);
+        {
+            Result<Connection> c = Connection::open(file);
+            QVERIFY(c);
+            QVERIFY(migrate(*c, messageStoreMigrations().first(11)));
+            Result<Statement> insert = c->prepare(
+                "INSERT INTO messages(message_id, flow_id, flow_version, correlation_id, payload,"
+                " created_at) VALUES ('m1', 'invoice-issued', 1, 'c1', ?, 1)");
+            insert->bindBlob(1, bytesOf(text));
+            QVERIFY(insert->run());
+            QVERIFY(c->exec("INSERT INTO work_items(message_id, flow_id, flow_version, node_id,"
+                            " state, available_at, payload_bytes) VALUES"
+                            " ('m1', 'invoice-issued', 1, 'validate', 'ready', 1, 6322)"));
+        }
+        SqliteStoreOptions options;
+        options.clock = [this] { return m_now; };
+        auto opened = SqliteMessageStore::open(file, options);
+        QVERIFY2(opened, why(opened));
+        m_store = std::move(*opened);
+        const QList<WorkItem> claimed = *claimValidate();
+        QCOMPARE(claimed.size(), 1);
+        QCOMPARE(claimed[0].message.payload, text);
     }
 
     void nodeStateCommitsWithTheStepThatWroteIt()
