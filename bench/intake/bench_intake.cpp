@@ -1,9 +1,9 @@
 // JSON intake benchmark: the time JsonIntake takes per body, the strict position-tracking parser
 // (JsonIntake::parseStrict, what parse() was before the fast path) against parse() (simdjson
 // first), measured alternately in the same run on the shared webhook body and real SaaS
-// payloads; and the cost of interning a member name with the per-thread cache (Key) against
-// the shared, mutex-guarded table alone. Each parse includes releasing the Value, as a caller
-// does.
+// payloads; the cost of interning a member name with the per-thread cache (Key) against the
+// shared, mutex-guarded table alone; and each body's size and encode/decode time as the store
+// keeps it (compressed). Each parse includes releasing the Value, as a caller does.
 //
 //   bench_intake [--seconds S] [--doc docs/performance.md]
 //
@@ -11,6 +11,7 @@
 
 #include "engine/json/intake.h"
 #include "engine/json/keyintern.h"
+#include "engine/store/payloadcodec.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -27,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+using namespace syncline::engine;
 using namespace syncline::engine::json;
 
 namespace {
@@ -261,6 +263,45 @@ int main(int argc, char *argv[])
         out << QStringLiteral("| %1 | %2 | %3 | %4× |")
                    .arg(threads)
                    .arg(figure(table), figure(cached), QString::number(table / cached, 'f', 1));
+    }
+    out << QString();
+    out << QStringLiteral("Each body as the store keeps it (store/payloadcodec: zstd level 1 from "
+                          "256 bytes). The peer is storing the text: it costs nothing to encode "
+                          "and fills its bytes on disk; stored = the bytes of the row's payload "
+                          "column.");
+    out << QString();
+    out << QStringLiteral("| body | bytes | stored | stored / text | encode µs | decode µs |");
+    out << QStringLiteral("|---|---:|---:|---:|---:|---:|");
+    const QLocale english(QLocale::English);
+    for (const Body &body : bodies()) {
+        QFile file(shared + u'/' + body.path);
+        if (!file.open(QIODevice::ReadOnly)) {
+            return 2;
+        }
+        const QByteArray text = file.readAll();
+        const store::EncodedPayload stored = store::encodePayload(text);
+        const std::string_view bytes(stored.bytes.constData(), std::size_t(stored.bytes.size()));
+        const int encoding = int(stored.encoding);
+        const Result<QByteArray> back = store::decodePayload(bytes, encoding, QString());
+        if (!back || *back != text) {
+            std::fprintf(stderr, "%s does not come back as it was\n", qPrintable(body.name));
+            return 2;
+        }
+        std::vector<double> encode;
+        std::vector<double> decode;
+        for (int round = 0; round < kRounds; ++round) {
+            encode.push_back(nanosPerCall([&] { (void)store::encodePayload(text); },
+                                          seconds / (2 * kRounds)));
+            decode.push_back(nanosPerCall(
+                [&] { (void)store::decodePayload(bytes, encoding, QString()); },
+                seconds / (2 * kRounds)));
+        }
+        out << QStringLiteral("| %1 | %2 | %3 | %4 % | %5 | %6 |")
+                   .arg(body.name, english.toString(text.size()),
+                        english.toString(stored.bytes.size()),
+                        QString::number(100.0 * double(stored.bytes.size()) / double(text.size()),
+                                        'f', 0),
+                        figure(median(encode) / 1000), figure(median(decode) / 1000));
     }
     out << QStringLiteral("<!-- intake-benchmark:end -->");
 

@@ -8,10 +8,9 @@ namespace syncline::engine::store {
 
 namespace {
 
-// zstd level 1. On the benchmark's invoices (measured here, 2-core EPYC guest) it takes 6.8 µs
-// for the 2.5 KB event and 5.3 µs for the 1.5 KB mapped invoice, shrinks them to 42 % and 51 %,
-// and reads them back in 3.6 and 2.5 µs. Three message rows then share a 4 KiB page; the fast
-// level -1 (4.0 and 2.7 µs, 53 % and 65 %) leaves room for two, and no compression for one.
+// zstd level 1: the benchmark's 2.5 KB invoice event and its 1.5 KB mapped invoice keep 42 % and
+// 51 % of their bytes, and three such rows share a 4 KiB page; the fast level -1 takes about half
+// the time but keeps 53 % and 65 %, two rows a page. Times per body: bench/intake.
 constexpr int kLevel = 1;
 // No payload the engine takes in comes near this; a frame claiming more is damaged.
 constexpr unsigned long long kLargestText = 1ULL << 30;
@@ -90,11 +89,14 @@ Result<qint64> payloadTextBytes(std::string_view stored, int encoding, const QSt
 Result<QByteArray> readPayload(const Statement &row, int payloadColumn, int encodingColumn,
                                const QString &messageId)
 {
-    const int encoding = int(row.int64(encodingColumn));
+    return decodePayload(row.view(payloadColumn), int(row.int64(encodingColumn)), messageId);
+}
+
+Result<QByteArray> decodePayload(std::string_view stored, int encoding, const QString &messageId)
+{
     if (PayloadEncoding(encoding) == PayloadEncoding::Text) {
-        return row.bytes(payloadColumn);
+        return QByteArray(stored.data(), qsizetype(stored.size()));
     }
-    const std::string_view stored = row.view(payloadColumn);
     Result<qint64> size = payloadTextBytes(stored, encoding, messageId);
     if (!size) {
         return size.error();

@@ -29,8 +29,10 @@ struct EncodedPayload
 EncodedPayload encodePayload(const QByteArray &text);
 inline constexpr qsizetype kCompressFrom = 256;
 
-/// The JSON text of the payload in `payloadColumn`, encoded as `encodingColumn` says. An error
-/// (code STORE_PAYLOAD) names the message when the stored bytes do not decode.
+/// The JSON text of stored bytes in `encoding` (a PayloadEncoding). An error (code
+/// STORE_PAYLOAD) names the message when they do not decode.
+Result<QByteArray> decodePayload(std::string_view stored, int encoding, const QString &messageId);
+/// decodePayload of a row's `payloadColumn`, encoded as its `encodingColumn` says.
 Result<QByteArray> readPayload(const Statement &row, int payloadColumn, int encodingColumn,
                                const QString &messageId);
 

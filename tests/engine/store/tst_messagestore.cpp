@@ -430,6 +430,13 @@ private slots:
         Result<QList<WorkItem>> claimed = claimValidate();
         QVERIFY(!claimed);
         QCOMPARE(claimed.error().code, QStringLiteral("STORE_PAYLOAD"));
+        {
+            Result<Connection> c = Connection::open(m_dir->filePath(QStringLiteral("s.db")));
+            QVERIFY(c->exec("UPDATE messages SET payload_encoding = 7"));
+        }
+        read = m_store->message(stored.messageId);
+        QVERIFY(!read);
+        QVERIFY2(read.error().message.contains(QStringLiteral("unknown encoding 7")), why(read));
     }
 
     void messagesStoredBeforeCompressionAreReadAsTheyWere()
