@@ -317,11 +317,7 @@ private slots:
                 " ('syn-sent', 'm2', 'c2', 'f', 'post', 'INV-2', 'erp', 'POST', 'u',"
                 "  'uncertain', 1, NULL, NULL, 1, 3);"));
         }
-        SqliteStoreOptions options;
-        options.clock = [this] { return m_now; };
-        auto opened = SqliteMessageStore::open(file, options);
-        QVERIFY2(opened, why(opened));
-        m_store = std::move(*opened);
+        m_store = openStore(file);
 
         EffectIntent done{QStringLiteral("syn-done"), QStringLiteral("m1"), QStringLiteral("c1"),
                           QStringLiteral("f"), QStringLiteral("post"), QStringLiteral("INV-1"),
@@ -369,11 +365,7 @@ private slots:
                 " available_at) VALUES ('m1', 'f', 1, 'post', 'ready', 1),"
                 " ('gone', 'f', 1, 'post', 'ready', 1);"));
         }
-        SqliteStoreOptions options;
-        options.clock = [this] { return m_now; };
-        auto opened = SqliteMessageStore::open(file, options);
-        QVERIFY2(opened, why(opened));
-        m_store = std::move(*opened);
+        m_store = openStore(file);
         const QList<QueueDepth> depths = *m_store->queueDepths();
         QCOMPARE(depths.size(), 1);
         QCOMPARE(depths[0].ready, 2);
@@ -457,11 +449,7 @@ private slots:
                             " state, available_at, payload_bytes) VALUES"
                             " ('m1', 'invoice-issued', 1, 'validate', 'ready', 1, 6322)"));
         }
-        SqliteStoreOptions options;
-        options.clock = [this] { return m_now; };
-        auto opened = SqliteMessageStore::open(file, options);
-        QVERIFY2(opened, why(opened));
-        m_store = std::move(*opened);
+        m_store = openStore(file);
         const QList<WorkItem> claimed = *claimValidate();
         QCOMPARE(claimed.size(), 1);
         QCOMPARE(claimed[0].message.payload, text);
@@ -533,11 +521,13 @@ private slots:
     }
 
 private:
-    std::unique_ptr<SqliteMessageStore> openStore()
+    // The store on `file` (the test's own database by default), upgraded as opening does.
+    std::unique_ptr<SqliteMessageStore> openStore(const QString &file = {})
     {
         SqliteStoreOptions options;
         options.clock = [this] { return m_now; };
-        auto store = SqliteMessageStore::open(m_dir->filePath(QStringLiteral("s.db")), options);
+        auto store = SqliteMessageStore::open(
+            file.isEmpty() ? m_dir->filePath(QStringLiteral("s.db")) : file, options);
         if (!store) {
             qFatal("cannot open store: %s", qPrintable(store.error().message));
         }
