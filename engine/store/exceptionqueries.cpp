@@ -370,7 +370,8 @@ Result<ExceptionDetail> readExceptionDetail(Connection &c, const ExceptionRecord
     }
     Result<Statement> repairs =
         c.prepare("SELECT r.version, r.message_id, m.payload, r.actor, r.role, r.reason, r.at,"
-                  " m.payload_encoding FROM exception_repairs r JOIN messages m ON m.message_id = r.message_id"
+                  " m.payload_encoding FROM exception_repairs r"
+                  " JOIN messages m ON m.message_id = r.message_id"
                   " WHERE r.exception_id = ? ORDER BY r.version");
     if (!repairs) {
         return repairs.error();

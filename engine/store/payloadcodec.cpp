@@ -27,8 +27,10 @@ ZSTD_CCtx *compressor()
 {
     thread_local std::unique_ptr<ZSTD_CCtx, ContextFree> context = [] {
         std::unique_ptr<ZSTD_CCtx, ContextFree> made(ZSTD_createCCtx());
-        ZSTD_CCtx_setParameter(made.get(), ZSTD_c_compressionLevel, kLevel);
-        ZSTD_CCtx_setParameter(made.get(), ZSTD_c_checksumFlag, 1);
+        if (made) {
+            ZSTD_CCtx_setParameter(made.get(), ZSTD_c_compressionLevel, kLevel);
+            ZSTD_CCtx_setParameter(made.get(), ZSTD_c_checksumFlag, 1);
+        }
         return made;
     }();
     return context.get();
@@ -55,8 +57,12 @@ EncodedPayload encodePayload(const QByteArray &text)
     if (text.size() < kCompressFrom) {
         return out;
     }
+    ZSTD_CCtx *context = compressor();
+    if (context == nullptr) {
+        return out; // no memory for a context: the text is kept as it is
+    }
     QByteArray frame(qsizetype(ZSTD_compressBound(size_t(text.size()))), Qt::Uninitialized);
-    const size_t written = ZSTD_compress2(compressor(), frame.data(), size_t(frame.size()),
+    const size_t written = ZSTD_compress2(context, frame.data(), size_t(frame.size()),
                                           text.constData(), size_t(text.size()));
     if (ZSTD_isError(written) || qsizetype(written) >= text.size()) {
         return out;
@@ -101,8 +107,12 @@ Result<QByteArray> decodePayload(std::string_view stored, int encoding, const QS
     if (!size) {
         return size.error();
     }
+    ZSTD_DCtx *context = decompressor();
+    if (context == nullptr) {
+        return undecodable(messageId, QStringLiteral("no memory for a zstd context"));
+    }
     QByteArray text(*size, Qt::Uninitialized);
-    const size_t read = ZSTD_decompressDCtx(decompressor(), text.data(), size_t(text.size()),
+    const size_t read = ZSTD_decompressDCtx(context, text.data(), size_t(text.size()),
                                             stored.data(), stored.size());
     if (ZSTD_isError(read) || qint64(read) != *size) {
         return undecodable(messageId, ZSTD_isError(read)

@@ -24,8 +24,9 @@ struct EncodedPayload
 };
 
 /// Compresses JSON text of kCompressFrom bytes or more with zstd at level 1 when that makes it
-/// smaller, and keeps shorter or incompressible text as it is. Callers encode on their own
-/// thread before they hand a write to the writer, so the writer only stores the bytes.
+/// smaller, and keeps shorter or incompressible text as it is. Ingests and steps are encoded on
+/// their caller's thread before they go to the writer, which then only stores the bytes; a
+/// repair, rare, is encoded in its job.
 EncodedPayload encodePayload(const QByteArray &text);
 inline constexpr qsizetype kCompressFrom = 256;
 

@@ -378,7 +378,7 @@ SELECT 'ordered_effect_keys_after', max(prefix) FROM (
 )sql";
 
 // Payloads of 256 bytes or more are kept as zstd frames (store/payloadcodec.h). A message row of
-// invoice size took a 4 KiB page of its own; compressed, two to three share one. Rows written
+// invoice size took a 4 KiB page of its own; compressed, three share one. Rows written
 // before keep their text (encoding 0).
 constexpr auto kPayloadEncoding = R"sql(
 ALTER TABLE messages ADD COLUMN payload_encoding INTEGER NOT NULL DEFAULT 0;
