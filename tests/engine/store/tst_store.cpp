@@ -2,6 +2,7 @@
 #include "engine/store/migrations.h"
 #include "engine/store/writer.h"
 
+#include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
@@ -304,6 +305,27 @@ private slots:
         verify(rows, 200'000);
         Result<Connection> c = Connection::open(path(), OpenMode::ReadOnly);
         QVERIFY(c->check(true).ok());
+    }
+
+    void theWriterThreadIsNamed()
+    {
+        // Operators find the writer in top -H, perf and gdb by its name.
+        const auto threadNames = [] {
+            QStringList names;
+            for (const QString &task : QDir(QStringLiteral("/proc/self/task")).entryList(
+                     QDir::Dirs | QDir::NoDotAndDotDot)) {
+                QFile comm(QStringLiteral("/proc/self/task/%1/comm").arg(task));
+                if (comm.open(QIODevice::ReadOnly)) {
+                    names.append(QString::fromUtf8(comm.readAll().trimmed()));
+                }
+            }
+            return names;
+        };
+        QVERIFY(!threadNames().contains(QStringLiteral("sl-writer")));
+        auto writer = startWriter();
+        QVERIFY(writer->submit(insertItem(QStringLiteral("named"))).get().ok());
+        QVERIFY2(threadNames().contains(QStringLiteral("sl-writer")),
+                 qPrintable(threadNames().join(u',')));
     }
 
     void stopCommitsWhatIsQueued()
