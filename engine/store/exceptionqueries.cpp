@@ -379,12 +379,13 @@ Result<ExceptionDetail> readExceptionDetail(Connection &c, const ExceptionRecord
     repairs->bind(1, record.id);
     Result<void> unreadable;
     const Result<void> readRepairs = eachRow(*repairs, [&](const Statement &row) {
-        Result<QByteArray> payload = readPayload(row, 2, 7, row.qtext(1));
+        const QString messageId = row.qtext(1);
+        Result<QByteArray> payload = readPayload(row, 2, 7, messageId);
         if (!payload) {
             unreadable = payload.error();
             return false;
         }
-        detail.repairs.append({int(row.int64(0)), row.qtext(1), std::move(*payload),
+        detail.repairs.append({int(row.int64(0)), messageId, std::move(*payload),
                                row.qtext(3), row.qtext(4), row.qtext(5), row.int64(6)});
         return true;
     });
