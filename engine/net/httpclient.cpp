@@ -46,7 +46,7 @@ constexpr int kEventsPerWait = 64;
 struct Call
 {
     HttpRequest request;
-    std::promise<HttpOutcome> done;
+    HttpClient::Done done;
     CURL *easy = nullptr;
     size_t runningIndex = 0;
     // The request's header lines, NUL-separated in one buffer, and the list libcurl reads them
@@ -406,7 +406,7 @@ void HttpClient::Impl::startWaiting()
 void HttpClient::Impl::complete(Call &call, HttpOutcome outcome)
 {
     --inFlight; // before waking the caller, who may look at pending()
-    call.done.set_value(std::move(outcome));
+    call.done(std::move(outcome));
 }
 
 void HttpClient::Impl::collectFinished()
@@ -543,7 +543,7 @@ HttpClient::~HttpClient()
             HttpOutcome cancelled;
             cancelled.response = callError(kHttpConnect, call->request.url,
                                            QStringLiteral("cancelled before it was sent"));
-            call->done.set_value(std::move(cancelled));
+            call->done(std::move(cancelled));
         }
     }
     curl_multi_cleanup(d->multi); // closes the kept-alive connections through onCloseSocket
@@ -551,11 +551,11 @@ HttpClient::~HttpClient()
     ::close(d->epollFd);
 }
 
-std::future<HttpOutcome> HttpClient::send(HttpRequest request)
+void HttpClient::send(HttpRequest request, Done done)
 {
     auto call = std::make_unique<Call>();
     call->request = std::move(request);
-    std::future<HttpOutcome> future = call->done.get_future();
+    call->done = std::move(done);
     {
         std::lock_guard lock(d->mutex);
         d->waiting.push_back(std::move(call));
@@ -565,6 +565,14 @@ std::future<HttpOutcome> HttpClient::send(HttpRequest request)
     if (!d->wakePending.exchange(true)) {
         d->wake();
     }
+}
+
+std::future<HttpOutcome> HttpClient::send(HttpRequest request)
+{
+    auto promise = std::make_shared<std::promise<HttpOutcome>>();
+    std::future<HttpOutcome> future = promise->get_future();
+    send(std::move(request),
+         [promise](HttpOutcome outcome) { promise->set_value(std::move(outcome)); });
     return future;
 }
 

@@ -69,6 +69,12 @@ public:
     HttpClient(const HttpClient &) = delete;
     HttpClient &operator=(const HttpClient &) = delete;
 
+    /// Called once on the client's thread when a call completed, failed, ran out of time or was
+    /// cancelled; it must return quickly (hand the outcome over, wake whoever waits).
+    using Done = std::function<void(HttpOutcome)>;
+
+    /// Starts a call; `done` gets its outcome.
+    void send(HttpRequest request, Done done);
     /// Starts a call; the future is ready when it completed, failed or ran out of time.
     std::future<HttpOutcome> send(HttpRequest request);
     /// Calls in flight or waiting to start.

@@ -11,6 +11,9 @@
 #include <QThread>
 #include <QUrl>
 
+#include <condition_variable>
+#include <mutex>
+
 namespace syncline::engine::runtime {
 
 namespace {
@@ -53,6 +56,57 @@ QString excerpt(const QByteArray &body)
 }
 
 } // namespace
+
+// The outcomes of one wave of calls. The client's thread hands each one over; the worker sleeps
+// once for the whole wave instead of being woken by every call that ends.
+class HttpNode::Wave
+{
+public:
+    struct Call
+    {
+        net::HttpHeaders sent; // what went out, so that an answer echoing it can be redacted
+        std::optional<net::HttpOutcome> outcome;
+    };
+
+    explicit Wave(int calls)
+        : m_calls(size_t(calls))
+        , m_waiting(calls)
+    {}
+
+    /// Where the call at `at` reports to, once its headers are noted.
+    net::HttpClient::Done sending(int at, net::HttpHeaders sent)
+    {
+        m_calls[size_t(at)].sent = std::move(sent);
+        return [this, at](net::HttpOutcome outcome) {
+            std::lock_guard lock(m_mutex);
+            m_calls[size_t(at)].outcome = std::move(outcome);
+            // Under the lock: the worker cannot leave wait() and end this wave before it is out.
+            if (--m_waiting == 0) {
+                m_ended.notify_one();
+            }
+        };
+    }
+
+    /// A call of the wave that was not sent.
+    void skip()
+    {
+        std::lock_guard lock(m_mutex);
+        --m_waiting;
+    }
+
+    const std::vector<Call> &wait()
+    {
+        std::unique_lock lock(m_mutex);
+        m_ended.wait(lock, [this] { return m_waiting == 0; });
+        return m_calls;
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_ended;
+    std::vector<Call> m_calls;
+    int m_waiting;
+};
 
 NodeOutcome HttpNode::refused(const net::HttpResponse &response, const net::HttpHeaders &sent,
                               const QString &url, const plugin::AnswerVerdict *verdict) const
@@ -350,21 +404,21 @@ QList<NodeOutcome> HttpNode::runBatch(const QList<store::WorkItem> &items)
     // In waves of the calls free at the node: usually one, all of them in flight together.
     for (qsizetype first = 0; first < sending.size();) {
         const int wave = m_calls->take(int(sending.size() - first));
-        std::vector<std::optional<Started>> started(static_cast<size_t>(wave));
+        Wave inFlight(wave);
         for (int w = 0; w < wave; ++w) {
             const qsizetype c = sending[first + w];
-            std::variant<NodeOutcome, Started> sent = start(items[calling[c]], calls[c]);
-            if (auto *notSent = std::get_if<NodeOutcome>(&sent)) {
+            if (std::optional<NodeOutcome> notSent = start(items[calling[c]], calls[c], inFlight,
+                                                           w)) {
                 outcomes[calling[c]] = std::move(*notSent);
-            } else {
-                started[size_t(w)] = std::get<Started>(std::move(sent));
+                inFlight.skip();
             }
         }
+        const std::vector<Wave::Call> &ended = inFlight.wait();
         for (int w = 0; w < wave; ++w) {
             const qsizetype c = sending[first + w];
-            if (std::optional<Started> &call = started[size_t(w)]) {
-                outcomes[calling[c]] = finish(items[calling[c]], calls[c], call->sent,
-                                              call->outcome.get());
+            if (const Wave::Call &call = ended[size_t(w)]; call.outcome) {
+                outcomes[calling[c]] = finish(items[calling[c]], calls[c], call.sent,
+                                              *call.outcome);
             }
         }
         m_calls->give(wave);
@@ -418,8 +472,8 @@ NodeOutcome HttpNode::succeeded(const store::WorkItem &item, const QString &lear
     return done;
 }
 
-std::variant<NodeOutcome, HttpNode::Started> HttpNode::start(const store::WorkItem &item,
-                                                              const Prepared &call)
+std::optional<NodeOutcome> HttpNode::start(const store::WorkItem &item, const Prepared &call,
+                                           Wave &wave, int slot)
 {
     const qint64 now = m_clockMs();
     if (!m_target.breaker->allow(now)) {
@@ -466,8 +520,9 @@ std::variant<NodeOutcome, HttpNode::Started> HttpNode::start(const store::WorkIt
         request.connectTimeoutMs = m_settings.connectTimeoutMs;
     }
     request.maxResponseBytes = m_settings.maxResponseBytes;
-    net::HttpHeaders sent = request.headers;
-    return Started{std::move(sent), m_client.send(std::move(request))};
+    net::HttpClient::Done done = wave.sending(slot, request.headers);
+    m_client.send(std::move(request), std::move(done));
+    return std::nullopt;
 }
 
 NodeOutcome HttpNode::finish(const store::WorkItem &item, const Prepared &call,

@@ -9,7 +9,6 @@
 #include "engine/runtime/transformnodes.h"
 
 #include <functional>
-#include <future>
 #include <optional>
 #include <variant>
 
@@ -100,11 +99,7 @@ private:
         store::EffectIntent intent;
     };
     /// A call handed to the client.
-    struct Started
-    {
-        net::HttpHeaders sent;
-        std::future<net::HttpOutcome> outcome;
-    };
+    class Wave;
 
     /// The call's URL, body and intent; an outcome instead when the message cannot be called
     /// with (a business failure: nothing was begun).
@@ -114,7 +109,9 @@ private:
     std::optional<NodeOutcome> fromLedger(const store::WorkItem &item, const Prepared &call,
                                           const store::EffectRecord &effect) const;
     /// Sends the call, or an outcome when it cannot go now (breaker open, no token).
-    std::variant<NodeOutcome, Started> start(const store::WorkItem &item, const Prepared &call);
+    /// Sends the call, its outcome to `wave` at `slot`; an outcome instead when it is not sent.
+    std::optional<NodeOutcome> start(const store::WorkItem &item, const Prepared &call,
+                                     Wave &wave, int slot);
     /// How the sent call ended, with its effect outcome.
     NodeOutcome finish(const store::WorkItem &item, const Prepared &call,
                        const net::HttpHeaders &sent, const net::HttpOutcome &outcome);

@@ -5,6 +5,11 @@
 
 #include <QTest>
 
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
 using namespace syncline::engine;
 using namespace syncline::engine::net;
 
@@ -293,6 +298,46 @@ private slots:
         QVERIFY(!outcome.response.ok());
         QCOMPARE(outcome.response.error().code, QString::fromLatin1(kHttpReset));
         QVERIFY(outcome.requestSent);
+    }
+
+    void everyCallerHearsOnceOnTheClientsThread()
+    {
+        // The callback form the HTTP node uses for a wave of calls: answered calls and calls the
+        // client's end cancels are each reported exactly once, off the caller's thread.
+        LoopbackServer server;
+        std::mutex mutex;
+        std::map<int, std::vector<HttpOutcome>> heard;
+        std::set<std::thread::id> threads;
+        {
+            HttpClient client;
+            for (int i = 0; i < 12; ++i) {
+                HttpRequest request = post(server.url(i % 3 == 2 ? "/hang" : "/echo"));
+                request.body = QByteArray::number(i);
+                request.totalTimeoutMs = 60'000;
+                client.send(request, [&, i](HttpOutcome outcome) {
+                    std::lock_guard lock(mutex);
+                    heard[i].push_back(std::move(outcome));
+                    threads.insert(std::this_thread::get_id());
+                });
+            }
+            QTRY_COMPARE(server.requests(), 12);
+            QTRY_VERIFY([&] {
+                std::lock_guard lock(mutex);
+                return heard.size() == 8; // the answered ones; the hanging four still wait
+            }());
+        }
+        QCOMPARE(heard.size(), size_t(12));
+        for (const auto &[i, outcomes] : heard) {
+            QCOMPARE(outcomes.size(), size_t(1));
+            if (i % 3 == 2) {
+                QCOMPARE(outcomes[0].response.error().code, QString::fromLatin1(kHttpReset));
+                QVERIFY(outcomes[0].requestSent);
+            } else {
+                QCOMPARE(outcomes[0].response->body, "POST|k-1|" + QByteArray::number(i));
+            }
+        }
+        QCOMPARE(threads.size(), size_t(1));
+        QVERIFY(!threads.contains(std::this_thread::get_id()));
     }
 
     void onlyHttpAndHttpsAreAllowed()
