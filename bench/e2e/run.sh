@@ -9,7 +9,7 @@
 #
 #   bench/e2e/run.sh [build-dir] [seconds-per-load] [rounds]
 #
-# rounds (default 3): Syncline and Node-RED take turns, so a stretch in which the shared host
+# rounds (default 5): Syncline and Node-RED take turns, so a stretch in which the shared host
 # runs slow falls on both; the ratios reported are the medians of each round's ratios.
 #
 # build-dir: a Release build directory outside the repository (default ../build-bench beside the
@@ -20,7 +20,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 build="${1:-$repo/../build-bench}"
 seconds="${2:-20}"
-rounds="${3:-3}"
+rounds="${3:-5}"
 shared="${SYNCLINE_SHARED_DIR:-$repo/../shared}/bench/jsonata"
 event="$shared/input/invoice_event.json"
 expr="$shared/expr/invoice_to_canonical.jsonata"
