@@ -9,9 +9,12 @@
 #include <QFileInfo>
 #include <QRandomGenerator>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <sched.h>
 #include <unistd.h>
 
 namespace syncline::cli {
@@ -141,6 +144,16 @@ int runRun(const QStringList &arguments)
         options.secretsFile = parser.value(secrets);
     }
     options.secrets = engine::security::environmentSecrets();
+
+    // Batch scheduling for every thread the engine starts (they inherit it; docs/engine.md,
+    // "Threads"): a thread another one wakes does not take the core from it at once, so the
+    // writer finishes its transaction and a worker sends its wave before the switch.
+    const sched_param batch{};
+    if (sched_setscheduler(0, SCHED_BATCH, &batch) != 0) {
+        err(QStringLiteral("syncline-engine run: batch scheduling refused (%1); the threads keep "
+                           "the default policy\n")
+                .arg(QString::fromLocal8Bit(std::strerror(errno))));
+    }
 
     // Block the stop signals in every thread the engine starts; this thread takes them.
     sigset_t stopSignals;

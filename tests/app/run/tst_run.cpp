@@ -15,6 +15,7 @@
 #include <QTest>
 
 #include <mutex>
+#include <sched.h>
 
 using namespace syncline::engine;
 using namespace syncline::engine::net;
@@ -142,6 +143,27 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(failedAt(QStringLiteral("check-invoice")) == 1, 10000);
         QTest::qWait(200);
         QCOMPARE(m_erp->documents(), 9);
+    }
+
+    void everyEngineThreadRunsAsBatch()
+    {
+        // Throughput over wake-up latency: no engine thread preempts another when it wakes it.
+        QVERIFY(startEngine());
+        QCOMPARE(sendWebhook(stripeInvoice(QStringLiteral("evt_1"), QStringLiteral("INV-1001"))),
+                 202);
+        QTRY_COMPARE_WITH_TIMEOUT(m_erp->documents(), 1, 15000);
+        const QString tasks = QStringLiteral("/proc/%1/task").arg(m_engine->processId());
+        QStringList names;
+        for (const QString &tid : QDir(tasks).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+            QFile comm(tasks + u'/' + tid + QStringLiteral("/comm"));
+            QVERIFY(comm.open(QIODevice::ReadOnly));
+            const QString name = QString::fromUtf8(comm.readAll().trimmed());
+            names.append(name);
+            QVERIFY2(sched_getscheduler(tid.toInt()) == SCHED_BATCH, qPrintable(name));
+        }
+        QVERIFY2(names.contains(QStringLiteral("sl-writer")), qPrintable(names.join(u',')));
+        QVERIFY2(names.contains(QStringLiteral("sl-httpclient")), qPrintable(names.join(u',')));
+        QVERIFY2(names.contains(QStringLiteral("MHD-worker")), qPrintable(names.join(u',')));
     }
 
     void theAdminApiNeedsTheToken()
