@@ -280,7 +280,9 @@ QString exceptionSheet(const nlohmann::json &e)
                                  .arg(str(schema, "entity"), str(schema, "declaredBy"))
                            : QStringLiteral("none declared: a repair must be well-formed JSON"));
     out += QStringLiteral("Input (original, message %1)\n").arg(str(e, "messageId")) +
-           indented(pretty(e.value("input", nlohmann::json())));
+           indented(e.contains("inputError")
+                        ? QStringLiteral("cannot be read: ") + str(e, "inputError")
+                        : pretty(e.value("input", nlohmann::json())));
     for (const nlohmann::json &v : e.value("repairedVersions", nlohmann::json::array())) {
         out += QStringLiteral("Repaired version %1 by %2 at %3%4\n")
                    .arg(str(v, "version"),

@@ -257,7 +257,12 @@ QByteArray detail(const store::ExceptionDetail &d,
         repairs += repairVersion(v, present);
     }
     repairs += ']';
-    return withRawMembers(fields, {{"input", present(d.input)}, {"repairedVersions", repairs}});
+    if (!d.inputError.isEmpty()) {
+        fields["inputError"] = text(d.inputError);
+    }
+    return withRawMembers(fields, {{"input", d.inputError.isEmpty() ? present(d.input)
+                                                                     : QByteArray("null")},
+                                   {"repairedVersions", repairs}});
 }
 
 nlohmann::json replayTicket(const store::ReplayTicket &t)

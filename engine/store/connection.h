@@ -122,5 +122,6 @@ inline constexpr auto kStoreFull = "STORE_FULL";        // retryable: disk or qu
 inline constexpr auto kStoreCorrupt = "STORE_CORRUPT";  // the database failed its check
 inline constexpr auto kStoreSql = "STORE_SQL";          // a statement failed (constraint, syntax)
 inline constexpr auto kStoreVersion = "STORE_VERSION";  // database newer than this program
+inline constexpr auto kStorePayload = "STORE_PAYLOAD";  // a stored payload does not decode
 
 } // namespace syncline::engine::store

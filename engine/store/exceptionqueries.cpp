@@ -361,11 +361,13 @@ Result<ExceptionDetail> readExceptionDetail(Connection &c, const ExceptionRecord
         return found.error();
     }
     if (*found) {
+        // An unreadable input is what such an exception is about: shown, not a failed detail.
         Result<QByteArray> input = readPayload(*message, 0, 2, record.messageId);
-        if (!input) {
-            return input.error();
+        if (input) {
+            detail.input = std::move(*input);
+        } else {
+            detail.inputError = input.error().message;
         }
-        detail.input = std::move(*input);
         detail.headers = message->bytes(1);
     }
     Result<Statement> repairs =

@@ -98,6 +98,7 @@ struct ExceptionDetail
 {
     ExceptionRecord record;
     QByteArray input;   // the payload the failed node received
+    QString inputError; // why `input` is empty: its stored form does not decode (STORE_PAYLOAD)
     QByteArray headers; // its headers
     QList<RepairVersion> repairs;
     QList<ExceptionEvent> events;

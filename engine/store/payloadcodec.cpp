@@ -44,7 +44,7 @@ ZSTD_DCtx *decompressor()
 
 Error undecodable(const QString &messageId, const QString &why)
 {
-    return Error::make(QStringLiteral("STORE_PAYLOAD"),
+    return Error::make(QString::fromLatin1(kStorePayload),
                        QStringLiteral("the stored payload of message %1 does not decode: %2")
                            .arg(messageId, why));
 }

@@ -602,6 +602,53 @@ void SqliteMessageStore::ingestAsync(IngestRequest request,
         });
 }
 
+namespace {
+
+// A claimed item whose message is stored but cannot be read back.
+struct UnreadableItem
+{
+    const WorkItem &item;
+    QString messageId;
+    QString flowId;
+    int flowVersion = 0;
+    QString correlationId;
+    QString businessKey;
+};
+
+// Fails the item with a technical exception (the payload's reason names the message), so that
+// the rest of its node's queue goes on: left ready, it would fail every claim of its node.
+Result<void> parkUnreadable(Connection &c, const UnreadableItem &u, const Error &why, qint64 at)
+{
+    Result<Statement *> fail = c.cached("UPDATE work_items SET state = 'failed',"
+                                        " attempts = attempts + 1, lease_until = NULL"
+                                        " WHERE id = ?");
+    if (!fail) {
+        return fail.error();
+    }
+    (*fail)->bind(1, u.item.id);
+    if (Result<void> r = (*fail)->run(); !r) {
+        return r;
+    }
+    const int attempt = u.item.attempts + 1;
+    if (Result<void> r = recordStep(c, {u.messageId, u.flowId, u.flowVersion, u.item.nodeId,
+                                        attempt, StepStatus::Failed, why.code, why.message, at,
+                                        at});
+        !r) {
+        return r;
+    }
+    StepResult step;
+    step.workItemId = u.item.id;
+    step.status = StepStatus::Failed;
+    step.errorCode = why.code;
+    step.errorDetail = why.message;
+    step.startedAtMs = step.finishedAtMs = at;
+    const FailedStep failed{u.item.id,    u.messageId, u.flowId,        u.flowVersion,
+                            u.item.nodeId, attempt,     u.correlationId, u.businessKey};
+    return insertException(c, failed, step, at);
+}
+
+} // namespace
+
 Result<QList<WorkItem>> SqliteMessageStore::claim(const QString &flowId, int flowVersion,
                                                   const QString &nodeId, int limit,
                                                   qint64 leaseMs)
@@ -651,6 +698,16 @@ Result<QList<WorkItem>> SqliteMessageStore::claim(const QString &flowId, int flo
                 return row.error();
             }
             Result<StoredMessage> message = readMessage(**load, 0);
+            if (!message && message.error().code == QLatin1String(kStorePayload)) {
+                const UnreadableItem unreadable{item,          messageId,
+                                                flowId,        flowVersion,
+                                                (*load)->qtext(3), (*load)->qtext(5)};
+                if (Result<void> parked = parkUnreadable(c, unreadable, message.error(), at);
+                    !parked) {
+                    return parked;
+                }
+                continue;
+            }
             if (!message) {
                 return message.error();
             }

@@ -317,6 +317,28 @@ private slots:
                               str("discard/engine")}));
     }
 
+    void anUnreadableInputIsNamedInTheSheet()
+    {
+        QCOMPARE(send(R"({"number":"INV-3100","amount":"5.00"})"), 202);
+        const qint64 id = exceptionOf(str("INV-3100"));
+        QVERIFY(id > 0);
+        const QString number = QString::number(id);
+        const QString messageId =
+            json({str("exceptions"), str("show"), number}).value(str("messageId")).toString();
+        QVERIFY(!messageId.isEmpty());
+        {
+            auto c = store::Connection::open(m_dir.filePath(str("engine.db")));
+            auto damage = c->prepare("UPDATE messages SET payload_encoding = 7 WHERE message_id = ?");
+            damage->bind(1, messageId);
+            QVERIFY(damage->run());
+        }
+        const Run sheet = cli({str("exceptions"), str("show"), number});
+        QCOMPARE(sheet.exit, 0);
+        QVERIFY2(sheet.out.contains(str("cannot be read: the stored payload of message ")
+                                    + messageId),
+                 qPrintable(sheet.out));
+    }
+
     void badUsageSaysSo_data()
     {
         QTest::addColumn<QStringList>("arguments");

@@ -315,6 +315,7 @@ public:
     }
 
     store::SqliteMessageStore &store() { return *m_store; }
+    QString databasePath() const { return m_dir.filePath(QStringLiteral("e.db")); }
     store::SqliteExceptionStore &exceptionStore() { return *m_exceptionStore; }
     runtime::ExceptionService &service() { return *m_service; }
     QString path() const { return m_dir.filePath(QStringLiteral("e.db")); }

@@ -272,6 +272,26 @@ private slots:
         QCOMPARE(auditCount(), audited + 1);
     }
 
+    void anUnreadableInputIsNamedInsteadOfShown()
+    {
+        const qint64 id = fresh(str("finance"));
+        QVERIFY(id > 0);
+        const QString messageId = (*m_desk->exceptionStore().get(id))->record.messageId;
+        {
+            auto c = store::Connection::open(m_desk->databasePath());
+            auto damage = c->prepare("UPDATE messages SET payload_encoding = 7 WHERE message_id = ?");
+            damage->bind(1, messageId);
+            QVERIFY(damage->run());
+        }
+        const Desk::Answer seen =
+            m_desk->call("GET", QStringLiteral("/api/v1/exceptions/%1").arg(id), "finance");
+        QVERIFY2(seen.status == 200, seen.raw.constData());
+        QVERIFY(seen.body["input"].is_null());
+        const QString why = text(seen.body["inputError"]);
+        QVERIFY2(why.contains(messageId) && why.contains(str("unknown encoding 7")),
+                 seen.raw.constData());
+    }
+
     void aRepairFromTheMaskedViewKeepsThePersonalData()
     {
         const QString key = QStringLiteral("K-PII-REPAIR");

@@ -1,4 +1,5 @@
 #include "engine/store/auditjobs.h"
+#include "engine/store/connection.h"
 #include "engine/store/sqliteexceptionstore.h"
 #include "engine/store/sqlitemessagestore.h"
 
@@ -455,6 +456,61 @@ private slots:
         QVERIFY(ticket.ok());
         QCOMPARE(ticket->rearmedEffects, 1);
         QCOMPARE((*m_store->effect(str("key-unsure")))->state, EffectState::Failed);
+    }
+
+    void anUnreadableInputIsParkedAndTheQueueGoesOn()
+    {
+        // Two messages wait at one node; the first one's stored payload is damaged.
+        const QString flow = str("damaged-store");
+        QList<QString> ids;
+        for (const char *number : {"INV-D1", "INV-D2"}) {
+            IngestRequest request;
+            request.message = {flow, 1, QString(), QString(), str(number), "{}",
+                               "{\"number\":\"" + QByteArray(number) + "\",\"note\":\""
+                                   + QByteArray(800, 'n') + "\"}"};
+            request.firstNodes = {str("post")};
+            ids.append(m_store->ingest(request)->messageId);
+        }
+        {
+            Result<Connection> c = Connection::open(m_dir.filePath(str("q.db")));
+            Result<Statement> damage =
+                c->prepare("UPDATE messages SET payload = substr(payload, 1, 30) WHERE message_id = ?");
+            damage->bind(1, ids[0]);
+            QVERIFY(damage->run());
+        }
+
+        // The claim hands over the second message and parks the first as a technical exception.
+        Result<QList<WorkItem>> claimed = m_store->claim(flow, 1, str("post"), 10, 60'000);
+        QVERIFY2(claimed.ok(), claimed.ok() ? "" : qPrintable(claimed.error().message));
+        QCOMPARE(claimed->size(), 1);
+        QCOMPARE(claimed->first().message.messageId, ids[1]);
+        QVERIFY(m_store->claim(flow, 1, str("post"), 10, 60'000)->isEmpty());
+
+        ExceptionFilter mine;
+        mine.flowId = flow;
+        const QList<ExceptionRecord> parked = m_exceptions->list(mine, std::nullopt, 10)->items;
+        QCOMPARE(parked.size(), 1);
+        const ExceptionRecord &record = parked.first();
+        QCOMPARE(record.reasonCode, str("STORE_PAYLOAD"));
+        QCOMPARE(record.category, ExceptionCategory::Technical);
+        QCOMPARE(record.messageId, ids[0]);
+        QCOMPARE(record.nodeId, str("post"));
+        QCOMPARE(record.businessKey, str("INV-D1"));
+        QVERIFY2(record.detail.contains(ids[0]), qPrintable(record.detail));
+
+        // Its detail opens, without the input and with the reason it has none.
+        const ExceptionDetail detail = **m_exceptions->get(record.id);
+        QVERIFY(detail.input.isEmpty());
+        QVERIFY2(detail.inputError.contains(ids[0]), qPrintable(detail.inputError));
+
+        // An admin supplies the payload again; the replay runs it at the node.
+        const QByteArray again = "{\"number\":\"INV-D1\"}";
+        QVERIFY(m_exceptions->repair(record.id, m_admin, again, str("re-sent by billing")).ok());
+        Result<ReplayTicket> ticket = m_exceptions->replay(record.id, m_admin, str("repaired"));
+        QVERIFY2(ticket.ok(), ticket.ok() ? "" : qPrintable(ticket.error().message));
+        const QList<WorkItem> replayed = *m_store->claim(flow, 1, str("post"), 10, 60'000);
+        QCOMPARE(replayed.size(), 1);
+        QCOMPARE(replayed.first().message.payload, again);
     }
 
     void unknownExceptionsAreNamed()

@@ -419,9 +419,10 @@ private slots:
         QVERIFY(!read);
         QCOMPARE(read.error().code, QStringLiteral("STORE_PAYLOAD"));
         QVERIFY2(read.error().message.contains(stored.messageId), why(read));
+        // The claim does not fail on it: the item is parked (tst_exceptionqueue).
         Result<QList<WorkItem>> claimed = claimValidate();
-        QVERIFY(!claimed);
-        QCOMPARE(claimed.error().code, QStringLiteral("STORE_PAYLOAD"));
+        QVERIFY2(claimed, why(claimed));
+        QVERIFY(claimed->isEmpty());
         {
             Result<Connection> c = Connection::open(m_dir->filePath(QStringLiteral("s.db")));
             QVERIFY(c->exec("UPDATE messages SET payload_encoding = 7"));
