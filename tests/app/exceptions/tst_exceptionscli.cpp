@@ -166,6 +166,13 @@ private:
     }
 
     // The id of the newest unresolved exception of a business key, waiting for it to come.
+    // Sends an invoice without a tax code and returns the exception it becomes (0 when none).
+    qint64 raiseWithoutTaxCode(const QString &number)
+    {
+        const QByteArray body = "{\"number\":\"" + number.toUtf8() + "\",\"amount\":\"5.00\"}";
+        return send(body) == 202 ? exceptionOf(number) : 0;
+    }
+
     qint64 exceptionOf(const QString &key)
     {
         QDeadlineTimer deadline(15000);
@@ -267,8 +274,7 @@ private slots:
 
     void anExceptionIsAssignedCommentedAndDiscarded()
     {
-        QCOMPARE(send(R"({"number":"INV-3000","amount":"5.00"})"), 202);
-        const qint64 id = exceptionOf(str("INV-3000"));
+        const qint64 id = raiseWithoutTaxCode(str("INV-3000"));
         QVERIFY(id > 0);
         const QString number = QString::number(id);
         const Run assigned =
@@ -319,8 +325,7 @@ private slots:
 
     void anUnreadableInputIsNamedInTheSheet()
     {
-        QCOMPARE(send(R"({"number":"INV-3100","amount":"5.00"})"), 202);
-        const qint64 id = exceptionOf(str("INV-3100"));
+        const qint64 id = raiseWithoutTaxCode(str("INV-3100"));
         QVERIFY(id > 0);
         const QString number = QString::number(id);
         const QString messageId =
