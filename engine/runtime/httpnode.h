@@ -98,7 +98,7 @@ private:
         QByteArray body;
         store::EffectIntent intent;
     };
-    /// A call handed to the client.
+    /// One wave of calls in flight: each call's headers and outcome (httpnode.cpp).
     class Wave;
 
     /// The call's URL, body and intent; an outcome instead when the message cannot be called
@@ -108,8 +108,8 @@ private:
     /// before, or Uncertain), nothing when it should.
     std::optional<NodeOutcome> fromLedger(const store::WorkItem &item, const Prepared &call,
                                           const store::EffectRecord &effect) const;
-    /// Sends the call, or an outcome when it cannot go now (breaker open, no token).
-    /// Sends the call, its outcome to `wave` at `slot`; an outcome instead when it is not sent.
+    /// Sends the call, its outcome to `wave` at `slot`; an outcome instead when it cannot go
+    /// now (breaker open, no token).
     std::optional<NodeOutcome> start(const store::WorkItem &item, const Prepared &call,
                                      Wave &wave, int slot);
     /// How the sent call ended, with its effect outcome.

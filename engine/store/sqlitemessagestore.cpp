@@ -621,14 +621,17 @@ Result<void> parkUnreadable(Connection &c, const UnreadableItem &u, const Error 
 {
     Result<Statement *> fail = c.cached("UPDATE work_items SET state = 'failed',"
                                         " attempts = attempts + 1, lease_until = NULL"
-                                        " WHERE id = ?");
+                                        " WHERE id = ? RETURNING order_seq");
     if (!fail) {
         return fail.error();
     }
     (*fail)->bind(1, u.item.id);
-    if (Result<void> r = (*fail)->run(); !r) {
-        return r;
+    Result<bool> updated = (*fail)->step();
+    if (!updated) {
+        return updated.error();
     }
+    const qint64 orderSeq = *updated && !(*fail)->isNull(0) ? (*fail)->int64(0) : 0;
+    (*fail)->reset(true);
     const int attempt = u.item.attempts + 1;
     if (Result<void> r = recordStep(c, {u.messageId, u.flowId, u.flowVersion, u.item.nodeId,
                                         attempt, StepStatus::Failed, why.code, why.message, at,
@@ -644,7 +647,11 @@ Result<void> parkUnreadable(Connection &c, const UnreadableItem &u, const Error 
     step.startedAtMs = step.finishedAtMs = at;
     const FailedStep failed{u.item.id,    u.messageId, u.flowId,        u.flowVersion,
                             u.item.nodeId, attempt,     u.correlationId, u.businessKey};
-    return insertException(c, failed, step, at);
+    if (Result<void> r = insertException(c, failed, step, at); !r) {
+        return r;
+    }
+    // Like any failed step: the next message of its business key takes its turn.
+    return orderSeq > 0 ? settleTurn(c, orderSeq, at) : Result<void>();
 }
 
 } // namespace

@@ -432,6 +432,28 @@ private slots:
         QVERIFY2(read.error().message.contains(QStringLiteral("unknown encoding 7")), why(read));
     }
 
+    void aParkedUnreadableMessageLetsTheNextOfItsKeyGo()
+    {
+        IngestRequest first = delivery(QStringLiteral("INV-O1"), "evt_o1");
+        first.message.payload = largeInvoice(QStringLiteral("INV-O1"), 40);
+        first.message.orderingKey = QStringLiteral("sub-1");
+        IngestRequest second = delivery(QStringLiteral("INV-O2"), "evt_o2");
+        second.message.orderingKey = QStringLiteral("sub-1");
+        const IngestResult damaged = *m_store->ingest(first);
+        QVERIFY(m_store->ingest(second));
+        {
+            Result<Connection> c = Connection::open(m_dir->filePath(QStringLiteral("s.db")));
+            Result<Statement> damage = c->prepare(
+                "UPDATE messages SET payload = substr(payload, 1, 40) WHERE message_id = ?");
+            damage->bind(1, damaged.messageId);
+            QVERIFY(damage->run());
+        }
+        QVERIFY(claimValidate()->isEmpty()); // the first is parked; the second waited its turn
+        const QList<WorkItem> next = *claimValidate();
+        QCOMPARE(next.size(), 1);
+        QCOMPARE(next[0].message.businessKey, QStringLiteral("INV-O2"));
+    }
+
     void messagesStoredBeforeCompressionAreReadAsTheyWere()
     {
         m_store.reset();
