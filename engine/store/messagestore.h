@@ -63,6 +63,9 @@ public:
     virtual Result<EffectRecord> beginEffect(const EffectIntent &intent) = 0;
     /// beginEffect for several intents in one commit (a node calling for several messages at
     /// once): every intent is durable before this returns; the records in the intents' order.
+    /// A new intent for a message the store does not hold fails them all with STALE_CLAIM: a
+    /// claim is answered before its transaction commits, and when that commit failed, its items
+    /// may name messages whose ingest was rolled back (their senders heard 503 and send again).
     virtual Result<QList<EffectRecord>> beginEffects(const QList<EffectIntent> &intents) = 0;
     /// Records an effect's outcome. Unlike the other writes it returns once the outcome is
     /// written, before it is durable: it becomes durable no later than the caller's next write

@@ -927,6 +927,38 @@ Result<EffectRecord> SqliteMessageStore::beginEffect(const EffectIntent &intent)
     return records->constFirst();
 }
 
+namespace {
+
+// An intent may only be new for a message the store holds (see beginEffects).
+Result<void> messageHeldOrKeyKnown(Connection &c, const EffectIntent &intent)
+{
+    const auto exists = [&c](const char *sql, const QString &value) -> Result<bool> {
+        Result<Statement *> lookup = c.cached(sql);
+        if (!lookup) {
+            return lookup.error();
+        }
+        (*lookup)->bind(1, value);
+        Result<bool> found = (*lookup)->step();
+        (*lookup)->reset(true);
+        return found;
+    };
+    Result<bool> held = exists("SELECT 1 FROM messages WHERE message_id = ?", intent.messageId);
+    if (!held || *held) {
+        return held ? Result<void>() : Result<void>(held.error());
+    }
+    Result<bool> known =
+        exists("SELECT 1 FROM effects WHERE idempotency_key = ?", intent.idempotencyKey);
+    if (!known || *known) {
+        return known ? Result<void>() : Result<void>(known.error());
+    }
+    return Error::make(QString::fromLatin1(kStaleClaim),
+                       QStringLiteral("message %1 is not in the store (its ingest was rolled "
+                                      "back): the call under %2 is not made")
+                           .arg(intent.messageId, intent.idempotencyKey));
+}
+
+} // namespace
+
 Result<QList<EffectRecord>> SqliteMessageStore::beginEffects(const QList<EffectIntent> &intents)
 {
     QList<EffectRecord> records;
@@ -948,6 +980,9 @@ Result<QList<EffectRecord>> SqliteMessageStore::beginEffects(const QList<EffectI
         }
         records.clear(); // the job runs once; cleared so that it could run again
         for (const EffectIntent &intent : intents) {
+            if (Result<void> held = messageHeldOrKeyKnown(c, intent); !held) {
+                return held;
+            }
             Statement &s = **upsert;
             s.reset(true);
             s.bind(1, intent.idempotencyKey).bind(2, intent.messageId);

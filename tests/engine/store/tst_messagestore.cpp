@@ -264,7 +264,9 @@ private slots:
 
     void theEffectLedgerNeverRepeatsASucceededEffect()
     {
-        EffectIntent intent{QStringLiteral("corr-1:post-to-erp:INV-1"), QStringLiteral("m1"),
+        const QString messageId = m_store->ingest(delivery(QStringLiteral("INV-1"), "evt_1"))
+                                      ->messageId;
+        EffectIntent intent{QStringLiteral("corr-1:post-to-erp:INV-1"), messageId,
                             QStringLiteral("corr-1"), QStringLiteral("invoice-issued"),
                             QStringLiteral("post-to-erp"), QStringLiteral("INV-1"),
                             QStringLiteral("erp"), QStringLiteral("POST"),
@@ -298,6 +300,27 @@ private slots:
         QCOMPARE(unknown.error().code, QString::fromLatin1(kUnknownEffect));
     }
 
+    void noCallIsBegunForAMessageTheStoreDoesNotHold()
+    {
+        // A claim answered before its transaction failed to commit can name a message whose
+        // ingest was rolled back; its sender heard 503 and sends it again.
+        const QString held = m_store->ingest(delivery(QStringLiteral("INV-1"), "evt_1"))->messageId;
+        EffectIntent good{QStringLiteral("k-held"), held, QStringLiteral("c1"),
+                          QStringLiteral("invoice-issued"), QStringLiteral("post"),
+                          QStringLiteral("INV-1"), QStringLiteral("erp"), QStringLiteral("POST"),
+                          QStringLiteral("u")};
+        EffectIntent phantom = good;
+        phantom.idempotencyKey = QStringLiteral("k-phantom");
+        phantom.messageId = QStringLiteral("0000-never-stored");
+        Result<QList<EffectRecord>> begun = m_store->beginEffects({good, phantom});
+        QVERIFY(!begun);
+        QCOMPARE(begun.error().code, QString::fromLatin1(kStaleClaim));
+        QVERIFY2(begun.error().message.contains(phantom.messageId), why(begun));
+        QVERIFY(!m_store->effect(good.idempotencyKey)->has_value()); // all or nothing
+        QVERIFY(!m_store->effect(phantom.idempotencyKey)->has_value());
+        QVERIFY(m_store->beginEffects({good}));
+    }
+
     void anEffectRecordedBeforeTheLedgerMovedIsStillNeverRepeated()
     {
         // A database of schema version 8, when the ledger was keyed by the idempotency key: one
@@ -315,7 +338,9 @@ private slots:
                 " ('syn-done', 'm1', 'c1', 'f', 'post', 'INV-1', 'erp', 'POST', 'u',"
                 "  'succeeded', 1, 201, CAST('{\"erpDocument\":\"AR-7\"}' AS BLOB), 1, 2),"
                 " ('syn-sent', 'm2', 'c2', 'f', 'post', 'INV-2', 'erp', 'POST', 'u',"
-                "  'uncertain', 1, NULL, NULL, 1, 3);"));
+                "  'uncertain', 1, NULL, NULL, 1, 3);"
+                "INSERT INTO messages(message_id, flow_id, flow_version, correlation_id,"
+                " payload, created_at) VALUES ('m1', 'f', 1, 'c1', CAST('{}' AS BLOB), 1);"));
         }
         m_store = openStore(file);
 
