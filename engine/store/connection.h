@@ -88,6 +88,19 @@ public:
     /// A statement prepared once per connection and kept, reset and unbound, for the hot paths.
     /// The pointer stays valid for the connection's lifetime.
     Result<Statement *> cached(std::string_view sql);
+    /// Whether the cached query `sql` returns a row with `value` bound at ?1.
+    template<typename T>
+    Result<bool> anyRow(std::string_view sql, const T &value)
+    {
+        Result<Statement *> select = cached(sql);
+        if (!select) {
+            return select.error();
+        }
+        (*select)->bind(1, value);
+        Result<bool> row = (*select)->step();
+        (*select)->reset(true);
+        return row;
+    }
     /// Resets every cached statement. A statement left after its first row keeps a read open on
     /// the connection; across a commit that pins an old snapshot, and the WAL can then never be
     /// checkpointed (it grows without end). The writer calls this before each commit.

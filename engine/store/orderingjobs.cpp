@@ -4,19 +4,6 @@ namespace syncline::engine::store {
 
 namespace {
 
-// Runs a cached one-row query binding `seq` at ?1 and reports whether it returned a row.
-Result<bool> anyRow(Connection &c, std::string_view sql, qint64 seq)
-{
-    Result<Statement *> select = c.cached(sql);
-    if (!select) {
-        return select.error();
-    }
-    (*select)->bind(1, seq);
-    Result<bool> row = (*select)->step();
-    (*select)->reset(true);
-    return row;
-}
-
 // The first open turn of a key (its head), or 0.
 Result<qint64> headTurn(Connection &c, const QString &flowId, const QString &key)
 {
@@ -60,8 +47,8 @@ Result<OrderTurn> openTurn(Connection &c, const QString &flowId, const QString &
 
 Result<void> settleTurn(Connection &c, qint64 seq, qint64 atMs)
 {
-    Result<bool> running = anyRow(
-        c, "SELECT 1 FROM work_items WHERE order_seq = ?1 AND state <> 'failed' LIMIT 1", seq);
+    Result<bool> running = c.anyRow(
+        "SELECT 1 FROM work_items WHERE order_seq = ?1 AND state <> 'failed' LIMIT 1", seq);
     if (!running || *running) {
         return running ? Result<void>() : Result<void>(running.error());
     }

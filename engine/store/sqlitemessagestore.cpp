@@ -706,6 +706,7 @@ Result<QList<WorkItem>> SqliteMessageStore::claim(const QString &flowId, int flo
             }
             Result<StoredMessage> message = readMessage(**load, 0);
             if (!message && message.error().code == QLatin1String(kStorePayload)) {
+                // kMessageColumns: 3 is the correlation id, 5 the business key.
                 const UnreadableItem unreadable{item,          messageId,
                                                 flowId,        flowVersion,
                                                 (*load)->qtext(3), (*load)->qtext(5)};
@@ -932,22 +933,12 @@ namespace {
 // An intent may only be new for a message the store holds (see beginEffects).
 Result<void> messageHeldOrKeyKnown(Connection &c, const EffectIntent &intent)
 {
-    const auto exists = [&c](const char *sql, const QString &value) -> Result<bool> {
-        Result<Statement *> lookup = c.cached(sql);
-        if (!lookup) {
-            return lookup.error();
-        }
-        (*lookup)->bind(1, value);
-        Result<bool> found = (*lookup)->step();
-        (*lookup)->reset(true);
-        return found;
-    };
-    Result<bool> held = exists("SELECT 1 FROM messages WHERE message_id = ?", intent.messageId);
+    Result<bool> held = c.anyRow("SELECT 1 FROM messages WHERE message_id = ?", intent.messageId);
     if (!held || *held) {
         return held ? Result<void>() : Result<void>(held.error());
     }
     Result<bool> known =
-        exists("SELECT 1 FROM effects WHERE idempotency_key = ?", intent.idempotencyKey);
+        c.anyRow("SELECT 1 FROM effects WHERE idempotency_key = ?", intent.idempotencyKey);
     if (!known || *known) {
         return known ? Result<void>() : Result<void>(known.error());
     }
