@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -24,6 +25,13 @@ constexpr std::size_t kMaxGatheredBytes = 1024 * 1024;
 // The unix VFS writes at most 128 KiB - 1 bytes per call (it masks larger sizes); stay below.
 constexpr std::size_t kWriteBytes = 96 * 1024;
 constexpr std::string_view kLogSuffix = "-wal";
+// The pragma that sets how far the log may grow while a checkpoint's sync is owed (logMayGrow).
+constexpr std::string_view kLogGrowthPragma = "syncline_log_growth";
+// The shared-memory lock SQLite takes to start the log over: every reader slot but the first
+// (WAL_READ_LOCK(1) and WAL_NREADER - 1 in wal.c), exclusively. Nothing else asks for exactly
+// these slots that way except a RESTART or TRUNCATE checkpoint, which waits for them.
+constexpr int kFirstReaderSlot = 4;
+constexpr int kReaderSlotsButFirst = SQLITE_SHM_NLOCK - 4;
 
 // The syncs a database file is owed since checkpoints copied pages into it, shared by the
 // database's file objects and its log's. A thread of its own makes them as they are asked for,
@@ -96,6 +104,28 @@ public:
         return true;
     }
 
+    // The log was written from offset to end; a write of its header starts it over.
+    void logWritten(sqlite3_int64 offset, sqlite3_int64 end)
+    {
+        std::lock_guard lock(m_mutex);
+        m_logEnd = offset == 0 ? end : std::max(m_logEnd, end);
+    }
+
+    // Whether the log should grow rather than start over now: a checkpoint's sync is owed
+    // (and has not failed: settle retries a failed one) and the log is still smaller than the
+    // growth allowed. Starting over would make the writer wait for that sync, every checkpoint.
+    bool logMayGrow()
+    {
+        std::lock_guard lock(m_mutex);
+        return m_requested > m_made && !m_failed && m_logEnd < m_logGrowth;
+    }
+
+    void allowLogGrowth(sqlite3_int64 bytes)
+    {
+        std::lock_guard lock(m_mutex);
+        m_logGrowth = bytes;
+    }
+
     // Every sync asked for so far is made: the writer's own sync covered them.
     void covered()
     {
@@ -152,6 +182,8 @@ private:
     const std::string m_path;
     sqlite3_file *m_file = nullptr;
     int m_logs = 0;
+    sqlite3_int64 m_logEnd = 0;
+    sqlite3_int64 m_logGrowth = 0; // none: the log starts over as soon as SQLite would
     std::uint64_t m_requested = 0;
     std::uint64_t m_made = 0; // of the syncs asked for, the last one a made sync covered
     bool m_failed = false;
@@ -286,11 +318,14 @@ int fileWrite(sqlite3_file *file, const void *buffer, int amount, sqlite3_int64 
         return real(f).xWrite(f->real, buffer, amount, offset);
     }
     f->clean = false;
-    if (f->kind == FileKind::Log && offset == 0) {
-        // The log's header: the log starts over and its next frames overwrite copied ones.
-        if (const int rc = settle(f->database); rc != SQLITE_OK) {
-            return rc;
+    if (f->kind == FileKind::Log && f->database) {
+        if (offset == 0) {
+            // The log's header: the log starts over and its next frames overwrite copied ones.
+            if (const int rc = f->database->settle(); rc != SQLITE_OK) {
+                return rc;
+            }
         }
+        f->database->logWritten(offset, offset + amount);
     }
     // Frames are appended in order, and a checkpoint copies pages in page order (the new ones
     // are adjacent at the end of the file); a write anywhere else (the log's header when it
@@ -321,6 +356,47 @@ int fileTruncate(sqlite3_file *file, sqlite3_int64 size)
     }
     f->clean = false;
     return real(f).xTruncate(f->real, size);
+}
+
+// SQLite starts the log over at the first write after a checkpoint copied all of it, if it
+// can lock out every reader slot but the first; when it cannot, it appends to the log as if a
+// reader still used it. Saying the slots are busy while the checkpoint's sync is owed keeps
+// the writer from waiting for that sync at every checkpoint (see logMayGrow).
+int fileShmLock(sqlite3_file *file, int offset, int n, int flags)
+{
+    GatheringFile *f = own(file);
+    if (const int rc = flush(f); rc != SQLITE_OK) {
+        return rc;
+    }
+    if (f->kind == FileKind::Database && f->database && offset == kFirstReaderSlot
+        && n == kReaderSlotsButFirst && flags == (SQLITE_SHM_LOCK | SQLITE_SHM_EXCLUSIVE)
+        && f->database->logMayGrow()) {
+        return SQLITE_BUSY;
+    }
+    return real(f).xShmLock(f->real, offset, n, flags);
+}
+
+// PRAGMA syncline_log_growth = BYTES on a connection through this VFS: how far its database's
+// log may grow while a checkpoint's sync is owed. Other pragmas are SQLite's.
+int fileControl(sqlite3_file *file, int op, void *arg)
+{
+    GatheringFile *f = own(file);
+    if (const int rc = flush(f); rc != SQLITE_OK) {
+        return rc;
+    }
+    if (op == SQLITE_FCNTL_PRAGMA && f->kind == FileKind::Database && f->database) {
+        char **words = static_cast<char **>(arg); // [1] the pragma's name, [2] its value
+        if (sqlite3_stricmp(words[1], kLogGrowthPragma.data()) == 0) {
+            const sqlite3_int64 bytes = words[2] ? std::strtoll(words[2], nullptr, 10) : -1;
+            if (bytes < 0) {
+                words[0] = sqlite3_mprintf("%s takes a size in bytes", words[1]);
+                return SQLITE_ERROR;
+            }
+            f->database->allowLogGrowth(bytes);
+            return SQLITE_OK;
+        }
+    }
+    return real(f).xFileControl(f->real, op, arg);
 }
 
 int fileSync(sqlite3_file *file, int flags)
@@ -367,11 +443,11 @@ constexpr Io kMethods = {
     flushed<&Io::xLock>,
     flushed<&Io::xUnlock>,
     passed<&Io::xCheckReservedLock>,
-    flushed<&Io::xFileControl>,
+    fileControl,
     passed<&Io::xSectorSize>,
     passed<&Io::xDeviceCharacteristics>,
     passed<&Io::xShmMap>,
-    flushed<&Io::xShmLock>,
+    fileShmLock,
     passed<&Io::xShmBarrier>,
     passed<&Io::xShmUnmap>,
     flushed<&Io::xFetch>,

@@ -16,6 +16,10 @@ namespace syncline::engine::store {
 /// - It defers a checkpoint's sync of the database, with writeback started, until the log is
 ///   about to lose the frames the checkpoint copied: when the log starts over, is truncated,
 ///   closed or deleted. Until then a crash recovers those pages from the log.
+/// - `PRAGMA syncline_log_growth = BYTES` lets the log grow to that size, instead of starting
+///   over, while a checkpoint's sync of the database is owed, so the writer need not wait for
+///   that sync at every checkpoint (SQLite is told a reader still uses the log). 0, the
+///   default, starts it over as SQLite would.
 ///
 /// Registered on first use; thread-safe.
 const char *walGatheringVfs();

@@ -6,6 +6,7 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -64,6 +65,7 @@ struct Writer::Impl
     std::deque<Pending> queue;
     bool stopping = false;
     int walPages = 0; // the WAL's size after the last commit (writer thread only)
+    int pagesSinceCheckpoint = 0; // written to the WAL since the last checkpoint (ditto)
     WriterSnapshot stats;
     std::thread thread;
 
@@ -180,14 +182,14 @@ void Writer::Impl::runBatch(std::vector<Pending> &batch)
 // Inside the commit, SQLite's own checkpoint held every caller of the batch that reached the
 // threshold until the copy was done (the long tail of webhook latency, docs/performance.md).
 // Here the batch is answered first; only jobs queued meanwhile wait. The writer is the only
-// writer, so the PASSIVE pass copies the whole WAL unless a reader still needs old pages, and
-// the next transaction starts the WAL over.
+// writer, so the PASSIVE pass copies the whole WAL unless a reader still needs old pages; the
+// next transaction starts the WAL over, or appends to it while the copy's sync is still owed.
 void Writer::Impl::checkpointIfDue()
 {
-    if (walPages < options.checkpointPages) {
+    if (pagesSinceCheckpoint < options.checkpointPages) {
         return;
     }
-    walPages = 0;
+    pagesSinceCheckpoint = 0;
     if (Result<void> done = connection.exec("PRAGMA wal_checkpoint(PASSIVE)"); !done) {
         recordFault(done.error());
     }
@@ -252,9 +254,18 @@ Result<std::unique_ptr<Writer>> Writer::start(const QString &path,
         !probeTable) {
         return probeTable.error();
     }
+    const std::string growth = "PRAGMA syncline_log_growth=" + std::to_string(options.walGrowthBytes);
+    if (Result<void> set = connection->exec(growth); !set) {
+        return set.error();
+    }
     auto impl = std::make_unique<Impl>(std::move(*connection), options);
     Impl *raw = impl.get();
-    raw->connection.onWalCommit([raw](int pages) { raw->walPages = pages; });
+    raw->connection.onWalCommit([raw](int pages) {
+        // Smaller than before: the WAL started over with this commit. (It may also go on
+        // growing past a checkpoint: WriterOptions::walGrowthBytes.)
+        raw->pagesSinceCheckpoint += pages >= raw->walPages ? pages - raw->walPages : pages;
+        raw->walPages = pages;
+    });
     impl->thread = std::thread([raw] {
         nameThisThread("sl-writer");
         raw->loop();

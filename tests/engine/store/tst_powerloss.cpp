@@ -3,6 +3,7 @@
 #include "engine/store/writer.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -168,6 +169,10 @@ void installDurableVfs()
     sqlite3_vfs_register(&vfs, 1);
 }
 
+// How far the log may grow past checkpoints in the test that lets it: a quarter of what the
+// test writes, so it starts over a few times.
+constexpr qint64 kGrowth = 256 * 1024;
+
 constexpr Migration kMigrations[] = {
     {1, "items", "CREATE TABLE item(id INTEGER PRIMARY KEY, payload BLOB NOT NULL);"},
 };
@@ -181,13 +186,24 @@ class TestPowerLoss : public QObject
 private slots:
     void initTestCase() { installDurableVfs(); }
 
-    // Many small checkpoints, each followed by the log starting over, with slow database syncs:
-    // after every batch, a power cut at that moment would keep every row acknowledged so far.
+    void everyAcknowledgedRowSurvivesAPowerCut_data()
+    {
+        QTest::addColumn<qint64>("growth");
+        QTest::newRow("the log starts over after every checkpoint") << qint64(0);
+        QTest::newRow("the log grows past checkpoints, then starts over") << kGrowth;
+    }
+
+    // Many small checkpoints with slow database syncs, the log starting over after each or
+    // growing past them while their syncs are under way: after every batch, a power cut at that
+    // moment would keep every row acknowledged so far.
     void everyAcknowledgedRowSurvivesAPowerCut()
     {
+        QFETCH(qint64, growth);
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("store.db"));
-        auto writer = Writer::start(path, kMigrations, {.maxBatch = 64, .checkpointPages = 8});
+        auto writer = Writer::start(path, kMigrations,
+                                    {.maxBatch = 64, .checkpointPages = 8,
+                                     .walGrowthBytes = growth});
         QVERIFY(writer);
         std::vector<std::map<std::string, std::string>> cuts;
         std::vector<int> acknowledged;
@@ -208,6 +224,16 @@ private slots:
             acknowledged.push_back(rows);
         }
         (*writer)->stop();
+        // The log's file keeps the largest size it reached: one batch and a checkpoint's worth
+        // when it starts over each time; past the growth allowed only by the transaction that
+        // reached it, when it may grow.
+        const qint64 logSize = QFileInfo(path + QStringLiteral("-wal")).size();
+        if (growth == 0) {
+            QVERIFY2(logSize < kGrowth / 2, qPrintable(QString::number(logSize)));
+        } else {
+            QVERIFY2(logSize >= growth && logSize < growth + kGrowth / 2,
+                     qPrintable(QString::number(logSize)));
+        }
 
         for (std::size_t cut = 0; cut < cuts.size(); ++cut) {
             const QString copy = dir.filePath(QStringLiteral("cut%1.db").arg(cut));
