@@ -387,8 +387,9 @@ int fileControl(sqlite3_file *file, int op, void *arg)
     if (op == SQLITE_FCNTL_PRAGMA && f->kind == FileKind::Database && f->database) {
         char **words = static_cast<char **>(arg); // [1] the pragma's name, [2] its value
         if (sqlite3_stricmp(words[1], kLogGrowthPragma.data()) == 0) {
-            const sqlite3_int64 bytes = words[2] ? std::strtoll(words[2], nullptr, 10) : -1;
-            if (bytes < 0) {
+            char *end = nullptr;
+            const sqlite3_int64 bytes = words[2] ? std::strtoll(words[2], &end, 10) : -1;
+            if (bytes < 0 || end == words[2] || *end != '\0') {
                 words[0] = sqlite3_mprintf("%s takes a size in bytes", words[1]);
                 return SQLITE_ERROR;
             }

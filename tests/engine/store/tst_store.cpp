@@ -107,6 +107,22 @@ private slots:
         QCOMPARE(scalar(*c, "PRAGMA foreign_keys"), 1);
     }
 
+    // The store's own pragma on the writer's connection takes a size in bytes and nothing else.
+    void theLogGrowthPragmaRefusesWhatIsNotASize()
+    {
+        Result<Connection> c = Connection::open(path());
+        QVERIFY2(c.ok(), why(c).constData());
+        QVERIFY(c->exec("PRAGMA syncline_log_growth=65536").ok());
+        for (const char *bad : {"PRAGMA syncline_log_growth=-1", "PRAGMA syncline_log_growth='16MB'",
+                                "PRAGMA syncline_log_growth"}) {
+            Result<void> refused = c->exec(bad);
+            QVERIFY2(!refused.ok(), bad);
+            QVERIFY2(refused.error().message.contains(
+                         QLatin1String("syncline_log_growth takes a size in bytes")),
+                     qPrintable(refused.error().message));
+        }
+    }
+
     void migrationsApplyOnceAndRecordTheVersion()
     {
         Result<Connection> c = Connection::open(path());
