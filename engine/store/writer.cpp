@@ -254,7 +254,8 @@ Result<std::unique_ptr<Writer>> Writer::start(const QString &path,
         !probeTable) {
         return probeTable.error();
     }
-    const std::string growth = "PRAGMA syncline_log_growth=" + std::to_string(options.walGrowthBytes);
+    const std::string growth = "PRAGMA syncline_log_growth="
+                               + std::to_string(options.walGrowthBytes);
     if (Result<void> set = connection->exec(growth); !set) {
         return set.error();
     }
