@@ -113,7 +113,8 @@ private slots:
         Result<Connection> c = Connection::open(path());
         QVERIFY2(c.ok(), why(c).constData());
         QVERIFY(c->exec("PRAGMA syncline_log_growth=65536").ok());
-        for (const char *bad : {"PRAGMA syncline_log_growth=-1", "PRAGMA syncline_log_growth='16MB'",
+        for (const char *bad : {"PRAGMA syncline_log_growth=-1",
+                                "PRAGMA syncline_log_growth='16MB'",
                                 "PRAGMA syncline_log_growth"}) {
             Result<void> refused = c->exec(bad);
             QVERIFY2(!refused.ok(), bad);
